@@ -1,0 +1,18 @@
+// Every migration, by name. Names are timestamps so they sort in the order they were written;
+// the list is static (not a directory scan) so built and source runs see the same set.
+import type { Migration } from 'kysely';
+import * as createFeedTables from './20261121090000_create_feed_tables.js';
+import * as queryFetchState from './20261121120000_query_fetch_state.js';
+import * as videoSearch from './20261121150000_video_search.js';
+import * as apiKeys from './20261121180000_api_keys.js';
+import * as queryCheckedUntil from './20261121200000_query_checked_until.js';
+import * as apiKeyState from './20261122090000_api_key_state.js';
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '20261121090000_create_feed_tables': createFeedTables,
+  '20261121120000_query_fetch_state': queryFetchState,
+  '20261121150000_video_search': videoSearch,
+  '20261121180000_api_keys': apiKeys,
+  '20261121200000_query_checked_until': queryCheckedUntil,
+  '20261122090000_api_key_state': apiKeyState,
+};

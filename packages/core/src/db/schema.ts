@@ -1,0 +1,104 @@
+// Kysely's view of the tables. Mapping decided once here and in create-db.ts: DATETIME(3)
+// columns are UTC `Date`s, BIGINT/INT and DECIMAL come back as JS numbers (ids and counts stay
+// far below 2^53), booleans are TINYINT(1) numbers.
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+export interface VideosTable {
+  id: Generated<number>;
+  video_id: string;
+  title: string;
+  description: string;
+  channel_id: string;
+  channel_title: string;
+  published_at: Date;
+  thumbnail_default: string | null;
+  thumbnail_medium: string | null;
+  thumbnail_high: string | null;
+  live_broadcast_content: string;
+  first_seen_at: Date;
+  updated_at: Date;
+  /** Random token of the upsert that inserted the row: tells that upsert which rows are new. */
+  ingest_token: number | null;
+}
+
+/** Normalised title and description text of each video (search/search-text.ts). */
+export interface VideoSearchTable {
+  published_at: Date;
+  video_pk: number;
+  title_text: string;
+  body_text: string;
+}
+
+export interface SearchQueriesTable {
+  id: Generated<number>;
+  text: string;
+  enabled: ColumnType<number, number | undefined, number>;
+  created_at: Date;
+  last_fetch_at: Date | null;
+  last_outcome: string | null;
+  last_error: string | null;
+  /** JSON list of {after, before} ranges still to fetch (see fetch-service.ts). */
+  pending_ranges: string | null;
+  /** Everything published up to here was searched for after it was surely indexed. */
+  checked_until: Date | null;
+  last_new_videos: number | null;
+  /** 'config' (SEARCH_QUERIES) or 'admin' (added at run time). */
+  origin: ColumnType<string, string | undefined, string>;
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>;
+  fingerprint: string;
+  api_key: string;
+  label: string;
+  /** 'youtube' or 'simulator': which API the key belongs to. */
+  target: string;
+  /** 'config' (YOUTUBE_API_KEYS) or 'admin'. */
+  origin: string;
+  enabled: ColumnType<number, number | undefined, number>;
+  added_at: Date;
+  /** Out of quota until this Pacific midnight (a past value means nothing). */
+  exhausted_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** YouTube refused the key (invalid, blocked, API not enabled): unusable until an operator enables it. */
+  rejected_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  rejected_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export interface VideoQueriesTable {
+  query_id: number;
+  video_pk: number;
+  /** Copy of videos.published_at so one index serves a query's feed in order. */
+  published_at: Date;
+  first_seen_at: Date;
+  ingest_token: number | null;
+}
+
+/** Scope 0 is every stored video; any other scope is a search query's id. */
+export interface FeedScopesTable {
+  scope: number;
+  total: ColumnType<number, number | undefined, number>;
+}
+
+export interface FeedBucketsTable {
+  scope: number;
+  bucket_start: Date;
+  /** Videos of this scope published within [bucket_start, bucket_start + 1 h). */
+  n: number;
+  /** Videos of this scope published before bucket_start. */
+  below: number;
+}
+
+export interface Database {
+  videos: VideosTable;
+  search_queries: SearchQueriesTable;
+  video_queries: VideoQueriesTable;
+  feed_scopes: FeedScopesTable;
+  feed_buckets: FeedBucketsTable;
+  video_search: VideoSearchTable;
+  api_keys: ApiKeysTable;
+}
+
+export type VideoRow = Selectable<VideosTable>;
+export type NewVideoRow = Insertable<VideosTable>;
+export type SearchQueryRow = Selectable<SearchQueriesTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

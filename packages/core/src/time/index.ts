@@ -1,0 +1,2 @@
+// Time helpers with no other dependencies (importable alone as @tubefeed/core/time).
+export * from './pacific-time.js';
