@@ -1,0 +1,154 @@
+// The API side of the page-1 snapshot. Each API process keeps the parsed snapshot of each feed
+// scope in memory, and for each limit the finished response body (a Buffer) and its ETag, so a
+// page-1 request costs no database query, no Redis round trip and no serialisation.
+//
+// Freshness: the worker publishes on a channel after writing a snapshot; this cache drops the
+// scopes named in the message and reloads them (one Redis GET, shared by concurrent requests)
+// on the next request. While the subscription is down a message could be missed, so entries
+// then live at most `untrustedTtlMs`; every entry is also reloaded after `maxAgeMs` as a last
+// safety net. With no snapshot in Redis, or Redis unreachable, page 1 is built from MySQL by
+// the same code the worker uses, shared by concurrent requests and kept for `untrustedTtlMs`,
+// so even then requests cannot stampede the database.
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logging/logger.js';
+import { feedPageJson } from '../videos/video-json.js';
+import { decodeSnapshot, snapshotChannel, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
+
+export interface PageOneBody {
+  readonly body: Buffer;
+  readonly etag: string;
+  readonly source: 'snapshot' | 'database';
+}
+
+export interface SnapshotCacheDeps {
+  readonly redis: Redis;
+  /** A connection of its own for SUBSCRIBE (a subscribed connection cannot run commands). */
+  readonly subscriber: Redis;
+  readonly prefix: string;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Builds the snapshot from MySQL when Redis has none or cannot be reached. */
+  readonly fromDatabase: (scope: number) => Promise<FeedSnapshot>;
+  readonly untrustedTtlMs?: number;
+  readonly maxAgeMs?: number;
+  /** Called once per request served, for metrics. */
+  readonly onServe?: (source: PageOneBody['source']) => void;
+}
+
+interface Entry {
+  readonly snapshot: FeedSnapshot;
+  readonly source: PageOneBody['source'];
+  readonly expiresAt: number;
+  readonly bodies: Map<number, PageOneBody>;
+}
+
+export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
+
+export function createSnapshotCache(deps: SnapshotCacheDeps) {
+  const { redis, subscriber, prefix, clock, log, fromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
+  const channel = snapshotChannel(prefix);
+  const entries = new Map<number, Entry>();
+  const loading = new Map<number, Promise<Entry>>();
+  let trusted = false;
+  // Bumped by every invalidation: a load that started before one must not be cached after it.
+  let epoch = 0;
+
+  function onMessage(received: string, message: string): void {
+    if (received !== channel) return;
+    epoch++;
+    try {
+      const { scopes } = JSON.parse(message) as { scopes: number[] };
+      for (const scope of scopes) {
+        entries.delete(scope);
+        loading.delete(scope);
+      }
+    } catch {
+      entries.clear();
+      loading.clear();
+    }
+  }
+
+  /** Subscribes without waiting: with Redis down at boot the API still starts (serving from MySQL). */
+  function start(): void {
+    subscriber.on('message', onMessage);
+    // Whenever the subscription is (re)established, anything cached may have missed messages.
+    subscriber.on('ready', () => {
+      epoch++;
+      entries.clear();
+      loading.clear();
+      trusted = true;
+    });
+    subscriber.on('close', () => {
+      trusted = false;
+    });
+    subscriber.subscribe(channel).then(
+      () => {
+        trusted = true;
+      },
+      (error: unknown) => {
+        log.warn({ err: (error as Error).message }, 'snapshot channel unavailable; page 1 is refreshed by time');
+      },
+    );
+  }
+
+  async function load(scope: number): Promise<Entry> {
+    const now = clock.now().getTime();
+    let text: string | null = null;
+    try {
+      text = await redis.get(snapshotKey(prefix, scope));
+    } catch (error) {
+      log.debug({ err: (error as Error).message }, 'snapshot read failed; using the database');
+    }
+    if (text !== null) {
+      try {
+        const snapshot = decodeSnapshot(text);
+        return { snapshot, source: 'snapshot', expiresAt: now + (trusted ? maxAgeMs : untrustedTtlMs), bodies: new Map() };
+      } catch (error) {
+        log.warn({ scope, err: (error as Error).message }, 'unreadable snapshot; using the database');
+      }
+    }
+    const snapshot = await fromDatabase(scope);
+    return { snapshot, source: 'database', expiresAt: clock.now().getTime() + untrustedTtlMs, bodies: new Map() };
+  }
+
+  async function entryFor(scope: number): Promise<Entry> {
+    const cached = entries.get(scope);
+    if (cached !== undefined && cached.expiresAt > clock.now().getTime()) return cached;
+    const inFlight = loading.get(scope);
+    if (inFlight !== undefined) return inFlight;
+    const startedAt = epoch;
+    const pending: Promise<Entry> = load(scope)
+      .then((entry) => {
+        if (epoch === startedAt) entries.set(scope, entry);
+        return entry;
+      })
+      .finally(() => {
+        if (loading.get(scope) === pending) loading.delete(scope);
+      });
+    loading.set(scope, pending);
+    return pending;
+  }
+
+  /** The complete `/getData?pageNo=1&limit=…` body for a scope. */
+  async function pageOne(scope: number, limit: number): Promise<PageOneBody> {
+    const entry = await entryFor(scope);
+    let served = entry.bodies.get(limit);
+    if (served === undefined) {
+      const { snapshot } = entry;
+      const json = feedPageJson({ pageNo: 1, limit, totalCount: snapshot.total }, snapshot.videos.slice(0, limit));
+      served = { body: Buffer.from(json), etag: `"${snapshot.version}-${limit}"`, source: entry.source };
+      entry.bodies.set(limit, served);
+    }
+    onServe?.(served.source);
+    return served;
+  }
+
+  async function stop(): Promise<void> {
+    subscriber.off('message', onMessage);
+    entries.clear();
+    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
+  }
+
+  return { start, stop, pageOne };
+}

@@ -1,0 +1,93 @@
+// What /health reports: each dependency probed in parallel, each bounded, so the answer comes
+// within the timeout even when a dependency hangs. The YouTube state is informational: with
+// every key out of quota the stored feed is still served, so the service stays healthy.
+import type { Redis } from 'ioredis';
+import type { Db } from '../db/create-db.js';
+import type { KeyState, PoolStatus, YoutubeState } from '../youtube/key-pool.js';
+import { probeMysql, probeRedis, withTimeout, type ProbeState } from './health-check.js';
+
+/** Whether the worker can search YouTube now, and what ends a pause. */
+export interface YoutubeSummary {
+  /** False while no search can be made; null while the key state cannot be read. */
+  readonly searching: boolean | null;
+  /** When searching resumes by itself (the earliest quota reset); null if only an operator can resume it. */
+  readonly resumesAt: string | null;
+  /** One sentence for people: the state and what ends it. */
+  readonly message: string;
+}
+
+/** Says in words what a YouTube state means for fetching, and when it ends. */
+export function describeYoutube(state: YoutubeState | 'unknown', resetAt: Date | null): YoutubeSummary {
+  const served = 'stored videos are still served';
+  switch (state) {
+    case 'ok':
+      return { searching: true, resumesAt: null, message: 'Searching YouTube: at least one key is usable.' };
+    case 'quota_exhausted': {
+      const at = resetAt?.toISOString() ?? null;
+      return {
+        searching: false,
+        resumesAt: at,
+        message: `Every usable YouTube key is out of quota: no search until ${at ?? 'the next reset'} (midnight Pacific time); ${served}.`,
+      };
+    }
+    case 'keys_disabled':
+      return {
+        searching: false,
+        resumesAt: null,
+        message:
+          'Every YouTube key was rejected by YouTube or switched off: no search until an operator adds a key (POST /admin/keys) ' +
+          `or enables one (PATCH /admin/keys/:id); ${served}.`,
+      };
+    case 'no_keys':
+      return { searching: false, resumesAt: null, message: `No YouTube API key is configured: set YOUTUBE_API_KEYS or add one (POST /admin/keys); ${served}.` };
+    case 'unknown':
+      return { searching: null, resumesAt: null, message: 'The state of the YouTube keys is unknown while Redis cannot be read.' };
+  }
+}
+
+export interface HealthReport {
+  readonly healthy: boolean;
+  readonly checks: { readonly mysql: ProbeState; readonly redis: ProbeState; readonly youtube: YoutubeState | 'unknown' };
+  /** When every key is out of quota: the earliest reset (next Pacific midnight). */
+  readonly quotaResetAt: string | null;
+  /** How many keys are in each state (null while Redis cannot be read). */
+  readonly keys: Readonly<Record<KeyState, number>> | null;
+  readonly youtube: YoutubeSummary;
+}
+
+export type HealthService = ReturnType<typeof createHealthService>;
+
+export function createHealthService({
+  db,
+  redis,
+  youtube,
+  timeoutMs = 1500,
+}: {
+  db: Pick<Db, 'kysely'>;
+  redis: Redis;
+  youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys'>>;
+  timeoutMs?: number;
+}) {
+  async function check(): Promise<HealthReport> {
+    const started = performance.now();
+    const [mysql, redisState] = await Promise.all([probeMysql(db, timeoutMs), probeRedis(redis, timeoutMs)]);
+    // Key states live in Redis: read them once Redis answers, within what is left of the budget.
+    const remaining = Math.max(100, timeoutMs - (performance.now() - started));
+    const keys = redisState === 'up' ? await withTimeout(youtube(), remaining, 'youtube key state').catch(() => null) : null;
+    return {
+      healthy: mysql === 'up' && redisState === 'up',
+      checks: { mysql, redis: redisState, youtube: keys?.state ?? 'unknown' },
+      quotaResetAt: keys?.state === 'quota_exhausted' ? (keys.resetAt?.toISOString() ?? null) : null,
+      youtube: describeYoutube(keys?.state ?? 'unknown', keys?.resetAt ?? null),
+      keys:
+        keys === null
+          ? null
+          : {
+              ok: keys.keys.filter((k) => k.state === 'ok').length,
+              exhausted: keys.keys.filter((k) => k.state === 'exhausted').length,
+              disabled: keys.keys.filter((k) => k.state === 'disabled').length,
+            },
+    };
+  }
+  return { check };
+}

@@ -1,0 +1,83 @@
+// The `/getData` feed: newest first, by page number. Totals and deep pages come from the
+// maintained counts (feed-buckets.ts), never from COUNT(*) or a long OFFSET.
+import type { SnapshotCache } from '../cache/snapshot-cache.js';
+import type { Clock } from '../clock.js';
+import { InvalidRequestError, isMysqlUnavailable } from '../errors.js';
+import type { SearchQueryRepository } from '../queries/search-query-repository.js';
+import { SNAPSHOT_SIZE } from '../cache/feed-snapshot.js';
+import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
+import { feedPageJson, serializeVideo } from './video-json.js';
+import type { VideoRepository } from './video-repository.js';
+
+export interface FeedPageRequest {
+  readonly pageNo: number;
+  readonly limit: number;
+  /** Text of a followed (or formerly followed) search query to narrow the feed to. */
+  readonly query?: string | undefined;
+}
+
+export interface FeedServiceDeps {
+  readonly videos: Pick<VideoRepository, 'pageByOffset'>;
+  readonly queries: Pick<SearchQueryRepository, 'findByText'>;
+  readonly clock: Clock;
+  /** Page 1 from the worker's snapshot; without it every page is read from MySQL. */
+  readonly snapshots?: Pick<SnapshotCache, 'pageOne'>;
+  /** How long a resolved query text is remembered, in ms. */
+  readonly queryCacheMs?: number;
+}
+
+export interface FeedResponse {
+  /** The exact JSON body. */
+  readonly body: string | Buffer;
+  /** A precomputed validator, when the body comes from a snapshot. */
+  readonly etag: string | null;
+}
+
+export type FeedService = ReturnType<typeof createFeedService>;
+
+export function createFeedService({ videos, queries, clock, snapshots, queryCacheMs = 5000 }: FeedServiceDeps) {
+  const scopeCache = new Map<string, { scope: number | null; until: number }>();
+
+  /** The feed scope for a query text: 0 without one; InvalidRequestError when unknown. */
+  async function resolveScope(query: string | undefined): Promise<number> {
+    if (query === undefined) return ALL_VIDEOS_SCOPE;
+    const now = clock.now().getTime();
+    let cached = scopeCache.get(query);
+    if (cached === undefined || cached.until <= now) {
+      try {
+        const row = await queries.findByText(query);
+        cached = { scope: row?.id ?? null, until: now + queryCacheMs };
+        if (scopeCache.size > 1000) scopeCache.clear();
+        scopeCache.set(query, cached);
+      } catch (error) {
+        // With MySQL unreachable an expired answer is still right (a query keeps its id), and
+        // page 1 of that query can still be served from its snapshot; it is kept another
+        // period so requests do not each wait for MySQL.
+        if (cached === undefined || !isMysqlUnavailable(error)) throw error;
+        cached = { scope: cached.scope, until: now + queryCacheMs };
+        scopeCache.set(query, cached);
+      }
+    }
+    if (cached.scope === null) {
+      throw new InvalidRequestError('query', `query "${query.slice(0, 100)}" is not a followed search query`);
+    }
+    return cached.scope;
+  }
+
+  /** The page as the exact JSON body to send. */
+  async function pageBody(scope: number, pageNo: number, limit: number): Promise<string> {
+    const slice = await videos.pageByOffset(scope, (pageNo - 1) * limit, limit);
+    return feedPageJson({ pageNo, limit, totalCount: slice.total }, slice.videos.map(serializeVideo));
+  }
+
+  async function getPage(request: FeedPageRequest): Promise<FeedResponse> {
+    const scope = await resolveScope(request.query);
+    if (request.pageNo === 1 && snapshots !== undefined && request.limit <= SNAPSHOT_SIZE) {
+      const page = await snapshots.pageOne(scope, request.limit);
+      return { body: page.body, etag: page.etag };
+    }
+    return { body: await pageBody(scope, request.pageNo, request.limit), etag: null };
+  }
+
+  return { getPage, resolveScope, pageBody };
+}
