@@ -1,0 +1,277 @@
+// The error bodies the real YouTube Data API sends, byte for byte where they are known (see
+// /work/shared/youtube-api.md). Client code decides what to do with a key from
+// `error.errors[0].reason` and sometimes from `error.details[0].reason`, so the exact shape
+// (including which bodies carry `status` and `details`) matters more than the prose.
+
+export interface ErrorItem {
+  message: string;
+  domain?: string;
+  reason: string;
+  location?: string;
+  locationType?: string;
+  extendedHelp?: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  /** `errors[0].reason` for errors, for the call log. */
+  reason: string | null;
+  /** Items in a successful list answer, for the call log. */
+  results?: number;
+}
+
+export function isApiResponse(value: unknown): value is ApiResponse {
+  return typeof value === 'object' && value !== null && 'status' in value && 'body' in value && 'reason' in value;
+}
+
+const SERVICE = 'youtube.googleapis.com';
+
+function errorResponse(
+  code: number,
+  message: string,
+  item: Omit<ErrorItem, 'message'>,
+  extra: { status?: string; details?: unknown[] } = {},
+): ApiResponse {
+  return {
+    status: code,
+    reason: item.reason,
+    body: { error: { code, message, errors: [{ message, ...item }], ...extra } },
+  };
+}
+
+function parameterError(code: number, message: string, domain: string, reason: string, location: string): ApiResponse {
+  return errorResponse(code, message, { domain, reason, location, locationType: 'parameter' });
+}
+
+function localized(message: string) {
+  return { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message };
+}
+
+export function requiredParameter(name: string): ApiResponse {
+  return parameterError(400, `Required parameter: ${name}`, 'global', 'required', name);
+}
+
+export function unknownPart(value: string): ApiResponse {
+  return parameterError(400, `'${value}'`, 'youtube.part', 'unknownPart', 'part');
+}
+
+export function invalidParameter(location: string, message: string): ApiResponse {
+  return parameterError(400, message, 'youtube.parameter', 'invalidParameter', location);
+}
+
+export function invalidRange(location: string, value: string, min: number, max: number): ApiResponse {
+  return invalidParameter(location, `Invalid value '${value}'. Values must be within the range: [${min}, ${max}]`);
+}
+
+export function invalidEnum(location: string, value: string, allowed: readonly string[]): ApiResponse {
+  return invalidParameter(location, `Invalid string value: '${value}'. Allowed values: [${allowed.join(', ')}]`);
+}
+
+export function invalidPageToken(): ApiResponse {
+  return parameterError(400, 'The request specifies an invalid page token.', 'youtube.parameter', 'invalidPageToken', 'pageToken');
+}
+
+export function invalidTimestamp(parameter: 'publishedAfter' | 'publishedBefore'): ApiResponse {
+  const field = parameter === 'publishedAfter' ? 'published_after' : 'published_before';
+  const message =
+    `Invalid value at '${field}' (type.googleapis.com/google.protobuf.Timestamp), Field '${field}', ` +
+    "Illegal timestamp format; timestamps must end with 'Z' or have a valid timezone offset.";
+  const reason = parameter === 'publishedAfter' ? 'invalidPublishedAfter' : 'invalidPublishedBefore';
+  return parameterError(400, message, 'youtube.search', reason, parameter);
+}
+
+export function invalidSearchFilter(): ApiResponse {
+  const code = (text: string) => `<code>${text}</code>`;
+  const message =
+    'The request contains an invalid combination of search filters and/or restrictions. Note that you must set the ' +
+    `${code('type')} parameter to ${code('video')} if you set either the ${code('forContentOwner')} or ` +
+    `${code('forMine')} parameters to ${code('true')}. You must also set the ${code('type')} parameter to ` +
+    `${code('video')} if you set a value for the ${code('eventType')}, ${code('videoCaption')}, ` +
+    `${code('videoCategoryId')}, ${code('videoDefinition')}, ${code('videoDimension')}, ${code('videoDuration')}, ` +
+    `${code('videoEmbeddable')}, ${code('videoLicense')}, ${code('videoSyndicated')}, or ${code('videoType')} parameters.`;
+  return errorResponse(400, message, { domain: 'youtube.search', reason: 'invalidSearchFilter', location: '', locationType: 'parameter' });
+}
+
+export function missingVideoFilter(): ApiResponse {
+  return errorResponse(400, 'No filter selected. Expected one of: chart, id, myRating', {
+    domain: 'youtube.parameter',
+    reason: 'missingRequiredParameter',
+    location: 'parameters.',
+    locationType: 'other',
+  });
+}
+
+export function incompatibleParameters(names: readonly string[]): ApiResponse {
+  return errorResponse(400, `Incompatible parameters specified in the request: ${names.join(', ')}`, {
+    domain: 'youtube.parameter',
+    reason: 'incompatibleParameters',
+    location: 'parameters.',
+    locationType: 'other',
+  });
+}
+
+export function loginRequired(): ApiResponse {
+  return errorResponse(401, 'Login Required.', { domain: 'global', reason: 'required', location: 'Authorization', locationType: 'header' });
+}
+
+export function missingApiKey(): ApiResponse {
+  return errorResponse(
+    403,
+    'The request is missing a valid API key.',
+    { domain: 'global', reason: 'forbidden' },
+    { status: 'PERMISSION_DENIED' },
+  );
+}
+
+export function invalidApiKey(): ApiResponse {
+  const message = 'API key not valid. Please pass a valid API key.';
+  return errorResponse(
+    400,
+    message,
+    { domain: 'global', reason: 'badRequest' },
+    {
+      status: 'INVALID_ARGUMENT',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_INVALID',
+          domain: 'googleapis.com',
+          metadata: { service: SERVICE },
+        },
+        localized(message),
+      ],
+    },
+  );
+}
+
+export function apiKeyServiceBlocked(methodName: string, projectNumber: string): ApiResponse {
+  const message = `Requests to this API ${SERVICE} method ${methodName} are blocked.`;
+  return errorResponse(
+    403,
+    message,
+    { domain: 'global', reason: 'forbidden' },
+    {
+      status: 'PERMISSION_DENIED',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_SERVICE_BLOCKED',
+          domain: 'googleapis.com',
+          metadata: { methodName, service: SERVICE, consumer: `projects/${projectNumber}`, apiName: SERVICE },
+        },
+        localized(message),
+      ],
+    },
+  );
+}
+
+export function accessNotConfigured(projectNumber: string): ApiResponse {
+  const activationUrl = `https://console.developers.google.com/apis/api/${SERVICE}/overview?project=${projectNumber}`;
+  const message =
+    `YouTube Data API v3 has not been used in project ${projectNumber} before or it is disabled. Enable it by visiting ` +
+    `${activationUrl} then retry. If you enabled this API recently, wait a few minutes for the action to propagate to our systems and retry.`;
+  return errorResponse(
+    403,
+    message,
+    { domain: 'usageLimits', reason: 'accessNotConfigured', extendedHelp: 'https://console.developers.google.com' },
+    {
+      status: 'PERMISSION_DENIED',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'SERVICE_DISABLED',
+          domain: 'googleapis.com',
+          metadata: {
+            consumer: `projects/${projectNumber}`,
+            service: SERVICE,
+            serviceTitle: 'YouTube Data API v3',
+            activationUrl,
+            containerInfo: projectNumber,
+          },
+        },
+        localized(message),
+        {
+          '@type': 'type.googleapis.com/google.rpc.Help',
+          links: [{ description: 'Google developers console API activation', url: activationUrl }],
+        },
+      ],
+    },
+  );
+}
+
+export function quotaExceeded(): ApiResponse {
+  return errorResponse(
+    403,
+    'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.',
+    { domain: 'youtube.quota', reason: 'quotaExceeded' },
+  );
+}
+
+/** The older wording of an exhausted daily quota, still seen from some projects. */
+export function dailyLimitExceeded(projectNumber: string): ApiResponse {
+  const message =
+    'Daily Limit Exceeded. The quota will be reset at midnight Pacific Time (PT). You may monitor your quota usage ' +
+    `and adjust limits in the API Console: https://console.developers.google.com/apis/api/${SERVICE}/quotas?project=${projectNumber}`;
+  return errorResponse(403, message, { domain: 'usageLimits', reason: 'dailyLimitExceeded' });
+}
+
+export const FAULT_KINDS = [
+  { status: 500, reason: 'backendError' },
+  { status: 500, reason: 'internalError' },
+  { status: 503, reason: 'backendError' },
+  { status: 429, reason: 'rateLimitExceeded' },
+  { status: 403, reason: 'rateLimitExceeded' },
+  { status: 403, reason: 'userRateLimitExceeded' },
+  { status: 429, reason: 'userRateLimitExceeded' },
+] as const;
+
+export type FaultKind = (typeof FAULT_KINDS)[number];
+export type FaultStatus = FaultKind['status'];
+export type FaultReason = FaultKind['reason'];
+
+export function isFaultKind(status: number, reason: string): boolean {
+  return FAULT_KINDS.some((kind) => kind.status === status && kind.reason === reason);
+}
+
+/** Transient trouble: 5xx from the backend, or a short-term rate limit (the key stays good). */
+export function faultResponse(kind: FaultKind, projectNumber: string): ApiResponse {
+  switch (kind.reason) {
+    case 'backendError':
+    case 'internalError':
+      return kind.status === 503
+        ? errorResponse(503, 'The service is currently unavailable.', { domain: 'global', reason: kind.reason }, { status: 'UNAVAILABLE' })
+        : errorResponse(500, 'Internal error encountered.', { domain: 'global', reason: kind.reason }, { status: 'INTERNAL' });
+    case 'userRateLimitExceeded':
+      return errorResponse(kind.status, 'User Rate Limit Exceeded', { domain: 'usageLimits', reason: kind.reason });
+    case 'rateLimitExceeded': {
+      if (kind.status === 403) return errorResponse(403, 'Rate Limit Exceeded', { domain: 'global', reason: kind.reason });
+      const message =
+        "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service " +
+        `'${SERVICE}' for consumer 'project_number:${projectNumber}'.`;
+      return errorResponse(
+        429,
+        message,
+        { domain: 'global', reason: kind.reason },
+        {
+          status: 'RESOURCE_EXHAUSTED',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'RATE_LIMIT_EXCEEDED',
+              domain: 'googleapis.com',
+              metadata: {
+                service: SERVICE,
+                consumer: `projects/${projectNumber}`,
+                quota_metric: `${SERVICE}/default`,
+                quota_limit: 'defaultPerMinutePerProject',
+                quota_location: 'global',
+                quota_limit_value: '180000',
+              },
+            },
+          ],
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,171 @@
+// A faithful stand-in for the YouTube Data API v3 (search.list and a minimal videos.list):
+// same URLs, parameters, response and error bodies, quota arithmetic and Pacific-midnight reset,
+// plus a simulated world of uploads that search indexes late, and a control API to inspect and
+// disturb it. Point the real @googleapis/youtube client at `listen()`'s URL and the code under
+// test cannot tell it from YouTube, except that nothing here costs money or real quota.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { KeyRegistry, type KeyPatch, type KeyView, type NewKey } from './api-keys.js';
+import { CallLog, type CallRecord } from './call-log.js';
+import { registerControlRoutes } from './control-routes.js';
+import { FaultInjector, type FaultSettings } from './faults.js';
+import { SimClock, type ClockOption, type ClockState } from './sim-clock.js';
+import { SimControl, type ClockChange, type GroundTruthQuery, type GroundTruthVideo, type Instant } from './sim-control.js';
+import { World, type StreamConfig, type StreamInfo } from './world.js';
+import { registerYoutubeRoutes } from './youtube-routes.js';
+
+export type { KeyPatch, KeyRegistry, KeyState, KeyView, NewKey, SimKey } from './api-keys.js';
+export type { CallRecord, EndpointName } from './call-log.js';
+export type { FaultSettings, FaultSpec } from './faults.js';
+export type { ClockMode, ClockOption, ClockState } from './sim-clock.js';
+export { SimClock } from './sim-clock.js';
+export type { ClockChange, GroundTruthQuery, GroundTruthVideo, Instant } from './sim-control.js';
+export type { SearchOrder, SimVideo, StreamConfig, StreamInfo, World } from './world.js';
+export { SEARCH_COST, SEARCH_RESULT_CAP } from './search-endpoint.js';
+export { VIDEOS_COST } from './videos-endpoint.js';
+export { maskKey } from './api-keys.js';
+export { createRandom, type Random } from './seeded-random.js';
+
+export interface YoutubeSimulatorOptions {
+  /** Everything generated (keys, videos, fault draws) follows from it. Default 1. */
+  seed?: number;
+  /** API keys, as strings or with per-key settings. Default: 3 generated `sim-…` keys. */
+  keys?: ReadonlyArray<string | NewKey>;
+  /** Units per project per Pacific day. Default 10,000. */
+  dailyQuota?: number;
+  /** Default: the real clock. A bare instant (or `{ mode: 'manual', now }`) starts a frozen clock. */
+  clock?: ClockOption;
+  /** Time between two uploads of a query's stream. Default 20,000 ms. */
+  publishIntervalMs?: number;
+  /** Longest delay before search finds a published video (0: at once). Default 120,000 ms. */
+  maxIndexDelayMs?: number;
+  /** How far before the simulator's start each stream's uploads begin. Default 24 h. */
+  historyMs?: number;
+  /** Caps that history in videos so fast streams start small. Default 5,000. */
+  maxHistoryVideos?: number;
+  /** Streams to set up front (others appear on their first search). */
+  queries?: readonly StreamConfig[];
+  /** How many recent calls the call log keeps. Default 10,000. */
+  maxCallLog?: number;
+  /** A pino-compatible logger. Default: silent. */
+  logger?: FastifyBaseLogger;
+}
+
+export interface YoutubeSimulator {
+  /** The Fastify instance (tests may use `app.inject`). */
+  readonly app: FastifyInstance;
+  readonly clock: SimClock;
+  readonly world: World;
+  readonly keys: KeyRegistry;
+  readonly seed: number;
+  /** The full API keys, in order (index 0 first). */
+  apiKeys(): string[];
+  /** Starts listening (default 127.0.0.1, port 0 = any free port); resolves to the base URL without a trailing slash. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Stops at once, also when calls are hanging. */
+  close(): Promise<void>;
+
+  calls(): CallRecord[];
+  resetCalls(): void;
+  groundTruth(q: string, bounds?: GroundTruthQuery): GroundTruthVideo[];
+  quota(): KeyView[];
+  /** Adds a key and returns its full text. */
+  addKey(spec?: NewKey): string;
+  updateKey(ref: string | number, patch: KeyPatch): KeyView;
+  /** Daily quota of the key's project. */
+  setQuota(ref: string | number, dailyQuota: number): KeyView;
+  /** Units used today by the key's project. */
+  setQuotaUsed(ref: string | number, quotaUsed: number): KeyView;
+  faults(): FaultSettings;
+  setFaults(settings: Partial<FaultSettings>): FaultSettings;
+  clearFaults(): void;
+  /** Calls held right now by a hang, a stall or added latency. */
+  hangingCalls(): number;
+  now(): Date;
+  setTime(to: Instant): ClockState;
+  advance(ms: number): ClockState;
+  changeClock(change: ClockChange): ClockState;
+  queries(): StreamInfo[];
+  configureQueries(configs: readonly StreamConfig[]): StreamInfo[];
+}
+
+export const DEFAULTS = Object.freeze({
+  seed: 1,
+  keyCount: 3,
+  dailyQuota: 10_000,
+  publishIntervalMs: 20_000,
+  maxIndexDelayMs: 120_000,
+  historyMs: 24 * 3_600_000,
+  maxHistoryVideos: 5_000,
+  maxCallLog: 10_000,
+});
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): YoutubeSimulator {
+  const seed = options.seed ?? DEFAULTS.seed;
+  const clock = new SimClock(options.clock);
+  const world = new World({
+    seed,
+    clock,
+    publishIntervalMs: options.publishIntervalMs ?? DEFAULTS.publishIntervalMs,
+    maxIndexDelayMs: options.maxIndexDelayMs ?? DEFAULTS.maxIndexDelayMs,
+    historyMs: options.historyMs ?? DEFAULTS.historyMs,
+    maxHistoryVideos: options.maxHistoryVideos ?? DEFAULTS.maxHistoryVideos,
+  });
+  const keys = new KeyRegistry(clock, seed, options.dailyQuota ?? DEFAULTS.dailyQuota);
+  const keySpecs = options.keys ?? Array.from({ length: DEFAULTS.keyCount }, () => ({}));
+  for (const spec of keySpecs) keys.add(typeof spec === 'string' ? { key: spec } : spec);
+  const faults = new FaultInjector(seed);
+  const calls = new CallLog(options.maxCallLog ?? DEFAULTS.maxCallLog);
+  const control = new SimControl({ clock, world, keys, faults, calls });
+  control.configureQueries(options.queries ?? []);
+
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    // Request logs would print URLs, and URLs carry `key=`; the call log records calls instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    // A hung call must not hold close() hostage.
+    forceCloseConnections: true,
+  });
+  registerYoutubeRoutes(app, { world, keys, faults, calls, clock, log: app.log });
+  registerControlRoutes(app, control);
+
+  return {
+    app,
+    clock,
+    world,
+    keys,
+    seed,
+    apiKeys: () => keys.list().map((simKey) => simKey.key),
+    async listen({ host = '127.0.0.1', port = 0 } = {}) {
+      await app.listen({ host, port });
+      const address = app.server.address();
+      const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+      return `http://${urlHost(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)}:${boundPort}`;
+    },
+    async close() {
+      faults.shutdown();
+      await app.close();
+    },
+    calls: () => control.calls(),
+    resetCalls: () => control.resetCalls(),
+    groundTruth: (q, bounds) => control.groundTruth(q, bounds),
+    quota: () => control.quota(),
+    addKey: (spec) => control.addKey(spec).key,
+    updateKey: (ref, patch) => control.updateKey(ref, patch),
+    setQuota: (ref, dailyQuota) => control.setQuota(ref, dailyQuota),
+    setQuotaUsed: (ref, quotaUsed) => control.setQuotaUsed(ref, quotaUsed),
+    faults: () => control.faults(),
+    setFaults: (settings) => control.setFaults(settings),
+    clearFaults: () => control.clearFaults(),
+    hangingCalls: () => control.hangingCalls(),
+    now: () => clock.now(),
+    setTime: (to) => control.changeClock({ now: to }),
+    advance: (ms) => control.changeClock({ advanceMs: ms }),
+    changeClock: (change) => control.changeClock(change),
+    queries: () => control.queries(),
+    configureQueries: (configs) => control.configureQueries(configs),
+  };
+}

@@ -1,0 +1,355 @@
+// The simulated YouTube: one stream of uploads per followed query, materialised lazily up to
+// the simulator's "now" and cached. A stream's video k is published at
+// startAt + k * interval (+ jitter below one interval, rounded down to the second as YouTube's
+// timestamps are), and search finds it only after its own indexing delay, which is how late
+// videos appear behind a "newest publishedAt seen" watermark in reality. Search runs over every
+// stream, so a video from stream "tea" is found by "green tea" when its text has both words.
+import { toMillis, type SimClock } from './sim-clock.js';
+import { couldMatch, matchesQuery, normalizeQuery, parseQuery, tokenize, type ParsedQuery } from './search-query.js';
+import {
+  streamChannels,
+  streamFillers,
+  videoContent,
+  type LiveBroadcastContent,
+  type StreamShape,
+  type VideoContent,
+} from './video-content.js';
+
+export interface SimVideo extends VideoContent {
+  readonly streamKey: string;
+  /** Index of the stream in creation order: the tie-breaker between streams. */
+  readonly streamOrder: number;
+  readonly k: number;
+  readonly publishedAtMs: number;
+  readonly indexedAtMs: number;
+  /** Words of the title and the full description. */
+  readonly tokens: ReadonlySet<string>;
+}
+
+export interface StreamConfig {
+  q: string;
+  publishIntervalMs?: number;
+  startAt?: Date | string | number;
+}
+
+export interface StreamInfo {
+  q: string;
+  publishIntervalMs: number;
+  startAt: string;
+  /** Videos published so far (by the sim clock). */
+  published: number;
+}
+
+export const SEARCH_ORDERS = ['date', 'rating', 'relevance', 'title', 'videoCount', 'viewCount'] as const;
+export type SearchOrder = (typeof SEARCH_ORDERS)[number];
+
+export interface VideoFilter {
+  query: ParsedQuery;
+  /** Inclusive bound, milliseconds. */
+  publishedAfterMs?: number;
+  /** Inclusive bound, milliseconds. */
+  publishedBeforeMs?: number;
+  channelId?: string;
+  liveBroadcastContent?: LiveBroadcastContent;
+  /** Ground truth: also return videos that search has not indexed yet. */
+  includeUnindexed?: boolean;
+}
+
+export interface SearchResult {
+  /** Every match, not only the requested slice. */
+  total: number;
+  items: SimVideo[];
+}
+
+export interface WorldOptions {
+  seed: number;
+  clock: SimClock;
+  publishIntervalMs: number;
+  maxIndexDelayMs: number;
+  historyMs: number;
+  /** Upper bound on a stream's history in videos, so a fast stream does not start with millions. */
+  maxHistoryVideos: number;
+}
+
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** Videos may be published up to a second before their nominal time (rounding to the second). */
+const ROUNDING_MARGIN_MS = 1000;
+
+class VideoStream {
+  readonly videos: SimVideo[] = [];
+  /** Every word any of this stream's videos contains, to skip the stream for unrelated queries. */
+  readonly vocabulary = new Set<string>();
+  /** Words every video of this stream contains: queries made only of these need no per-video check. */
+  readonly commonTokens: ReadonlySet<string>;
+  private readonly fillers: string[];
+  private nextNominalMs: number;
+
+  constructor(
+    readonly shape: StreamShape,
+    readonly order: number,
+    public intervalMs: number,
+    public startAtMs: number,
+    private readonly world: World,
+  ) {
+    this.fillers = streamFillers(shape.excludedTokens);
+    this.nextNominalMs = startAtMs;
+    this.commonTokens = new Set(shape.groups.filter((group) => group.length === 1).flatMap((group) => group[0]!.tokens));
+  }
+
+  restart(startAtMs: number): void {
+    this.startAtMs = startAtMs;
+    this.nextNominalMs = startAtMs;
+  }
+
+  generateUntil(nowMs: number): void {
+    while (this.nextNominalMs <= nowMs + ROUNDING_MARGIN_MS) {
+      const k = this.videos.length;
+      const content = videoContent(this.world.seed, this.shape, this.fillers, k);
+      const publishedAtMs = Math.floor((this.nextNominalMs + content.publishJitter * this.intervalMs) / 1000) * 1000;
+      const tokens = new Set<string>();
+      for (const token of tokenize(`${content.title} ${content.description}`)) {
+        const interned = this.world.intern(token);
+        tokens.add(interned);
+        this.vocabulary.add(interned);
+      }
+      // Every field spelled out in one order (no spread): all videos then share one hidden class,
+      // which keeps the search loop over tens of thousands of them monomorphic and fast.
+      const video: SimVideo = {
+        id: content.id,
+        channel: content.channel,
+        title: content.title,
+        description: content.description,
+        liveBroadcastContent: content.liveBroadcastContent,
+        timestampsWithMillis: content.timestampsWithMillis,
+        viewCount: content.viewCount,
+        likeCount: content.likeCount,
+        commentCount: content.commentCount,
+        relevance: content.relevance,
+        publishJitter: content.publishJitter,
+        indexDelayShare: content.indexDelayShare,
+        streamKey: this.shape.key,
+        streamOrder: this.order,
+        k,
+        publishedAtMs,
+        indexedAtMs: publishedAtMs + Math.round(content.indexDelayShare * this.world.maxIndexDelayMs),
+        tokens,
+      };
+      this.videos.push(video);
+      this.world.register(video);
+      this.nextNominalMs += this.intervalMs;
+    }
+  }
+
+  /** Index of the first video published at or after `ms` (videos are in publish order). */
+  firstAtOrAfter(ms: number): number {
+    let lo = 0;
+    let hi = this.videos.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.videos[mid]!.publishedAtMs < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Matches, newest first. */
+  matches(filter: VideoFilter, nowMs: number): SimVideo[] {
+    const { query } = filter;
+    if (!couldMatch(query, this.vocabulary)) return [];
+    const upper = Math.min(nowMs, filter.publishedBeforeMs ?? Number.POSITIVE_INFINITY);
+    const end = this.firstAtOrAfter(upper + 1);
+    const start = filter.publishedAfterMs === undefined ? 0 : this.firstAtOrAfter(filter.publishedAfterMs);
+    const everyVideoMatches =
+      query.excluded.length === 0 &&
+      query.groups.every((group) => group.some((alternative) => alternative.tokens.every((t) => this.commonTokens.has(t))));
+    const out: SimVideo[] = [];
+    for (let i = end - 1; i >= start; i--) {
+      const video = this.videos[i]!;
+      if (filter.includeUnindexed !== true && video.indexedAtMs > nowMs) continue;
+      if (filter.channelId !== undefined && video.channel.id !== filter.channelId) continue;
+      if (filter.liveBroadcastContent !== undefined && video.liveBroadcastContent !== filter.liveBroadcastContent) continue;
+      if (!everyVideoMatches && !matchesQuery(query, video.tokens)) continue;
+      out.push(video);
+    }
+    return out;
+  }
+
+  info(nowMs: number): StreamInfo {
+    this.generateUntil(nowMs);
+    return {
+      q: this.shape.key,
+      publishIntervalMs: this.intervalMs,
+      startAt: new Date(this.startAtMs).toISOString(),
+      published: this.firstAtOrAfter(nowMs + 1),
+    };
+  }
+}
+
+/** Newest first; equal timestamps: earlier stream first, then the later upload first. */
+function byDateDesc(a: SimVideo, b: SimVideo): number {
+  return b.publishedAtMs - a.publishedAtMs || a.streamOrder - b.streamOrder || b.k - a.k;
+}
+
+const SIX_HOURS_MS = 6 * 3_600_000;
+
+const COMPARATORS: Record<SearchOrder, (a: SimVideo, b: SimVideo) => number> = {
+  date: byDateDesc,
+  videoCount: byDateDesc,
+  // Fresh videos first in coarse buckets, then a stable per-video score: "relevance" that is
+  // neither date order nor random from one request to the next.
+  relevance: (a, b) =>
+    Math.floor(b.publishedAtMs / SIX_HOURS_MS) - Math.floor(a.publishedAtMs / SIX_HOURS_MS) ||
+    b.relevance - a.relevance ||
+    byDateDesc(a, b),
+  viewCount: (a, b) => b.viewCount - a.viewCount || byDateDesc(a, b),
+  rating: (a, b) => b.likeCount - a.likeCount || byDateDesc(a, b),
+  title: (a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : byDateDesc(a, b)),
+};
+
+/** The first `count` items of several newest-first lists, merged. */
+function mergeNewestFirst(lists: SimVideo[][], count: number): SimVideo[] {
+  const positions = lists.map(() => 0);
+  const out: SimVideo[] = [];
+  while (out.length < count) {
+    let best = -1;
+    for (let i = 0; i < lists.length; i++) {
+      const candidate = lists[i]![positions[i]!];
+      if (candidate === undefined) continue;
+      if (best === -1 || byDateDesc(candidate, lists[best]![positions[best]!]!) < 0) best = i;
+    }
+    if (best === -1) break;
+    out.push(lists[best]![positions[best]!]!);
+    positions[best]! += 1;
+  }
+  return out;
+}
+
+export class World {
+  readonly seed: number;
+  readonly maxIndexDelayMs: number;
+  private readonly clock: SimClock;
+  private readonly defaultIntervalMs: number;
+  private readonly historyMs: number;
+  private readonly maxHistoryVideos: number;
+  private readonly simStartMs: number;
+  private readonly streamsByKey = new Map<string, VideoStream>();
+  private readonly streamList: VideoStream[] = [];
+  private readonly videosById = new Map<string, SimVideo>();
+  private readonly words = new Map<string, string>();
+
+  constructor(options: WorldOptions) {
+    this.seed = options.seed;
+    this.clock = options.clock;
+    this.defaultIntervalMs = positive('publishIntervalMs', options.publishIntervalMs);
+    this.maxIndexDelayMs = nonNegative('maxIndexDelayMs', options.maxIndexDelayMs);
+    this.historyMs = nonNegative('historyMs', options.historyMs);
+    this.maxHistoryVideos = nonNegative('maxHistoryVideos', options.maxHistoryVideos);
+    this.simStartMs = options.clock.nowMs();
+  }
+
+  /** One shared string per distinct word keeps tens of thousands of word sets small. */
+  intern(word: string): string {
+    const known = this.words.get(word);
+    if (known !== undefined) return known;
+    this.words.set(word, word);
+    return word;
+  }
+
+  register(video: SimVideo): void {
+    this.videosById.set(video.id, video);
+  }
+
+  /** Creates or adjusts a stream. A new interval applies to videos not yet published. */
+  configureStream(config: StreamConfig): StreamInfo {
+    const interval = config.publishIntervalMs === undefined ? undefined : positive('publishIntervalMs', config.publishIntervalMs);
+    const startAtMs = config.startAt === undefined ? undefined : toMillis(config.startAt);
+    const existing = this.streamsByKey.get(normalizeQuery(config.q));
+    const stream = existing ?? this.streamFor(config.q, interval, startAtMs);
+    if (stream === undefined) throw new RangeError(`query "${config.q}" has no word to build videos from`);
+    if (existing !== undefined) {
+      if (startAtMs !== undefined && startAtMs !== stream.startAtMs) {
+        if (stream.videos.length > 0) {
+          throw new ConflictError(`stream "${stream.shape.key}" has already published videos; its start cannot move`);
+        }
+        stream.restart(startAtMs);
+      }
+      if (interval !== undefined) stream.intervalMs = interval;
+    }
+    return stream.info(this.clock.nowMs());
+  }
+
+  streams(): StreamInfo[] {
+    const nowMs = this.clock.nowMs();
+    this.catchUp(nowMs);
+    return this.streamList.map((stream) => stream.info(nowMs));
+  }
+
+  /** Matching videos in the requested order; `offset`/`limit` select the slice returned. */
+  search(filter: VideoFilter, order: SearchOrder, offset: number, limit: number): SearchResult {
+    const nowMs = this.clock.nowMs();
+    if (filter.query.normalized !== '') this.streamFor(filter.query.normalized);
+    this.catchUp(nowMs);
+    const perStream = this.streamList.map((stream) => stream.matches(filter, nowMs)).filter((list) => list.length > 0);
+    const total = perStream.reduce((sum, list) => sum + list.length, 0);
+    let ordered: SimVideo[];
+    if (order === 'date' || order === 'videoCount') {
+      ordered = perStream.length === 1 ? perStream[0]! : mergeNewestFirst(perStream, offset + limit);
+    } else {
+      ordered = perStream.flat().sort(COMPARATORS[order]);
+    }
+    return { total, items: ordered.slice(offset, offset + limit) };
+  }
+
+  /** A published video by id (videos.list sees uploads at once; only search waits for indexing). */
+  video(id: string): SimVideo | undefined {
+    const nowMs = this.clock.nowMs();
+    this.catchUp(nowMs);
+    const video = this.videosById.get(id);
+    return video !== undefined && video.publishedAtMs <= nowMs ? video : undefined;
+  }
+
+  /** The most viewed published videos (videos.list chart=mostPopular). */
+  mostPopular(limit: number): SimVideo[] {
+    const nowMs = this.clock.nowMs();
+    this.catchUp(nowMs);
+    const published = this.streamList.flatMap((stream) => stream.videos.slice(0, stream.firstAtOrAfter(nowMs + 1)));
+    return published.sort(COMPARATORS.viewCount).slice(0, limit);
+  }
+
+  private catchUp(nowMs: number): void {
+    for (const stream of this.streamList) stream.generateUntil(nowMs);
+  }
+
+  private streamFor(q: string, intervalMs?: number, startAtMs?: number): VideoStream | undefined {
+    const key = normalizeQuery(q);
+    const existing = this.streamsByKey.get(key);
+    if (existing !== undefined) return existing;
+    const query = parseQuery(key);
+    if (query.groups.length === 0) return undefined;
+    const interval = intervalMs ?? this.defaultIntervalMs;
+    const history = Math.min(this.historyMs, this.maxHistoryVideos * interval);
+    const shape: StreamShape = {
+      key,
+      groups: query.groups,
+      excludedTokens: new Set(query.excluded.flatMap((term) => term.tokens)),
+      channels: streamChannels(this.seed, key),
+    };
+    const stream = new VideoStream(shape, this.streamList.length, interval, startAtMs ?? this.simStartMs - history, this);
+    this.streamsByKey.set(key, stream);
+    this.streamList.push(stream);
+    return stream;
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be zero or more, got ${value}`);
+  return value;
+}
