@@ -1,0 +1,130 @@
+// Run-time management of YouTube API keys (the admin API): list with their state, add (after
+// checking the key with YouTube), enable or disable, relabel, remove. Every change is announced
+// on the control channel, so every worker uses it without a restart. A key is never returned:
+// only its masked form and fingerprint.
+import type { Clock } from '../clock.js';
+import type { ControlChannel } from '../control/control-channel.js';
+import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { toApiKeyView, type ApiKeyRepository, type ApiKeyView, type KeyTarget } from '../youtube/api-key-repository.js';
+import { maskKey } from '../youtube/key-mask.js';
+import { poolKey, storedPoolKey, type KeyPool, type KeyStatus } from '../youtube/key-pool.js';
+import { VIDEOS_LIST_COST_UNITS, type YoutubeClient } from '../youtube/youtube-client.js';
+import { YoutubeApiError } from '../youtube/youtube-errors.js';
+
+/** active: in use; exhausted: out of quota until the reset; rejected: refused by YouTube; disabled: switched off by an operator. */
+export type AdminKeyState = 'active' | 'exhausted' | 'rejected' | 'disabled';
+
+export interface AdminKeyView extends ApiKeyView {
+  readonly state: AdminKeyState;
+  readonly exhaustedUntil: Date | null;
+  readonly rejectedReason: string | null;
+  readonly unitsToday: number;
+  readonly callsToday: number;
+  readonly errorsToday: KeyStatus['errorsToday'];
+  readonly lastUsedAt: Date | null;
+  readonly lastError: string | null;
+  readonly lastErrorAt: Date | null;
+}
+
+export const API_KEY_PATTERN = /^[A-Za-z0-9_-]{6,100}$/;
+
+export interface KeyAdminDeps {
+  readonly keys: ApiKeyRepository;
+  readonly pool: Pick<KeyPool, 'statusOf' | 'enable' | 'markExhausted' | 'charge' | 'forget'>;
+  readonly youtube: Pick<YoutubeClient, 'probeKey'>;
+  readonly control: Pick<ControlChannel, 'publish'>;
+  readonly target: KeyTarget;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export type KeyAdmin = ReturnType<typeof createKeyAdmin>;
+
+export function createKeyAdmin({ keys, pool, youtube, control, target, log }: KeyAdminDeps) {
+  async function views(rows: Awaited<ReturnType<ApiKeyRepository['list']>>): Promise<AdminKeyView[]> {
+    const states = await pool.statusOf(rows.map(storedPoolKey));
+    return rows.map((row, i) => {
+      const status = states[i]!;
+      const state: AdminKeyState =
+        row.enabled !== 1 ? 'disabled' : status.state === 'disabled' ? 'rejected' : status.state === 'exhausted' ? 'exhausted' : 'active';
+      return {
+        ...toApiKeyView(row),
+        state,
+        exhaustedUntil: status.exhaustedUntil,
+        rejectedReason: status.disabledReason,
+        unitsToday: status.unitsToday,
+        callsToday: status.callsToday,
+        errorsToday: status.errorsToday,
+        lastUsedAt: status.lastUsedAt,
+        lastError: status.lastError,
+        lastErrorAt: status.lastErrorAt,
+      };
+    });
+  }
+
+  async function viewOf(id: number): Promise<AdminKeyView> {
+    const row = await keys.findById(id);
+    if (row === undefined || row.target !== target) throw new NotFoundError(`no API key with id ${id}`);
+    return (await views([row]))[0]!;
+  }
+
+  async function list(): Promise<AdminKeyView[]> {
+    return views(await keys.list(target));
+  }
+
+  /** Checks the key with one cheap call (videos.list, 1 unit) and stores it if YouTube accepts it. */
+  async function add(key: string, label?: string): Promise<AdminKeyView> {
+    if (!API_KEY_PATTERN.test(key)) {
+      throw new InvalidRequestError('key', 'key must be 6 to 100 letters, digits, _ or -');
+    }
+    const existing = await keys.findByKey(key);
+    if (existing !== undefined) throw new ConflictError(`this key is already stored (id ${existing.id})`);
+    const probe = poolKey(key);
+    let outOfQuota = false;
+    try {
+      await youtube.probeKey(key);
+    } catch (error) {
+      if (!(error instanceof YoutubeApiError)) throw error;
+      switch (error.kind) {
+        case 'quota':
+          outOfQuota = true; // a valid key whose quota is spent for today
+          break;
+        case 'rejected':
+          throw new UpstreamError('refused', `YouTube rejected the key (${error.reason}); it was not added`);
+        case 'transient':
+          throw new UpstreamError('unavailable', `YouTube could not check the key just now (${error.reason}); try again`);
+        case 'request':
+          throw new UpstreamError('unavailable', `YouTube refused the key check (${error.reason})`);
+      }
+    } finally {
+      await pool.charge(probe, VIDEOS_LIST_COST_UNITS);
+    }
+    const row = await keys.add(key, label ?? maskKey(key), target);
+    if (row === undefined) throw new ConflictError('this key is already stored');
+    if (outOfQuota) await pool.markExhausted(probe);
+    await control.publish('keys-changed');
+    log.info({ key: probe.masked, id: row.id, outOfQuota }, 'API key added');
+    return viewOf(row.id);
+  }
+
+  async function update(id: number, changes: { enabled?: boolean | undefined; label?: string | undefined }): Promise<AdminKeyView> {
+    const before = await viewOf(id);
+    await keys.update(id, changes);
+    // Enabling is an operator's decision: it also clears a rejection YouTube gave the key.
+    if (changes.enabled === true) await pool.enable({ id: before.fingerprint });
+    await control.publish('keys-changed');
+    log.info({ key: before.masked, id, ...changes }, 'API key changed');
+    return viewOf(id);
+  }
+
+  async function remove(id: number): Promise<void> {
+    const before = await viewOf(id);
+    await keys.remove(id);
+    await pool.forget({ id: before.fingerprint });
+    await control.publish('keys-changed');
+    log.info({ key: before.masked, id }, 'API key removed');
+  }
+
+  return { list, get: viewOf, add, update, remove };
+}

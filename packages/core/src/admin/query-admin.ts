@@ -1,0 +1,66 @@
+// Run-time management of the followed queries (the admin API). Following creates the query's
+// fetch schedule in every worker without a restart (through the control channel); dropping it
+// stops fetching but keeps its videos, still filterable with `query=`.
+import type { ControlChannel } from '../control/control-channel.js';
+import { InvalidRequestError, NotFoundError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { normaliseQueryText, type SearchQueryRepository } from '../queries/search-query-repository.js';
+import type { SearchQueryRow } from '../db/schema.js';
+
+export interface AdminQueryView {
+  readonly id: number;
+  readonly text: string;
+  readonly followed: boolean;
+  readonly origin: string;
+  readonly createdAt: Date;
+  readonly lastFetchAt: Date | null;
+  readonly lastOutcome: string | null;
+  readonly lastError: string | null;
+}
+
+const toView = (row: SearchQueryRow): AdminQueryView => ({
+  id: row.id,
+  text: row.text,
+  followed: row.enabled === 1,
+  origin: row.origin,
+  createdAt: row.created_at,
+  lastFetchAt: row.last_fetch_at,
+  lastOutcome: row.last_outcome,
+  lastError: row.last_error,
+});
+
+export type QueryAdmin = ReturnType<typeof createQueryAdmin>;
+
+export function createQueryAdmin({
+  queries,
+  control,
+  log,
+}: {
+  queries: Pick<SearchQueryRepository, 'list' | 'follow' | 'findById' | 'unfollow'>;
+  control: Pick<ControlChannel, 'publish'>;
+  log: Logger;
+}) {
+  async function list(): Promise<AdminQueryView[]> {
+    return (await queries.list()).map(toView);
+  }
+
+  async function follow(text: string): Promise<{ query: AdminQueryView; created: boolean }> {
+    const normalised = normaliseQueryText(text);
+    if (normalised === '') throw new InvalidRequestError('text', 'text must not be blank');
+    const before = (await queries.list()).find((q) => q.text.toLowerCase() === normalised.toLowerCase());
+    const row = await queries.follow(normalised, 'admin');
+    await control.publish('queries-changed');
+    log.info({ queryId: row.id, query: row.text }, 'query followed');
+    return { query: toView(row), created: before === undefined || before.enabled !== 1 };
+  }
+
+  async function drop(id: number): Promise<void> {
+    const row = await queries.findById(id);
+    if (row === undefined) throw new NotFoundError(`no search query with id ${id}`);
+    await queries.unfollow(id);
+    await control.publish('queries-changed');
+    log.info({ queryId: id, query: row.text }, 'query dropped; its videos stay');
+  }
+
+  return { list, follow, drop };
+}
