@@ -1,0 +1,228 @@
+// The fetch pipeline against the simulator, with a fake clock moved by hand on both sides:
+// completeness (late indexing, outages), no duplicates, key rotation and quota, no leaked keys.
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nextPacificMidnight } from '@tubefeed/core';
+import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
+
+const START = '2024-05-14T18:00:00Z'; // 11:00 Pacific (PDT)
+let harness: PipelineHarness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+async function setUp(options: Parameters<typeof createPipelineHarness>[0]): Promise<PipelineHarness> {
+  harness = await createPipelineHarness(options);
+  return harness;
+}
+
+async function countRows(h: PipelineHarness): Promise<{ videos: number; distinct: number; links: number }> {
+  const videos = await sql<{ n: number; d: number }>`SELECT COUNT(*) AS n, COUNT(DISTINCT video_id) AS d FROM videos`.execute(h.db.kysely);
+  const links = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM video_queries`.execute(h.db.kysely);
+  return { videos: Number(videos.rows[0]!.n), distinct: Number(videos.rows[0]!.d), links: Number(links.rows[0]!.n) };
+}
+
+describe('fetch pipeline', () => {
+  it('stores everything published in the look-back window, with HTML entities decoded', async () => {
+    const h = await setUp({ start: START });
+    const result = await h.run();
+    expect(result).toMatchObject({ outcome: 'ok', pendingRanges: 0 });
+    const expected = h.publishedIds(new Date(h.clock.now().getTime() - h.settings.lookbackMs));
+    expect(expected.length).toBeGreaterThan(150); // one upload every 20 s for an hour
+    expect(await h.storedIds()).toEqual(expected);
+    expect(result.searchCalls).toBe(Math.ceil((expected.length + 1) / 50));
+
+    const truth = h.sim.groundTruth('cricket', { publishedAfter: new Date(h.clock.now().getTime() - h.settings.lookbackMs) });
+    const stored = await h.videos.findByVideoIds(truth.map((v) => v.videoId));
+    const storedTitles = new Map(stored.map((row) => [row.video_id, row.title]));
+    const withEntities = truth.filter((v) => /[&"'<>]/.test(v.title));
+    expect(withEntities.length).toBeGreaterThan(0);
+    for (const video of truth) expect(storedTitles.get(video.videoId)).toBe(video.title);
+    expect(stored.some((row) => /&(amp|quot|#39|lt|gt);/.test(row.title + row.description + row.channel_title))).toBe(false);
+  });
+
+  it('never stores a video twice across repeated and overlapping runs', async () => {
+    const h = await setUp({ start: START });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    for (let i = 0; i < 12; i++) {
+      await h.run();
+      await h.run(); // the same tick twice: everything it finds is already stored
+      h.advance(7_000);
+    }
+    const counts = await countRows(h);
+    expect(counts.videos).toBe(counts.distinct);
+    expect(counts.links).toBe(counts.videos);
+    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+    expect(await h.videos.total()).toBe(counts.videos);
+  });
+
+  it('does not lose a video that search indexes after newer ones (late indexing)', async () => {
+    const h = await setUp({ start: START, maxIndexDelayMs: 120_000 });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    // Videos that, at the time of some run, were older than the newest stored one and not yet
+    // searchable: a watermark without overlap would skip them for good.
+    const late = new Set<string>();
+    for (let i = 0; i < 18; i++) {
+      await h.run();
+      const newest = (await h.videos.newestPublishedAt(h.query.id))!;
+      for (const video of h.sim.groundTruth('cricket', { publishedBefore: newest })) {
+        if (!video.indexed) late.add(video.videoId);
+      }
+      h.advance(10_000);
+    }
+    expect(late.size).toBeGreaterThan(0);
+    h.advance(120_000);
+    await h.run();
+    const stored = new Set(await h.storedIds());
+    expect([...late].filter((id) => !stored.has(id))).toEqual([]);
+    // Everything published up to 2 minutes ago (surely indexed by now) is stored.
+    const settled = h.publishedIds(from, new Date(h.clock.now().getTime() - 120_000));
+    expect(settled.filter((id) => !stored.has(id))).toEqual([]);
+  });
+
+  it('does not lose late-indexed videos on a busy query (one page covers less than the overlap)', async () => {
+    // An upload every 2 s and indexing up to 2 minutes late: a page of 50 reaches back less
+    // than two minutes, so the overlap below it must still be searched once indexing settled.
+    const h = await setUp({ start: START, publishIntervalMs: 2000, maxIndexDelayMs: 120_000, dailyQuota: 1_000_000 });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    for (let i = 0; i < 180; i++) {
+      await h.run();
+      h.advance(10_000);
+    }
+    const stored = new Set(await h.storedIds());
+    const settled = h.publishedIds(from, new Date(h.clock.now().getTime() - h.settings.overlapMs - 60_000));
+    expect(settled.length).toBeGreaterThan(1500);
+    expect(settled.filter((id) => !stored.has(id))).toEqual([]);
+    // Each video is fetched about twice (when new, and once more after indexing settled), but
+    // runs cost whole pages: at 5 new videos a run, most calls are the runs themselves.
+    expect(h.searchCalls().length).toBeLessThan(180 + 2 * (stored.size / 50));
+  });
+
+  it('recovers everything published during a worker outage, beyond the ~500-result cap', async () => {
+    const h = await setUp({ start: START });
+    await h.run();
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    h.advance(4 * 3_600_000); // 720 uploads while no worker ran
+    const outcomes = [];
+    for (let i = 0; i < 8; i++) {
+      const result = await h.run();
+      outcomes.push(result.outcome);
+      if (result.outcome === 'ok') break;
+      h.advance(10_000);
+    }
+    expect(outcomes[0]).toBe('partial'); // 5 pages of 50 cannot cover 720 videos in one run
+    expect(outcomes.at(-1)).toBe('ok');
+    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+    const row = await h.queries.findById(h.query.id);
+    expect(row?.pending_ranges).toBeNull();
+  });
+
+  it('keeps the missing range when a run is cut short, so a crash after storing newer videos loses nothing', async () => {
+    const h = await setUp({ start: START, settings: { maxPages: 2 } });
+    const first = await h.run(); // two pages of 50 cannot cover the hour of look-back
+    expect(first).toMatchObject({ outcome: 'partial', pendingRanges: 1, searchCalls: 2, inserted: 100 });
+    const row = await h.queries.findById(h.query.id);
+    const ranges = JSON.parse(row!.pending_ranges!) as Array<{ after: string; before: string }>;
+    // The newest 100 are stored and the watermark moved past the rest: the range below them is
+    // what remembers that they are still to fetch.
+    const oldestStored = (await h.db.kysely
+      .selectFrom('video_queries')
+      .select('published_at')
+      .orderBy('published_at', 'asc')
+      .executeTakeFirst())!.published_at;
+    expect(ranges).toEqual([
+      { after: new Date(Date.parse(START) - h.settings.lookbackMs).toISOString(), before: oldestStored.toISOString() },
+    ]);
+    let runs = 0;
+    while ((await h.run()).outcome !== 'ok' && runs++ < 20) h.advance(1000);
+    expect(await h.storedIds()).toEqual(h.publishedIds(new Date(Date.parse(START) - h.settings.lookbackMs)));
+    expect((await h.queries.findById(h.query.id))!.pending_ranges).toBeNull();
+  });
+
+  it('retries transient YouTube failures with backoff and succeeds', async () => {
+    const h = await setUp({ start: START });
+    h.sim.setFaults({
+      failNext: [
+        { status: 503, reason: 'backendError' },
+        { status: 429, reason: 'rateLimitExceeded' },
+      ],
+    });
+    const result = await h.run();
+    expect(result.outcome).toBe('ok');
+    expect(h.searchCalls().slice(0, 3).map((c) => c.status)).toEqual([503, 429, 200]);
+  });
+
+  it('moves to the next key in the same run when one is out of quota, and not back before Pacific midnight', async () => {
+    const h = await setUp({ start: START, keys: [{}, {}] });
+    h.sim.setQuotaUsed(0, 10_000); // key 0's project is spent, which our own count cannot know
+    for (let i = 0; i < 6; i++) {
+      expect((await h.run()).outcome).toBe('ok');
+      h.advance(10_000);
+    }
+    const byKey = h.searchCalls().map((c) => [c.keyIndex, c.status]);
+    expect(byKey.filter(([key]) => key === 0)).toEqual([[0, 403]]);
+    expect(byKey.filter(([key]) => key === 1).every(([, status]) => status === 200)).toBe(true);
+    const status = await h.pool.status();
+    expect(status.keys[0]).toMatchObject({ state: 'exhausted', exhaustedUntil: nextPacificMidnight(h.clock.now()) });
+
+    h.setTime(new Date(nextPacificMidnight(h.clock.now()).getTime() - 1000));
+    h.sim.resetCalls();
+    await h.run();
+    await h.run();
+    expect(h.searchCalls().some((c) => c.keyIndex === 0)).toBe(false);
+    h.advance(2000); // past Pacific midnight: both quotas reset
+    h.sim.resetCalls();
+    await h.run();
+    await h.run();
+    const afterReset = h.searchCalls();
+    expect(afterReset.some((c) => c.keyIndex === 0 && c.status === 200)).toBe(true);
+    expect(afterReset.every((c) => c.status === 200)).toBe(true);
+  });
+
+  it('disables a key YouTube rejects and keeps fetching with the others', async () => {
+    const h = await setUp({ start: START, keys: [{}], pipelineKeys: (keys) => ['not-a-known-key-000000', ...keys] });
+    for (let i = 0; i < 4; i++) expect((await h.run()).outcome).toBe('ok');
+    const rejected = h.searchCalls().filter((c) => c.status === 400);
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]!.reason).toBe('badRequest');
+    const status = await h.pool.status();
+    expect(status.keys.find((k) => k.masked === 'not-…0000')).toMatchObject({ state: 'disabled', disabledReason: 'API_KEY_INVALID' });
+    expect(status.state).toBe('ok');
+  });
+
+  it('makes no call at all while every key is out of quota, and resumes after the reset', async () => {
+    const h = await setUp({ start: START, keys: [{}, {}] });
+    h.sim.setQuotaUsed(0, 10_000);
+    h.sim.setQuotaUsed(1, 10_000);
+    const first = await h.run();
+    const reset = nextPacificMidnight(h.clock.now());
+    expect(first).toMatchObject({ outcome: 'quota_exhausted', quotaResetAt: reset.toISOString() });
+    expect(h.searchCalls().map((c) => c.status)).toEqual([403, 403]);
+    h.sim.resetCalls();
+    for (let i = 0; i < 10; i++) {
+      h.advance(30 * 60_000);
+      if (h.clock.now() >= reset) break;
+      expect((await h.run()).outcome).toBe('quota_exhausted');
+    }
+    h.setTime(new Date(reset.getTime() - 1));
+    expect((await h.run()).outcome).toBe('quota_exhausted');
+    expect(h.searchCalls()).toEqual([]);
+    expect(await h.pool.status()).toMatchObject({ state: 'quota_exhausted', resetAt: reset });
+    h.setTime(reset);
+    expect((await h.run()).outcome).toBe('ok');
+    expect(h.searchCalls().length).toBeGreaterThan(0);
+  });
+
+  // That no key reaches logs, errors, jobs, Redis or the database is proven end to end, for
+  // every path, by tests/e2e/key-secrecy.test.ts.
+  it('charges no quota for calls that never reached YouTube', async () => {
+    const h = await setUp({ start: START });
+    expect((await h.run()).outcome).toBe('ok');
+    await h.sim.close(); // nothing listens any more: connections are refused
+    const unitsBefore = (await h.pool.status()).keys.map((k) => k.unitsToday);
+    await expect(h.run()).rejects.toMatchObject({ kind: 'transient', reason: 'ECONNREFUSED' });
+    expect((await h.pool.status()).keys.map((k) => k.unitsToday)).toEqual(unitsBefore);
+  });
+});

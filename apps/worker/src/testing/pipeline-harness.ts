@@ -1,0 +1,112 @@
+// A fetch pipeline wired the way the worker wires it, against the YouTube simulator, a test
+// database and a Redis prefix of its own, with one fake clock shared by the pipeline and the
+// simulator, and every log line captured.
+import {
+  ManualClock,
+  createFetchStack,
+  createLogger,
+  staticKeySource,
+  type FetchSettings,
+  type SearchQueryRow,
+} from '@tubefeed/core';
+import { clearRedisPrefix, createTestDatabase, createTestRedis, uniqueName, type TestDatabase } from '@tubefeed/core/testing';
+import { createYoutubeSimulator, type NewKey, type YoutubeSimulator } from '@tubefeed/youtube-sim';
+
+export interface HarnessOptions {
+  readonly start: string;
+  readonly keys?: ReadonlyArray<string | NewKey>;
+  /** Keys the pipeline uses; defaults to every simulator key. */
+  readonly pipelineKeys?: (simKeys: string[]) => string[];
+  readonly dailyQuota?: number;
+  readonly publishIntervalMs?: number;
+  readonly maxIndexDelayMs?: number;
+  readonly query?: string;
+  readonly settings?: Partial<FetchSettings>;
+}
+
+export async function createPipelineHarness(options: HarnessOptions) {
+  const clock = new ManualClock(options.start);
+  const sim: YoutubeSimulator = createYoutubeSimulator({
+    seed: 7,
+    clock: { mode: 'manual', now: options.start },
+    ...(options.keys ? { keys: options.keys } : {}),
+    dailyQuota: options.dailyQuota ?? 10_000,
+    publishIntervalMs: options.publishIntervalMs ?? 20_000,
+    maxIndexDelayMs: options.maxIndexDelayMs ?? 0,
+    historyMs: 6 * 3_600_000,
+  });
+  const url = await sim.listen();
+  const db: TestDatabase = await createTestDatabase();
+  const redis = createTestRedis();
+  const prefix = uniqueName('pipe');
+  const logLines: string[] = [];
+  const log = createLogger({ level: 'trace', format: 'json' }, 'test', { write: (line: string) => void logLines.push(line) });
+  const keys = options.pipelineKeys ? options.pipelineKeys(sim.apiKeys()) : sim.apiKeys();
+  const settings: FetchSettings = { overlapMs: 600_000, lookbackMs: 3_600_000, maxPages: 5, pageSize: 50, ...options.settings };
+  const { videos, queries, pool, fetch } = createFetchStack({
+    db: db.kysely,
+    redis,
+    redisPrefix: prefix,
+    clock,
+    log,
+    keys: staticKeySource(keys),
+    dailyQuota: options.dailyQuota ?? 10_000,
+    youtube: { rootUrl: url, timeoutMs: 2000 },
+    settings,
+    retry: { retries: 2, minDelayMs: 5, maxDelayMs: 20 },
+  });
+  const query: SearchQueryRow = await queries.follow(options.query ?? 'cricket');
+
+  return {
+    sim,
+    url,
+    clock,
+    db,
+    redis,
+    prefix,
+    videos,
+    queries,
+    pool,
+    fetch,
+    query,
+    keys,
+    logLines,
+    settings,
+    /** Moves the pipeline's clock and the simulator's together. */
+    advance(ms: number): void {
+      clock.advance(ms);
+      sim.setTime(clock.now());
+    },
+    setTime(to: string | Date): void {
+      clock.set(to);
+      sim.setTime(clock.now());
+    },
+    run: () => fetch.run(query.id),
+    searchCalls: () => sim.calls().filter((call) => call.endpoint === 'search.list'),
+    /** Every video id stored for the query. */
+    async storedIds(): Promise<string[]> {
+      const rows = await db.kysely
+        .selectFrom('video_queries')
+        .innerJoin('videos', 'videos.id', 'video_queries.video_pk')
+        .select('videos.video_id')
+        .where('video_queries.query_id', '=', query.id)
+        .execute();
+      return rows.map((r) => r.video_id).sort();
+    },
+    /** Ids the simulator published for the query between two instants (inclusive). */
+    publishedIds(after: Date, before: Date = clock.now()): string[] {
+      return sim
+        .groundTruth(options.query ?? 'cricket', { publishedAfter: after, publishedBefore: before })
+        .map((v) => v.videoId)
+        .sort();
+    },
+    async close(): Promise<void> {
+      await sim.close();
+      await clearRedisPrefix(redis, prefix);
+      redis.disconnect();
+      await db.drop();
+    },
+  };
+}
+
+export type PipelineHarness = Awaited<ReturnType<typeof createPipelineHarness>>;

@@ -1,0 +1,221 @@
+// Builds everything the worker process runs from a Config: the services, the fetch schedules
+// (paced to the quota), the BullMQ worker and the run-time control channel. main.ts (process
+// concerns) and the tests (several workers in one process) both start workers through here.
+import { Worker } from 'bullmq';
+import {
+  ALL_VIDEOS_SCOPE,
+  FETCH_QUEUE,
+  bullPrefix,
+  bullmqFetchSchedule,
+  createApiKeyRepository,
+  createControlChannel,
+  createDb,
+  createFetchPlanner,
+  createFetchQueue,
+  createFetchStack,
+  createRedis,
+  createSharedCounters,
+  createSnapshotWriter,
+  ensureDatabase,
+  migrateDatabase,
+  nextPacificMidnight,
+  storedKeySource,
+  withTimeout,
+  type Clock,
+  type Config,
+  type FetchJobData,
+  type FetchRunResult,
+  type Logger,
+  type RetrySettings,
+} from '@tubefeed/core';
+import { fetchVideosProcessor } from './jobs/fetch-videos.job.js';
+
+export interface WorkerRuntimeOptions {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly clock: Clock;
+  /** Backoff of retried YouTube calls (tests shorten it). */
+  readonly retry?: RetrySettings;
+  readonly onResult?: (result: FetchRunResult) => void | Promise<void>;
+}
+
+export interface WorkerRuntime {
+  readonly worker: Worker<FetchJobData, FetchRunResult>;
+  /** Stops taking jobs; waits for the running one up to `graceMs`, then abandons it. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Backoff of retried YouTube calls as deployed. */
+export const DEFAULT_RETRY: RetrySettings = { retries: 3, minDelayMs: 1000, maxDelayMs: 8000 };
+
+export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_RETRY, onResult }: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+  await ensureDatabase(config.mysql.url);
+  const applied = await migrateDatabase(config.mysql.url);
+  if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
+  // Bounded waits: a statement on a connection MySQL no longer answers fails instead of holding
+  // the job forever (the run then retries its writes, see fetch-service.ts).
+  const db = createDb(config.mysql, {
+    connectTimeoutMs: config.mysql.connectTimeoutMs,
+    acquireTimeoutMs: config.mysql.acquireTimeoutMs,
+    queryTimeoutMs: config.mysql.queryTimeoutMs.worker,
+  });
+
+  const redisLog = log.child({ module: 'redis' });
+  const redis = createRedis(config.redis, 'worker', redisLog);
+  const queueConnection = createRedis(config.redis, 'worker', redisLog);
+  const subscriber = createRedis(config.redis, 'subscriber', redisLog);
+  const keys = createApiKeyRepository({ db: db.kysely, clock });
+  const target = config.youtube.source;
+  const imported = await keys.importConfigured(
+    config.youtube.apiKeys.map((key) => key.reveal()),
+    target,
+  );
+  if (imported > 0) log.info({ imported, target }, 'API keys imported from the environment');
+  const keySource = storedKeySource({ keys, target, clock });
+  const { videos, queries, pool, fetch } = createFetchStack({
+    db: db.kysely,
+    redis,
+    redisPrefix: config.redis.prefix,
+    clock,
+    log,
+    keys: keySource,
+    keyStates: keys,
+    dailyQuota: config.youtube.dailyQuota,
+    youtube: { rootUrl: config.youtube.apiRoot, timeoutMs: config.youtube.timeoutMs },
+    settings: { overlapMs: config.fetch.overlapMs, lookbackMs: config.fetch.lookbackMs, maxPages: config.fetch.maxPages, pageSize: 50 },
+    retry,
+    storeRetryMs: config.fetch.storeRetryMs,
+  });
+  const snapshots = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => clock.now() });
+  const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
+  const filled = await videos.fillMissingSearchRows();
+  if (filled > 0) log.info({ videos: filled }, 'search rows written for videos stored before search existed');
+
+  // Followed queries: SEARCH_QUERIES, plus any an operator added at run time.
+  const { dropped } = await queries.syncConfigured(config.fetch.queries);
+  if (dropped.length > 0) log.info({ queries: dropped.map((q) => q.text) }, 'queries no longer in SEARCH_QUERIES are not followed any more');
+
+  const queue = createFetchQueue(queueConnection, config.redis.prefix, log);
+  // One fetch at a time across every worker process: runs never overlap, and a slow run makes
+  // the scheduler skip ticks instead of piling jobs up.
+  await queue.setGlobalConcurrency(1);
+  const planner = createFetchPlanner({
+    schedule: bullmqFetchSchedule(queue),
+    queries,
+    pool,
+    clock,
+    log: log.child({ module: 'pacing' }),
+    dailyQuota: config.youtube.dailyQuota,
+    minIntervalMs: config.fetch.intervalMs,
+    pacing: config.fetch.pacing,
+  });
+  await planner.replan('boot');
+  // Redis may come back empty (a restart without persistence): schedulers and the global
+  // concurrency limit are then gone, and with no scheduler no run would ever replan. Whenever
+  // the queue's connection is re-established, and once a minute as a safety net, both are put
+  // back (idempotent: an intact schedule is left as it is).
+  const restoreQueue = (reason: string) => {
+    queue
+      .setGlobalConcurrency(1)
+      .then(() => planner.replan(reason))
+      .catch((error: unknown) => log.warn({ err: (error as Error).message, reason }, 'could not restore the fetch schedule yet'));
+  };
+  queueConnection.on('ready', () => restoreQueue('redis reconnected'));
+  const watchdog = setInterval(() => restoreQueue('schedule check'), 60_000);
+  watchdog.unref();
+  const followed = await queries.list({ enabledOnly: true });
+  await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
+
+  // Keys or queries changed through the admin API: re-read them and reschedule.
+  const control = createControlChannel({ redis, subscriber, prefix: config.redis.prefix, log });
+  control.on((event) => {
+    if (event === 'keys-changed') keySource.invalidate();
+    planner.replan(event).catch((error: unknown) => log.error({ err: (error as Error).message }, 'replanning failed'));
+  });
+  control.start();
+
+  // Each Pacific midnight brings every key a new quota.
+  let midnight: NodeJS.Timeout | undefined;
+  const armMidnight = () => {
+    const wait = nextPacificMidnight(clock.now()).getTime() - clock.now().getTime() + 1000;
+    midnight = setTimeout(() => {
+      // Exhaustion saved in MySQL ends by itself at its time; clearing it keeps the table honest.
+      keys
+        .clearEndedExhaustion(clock.now())
+        .then(() => keySource.invalidate())
+        .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'could not clear ended key exhaustion'));
+      planner.replan('quota reset').catch((error: unknown) => log.error({ err: (error as Error).message }, 'replanning failed'));
+      armMidnight();
+    }, wait);
+    midnight.unref();
+  };
+  armMidnight();
+
+  const worker = new Worker<FetchJobData, FetchRunResult>(
+    FETCH_QUEUE,
+    fetchVideosProcessor({
+      fetch,
+      snapshots,
+      log: log.child({ module: 'fetch-job' }),
+      sweepAllowed: () => planner.hasSlack(),
+      onResult: async (result) => {
+        await counters.add({
+          [`fetch_runs:${result.outcome}`]: 1,
+          videos_inserted: result.inserted,
+          videos_updated: result.updated,
+          fetch_result_cap_hits: result.capHits,
+        });
+        planner.observe(result.unitsSpent);
+        await planner.replan('run');
+        await onResult?.(result);
+      },
+    }),
+    {
+      connection: redis,
+      prefix: bullPrefix(config.redis.prefix),
+      concurrency: 1,
+      autorun: true,
+      lockDuration: config.fetch.jobLockMs,
+      stalledInterval: config.fetch.jobLockMs,
+    },
+  );
+  worker.on('failed', (job, error) => {
+    counters.add({ job_failures: 1, 'fetch_runs:failed': 1 }).catch(() => undefined);
+    log.error({ jobId: job?.id, queryId: job?.data.queryId, attempt: job?.attemptsMade, err: error.message }, 'fetch job failed');
+  });
+  worker.on('error', (error) => log.error({ err: error.message }, 'worker error'));
+
+  let closed: Promise<void> | undefined;
+  return {
+    worker,
+    close(graceMs = config.shutdownGraceMs) {
+      closed ??= shutdown(graceMs);
+      return closed;
+    },
+  };
+
+  async function shutdown(graceMs: number): Promise<void> {
+    clearTimeout(midnight);
+    clearInterval(watchdog);
+    control.stop();
+    const graceful = worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      graceful.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      // The running job is abandoned: its lock expires, BullMQ re-runs it as stalled, and the
+      // run is idempotent, so nothing is lost or duplicated.
+      log.warn({ graceMs }, 'running job did not finish in time; abandoning it');
+      await withTimeout(worker.close(true), 1000, 'worker close').catch(() => undefined);
+    }
+    // With Redis unreachable BullMQ's close would wait for a connection that never comes.
+    await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
+    await db.close();
+    for (const connection of [redis, queueConnection, subscriber]) connection.disconnect();
+  }
+}
