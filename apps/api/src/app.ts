@@ -1,0 +1,118 @@
+// buildApp(deps): the whole HTTP surface as a Fastify instance that never listens by itself.
+// server.ts listens; tests call `app.inject`.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { CatalogService, Config, FeedService, HealthService, KeyAdmin, Logger, QueryAdmin, QueryOverviewService } from '@tubefeed/core';
+import type { ApiMetrics } from './metrics/api-metrics.js';
+import { createAdminGuard, requireAdmin } from './plugins/admin-auth.js';
+import { registerBullBoard } from './plugins/bull-board.js';
+import { registerCors } from './plugins/cors.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { registerOpenApi, registerSwaggerUi } from './plugins/openapi.js';
+import { registerQueryEncodingCheck } from './plugins/query-encoding.js';
+import { registerPublicRateLimit } from './plugins/rate-limit.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { buildValidator } from './plugins/validator-compilers.js';
+import type { SharedWindowCounter } from './plugins/shared-rate-limit-store.js';
+import { registerStrictIntegers } from './plugins/strict-integers.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { feedRoutes } from './routes/feed.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+import { queryRoutes } from './routes/queries.js';
+import { videoRoutes } from './routes/videos.js';
+import { ErrorBody, Video } from './schemas/common.js';
+
+export interface ApiDeps {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly feed: FeedService;
+  readonly catalog: CatalogService;
+  readonly queries: QueryOverviewService;
+  readonly keyAdmin: KeyAdmin;
+  readonly queryAdmin: QueryAdmin;
+  readonly metrics: ApiMetrics;
+  readonly health: HealthService;
+  /** Queues shown in Bull Board. */
+  readonly queues: readonly Queue[];
+  /** Counts public requests per client for the rate limit, shared by the API processes (null: no limit). */
+  readonly requestCounter: SharedWindowCounter | null;
+  /** Where failed admin logins are counted. */
+  readonly redis: Redis;
+  /** Runs each request under one deadline for all its MySQL waits (core's Db.withDeadline). */
+  readonly withDbDeadline?: (run: () => void) => void;
+}
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // The cast is not a no-op: it keeps the instance's logger generic at FastifyBaseLogger, so
+    // plugins typed against a plain FastifyInstance accept this one.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // Off unless TRUST_PROXY says which proxies' X-Forwarded-For to believe: otherwise any client
+    // could name its own address, and with it its rate-limit bucket.
+    trustProxy: typeof deps.config.http.trustProxy === 'boolean' ? deps.config.http.trustProxy : [...deps.config.http.trustProxy],
+    // Refusals made before any route runs, in the error shape too (error-handler.ts).
+    frameworkErrors,
+    clientErrorHandler,
+    ajv: {
+      customOptions: {
+        // Unknown parameters are errors, not silently dropped: a typo like `limt=5` should say so.
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: false,
+      },
+    },
+    // Bodies are validated without that coercion (validator-compilers.ts).
+    schemaController: { compilersFactory: { buildValidator } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addSchema(ErrorBody);
+  app.addSchema(Video);
+  await registerOpenApi(app);
+  registerErrorHandling(app);
+  registerStrictIntegers(app);
+  registerQueryEncodingCheck(app);
+  await registerSecurityHeaders(app);
+  const { withDbDeadline } = deps;
+  if (withDbDeadline !== undefined) {
+    // Whatever a request starts runs inside the deadline: MySQL unreachable means a quick 503.
+    app.addHook('onRequest', (_request, _reply, done) => withDbDeadline(() => done()));
+  }
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    return Promise.resolve();
+  });
+
+  // Probes are not rate-limited: a 429 would read as "unhealthy" and take a healthy replica out
+  // of service; each probe is cheap and bounded.
+  await app.register(healthRoutes, { health: deps.health });
+  // The public surface: API, dashboard, docs. Rate-limited per client; CORS as configured.
+  await app.register(async (publicApi) => {
+    await registerPublicRateLimit(publicApi, deps.config.rateLimit, deps.requestCounter);
+    await registerCors(publicApi, deps.config.cors);
+    await publicApi.register(feedRoutes, { feed: deps.feed });
+    await publicApi.register(videoRoutes, { catalog: deps.catalog });
+    await publicApi.register(queryRoutes, { overview: deps.queries });
+    await publicApi.register(dashboardRoutes);
+    await registerSwaggerUi(publicApi);
+  });
+  // The admin surfaces: credentials, and a limit on failed logins.
+  const guard = await createAdminGuard(app, deps.config.admin, deps.redis, deps.config.redis.prefix);
+  await registerBullBoard(app, deps.queues, guard);
+  await app.register(adminRoutes, { guard, keys: deps.keyAdmin, queries: deps.queryAdmin });
+  if (deps.config.metrics.port === 0) {
+    // Without a listener of its own, /metrics is an admin surface.
+    await app.register(async (scope) => {
+      requireAdmin(scope, guard);
+      scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+        reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+      );
+      return Promise.resolve();
+    });
+  }
+  return app;
+}

@@ -1,0 +1,172 @@
+// Prometheus metrics of the service, one registry per API instance. Request timings and
+// page-1 snapshot use are counted here as they happen; everything else is read when scraped:
+// key states and today's quota use from the key pool, fetch intervals from the schedules,
+// freshness from MySQL, and the counters workers add to in Redis (shared-counters.ts).
+// Keys appear only masked ("AIza…Xk3Q"), never in full.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Clock, KeyStatus } from '@tubefeed/core';
+
+export interface MetricsSources {
+  readonly clock: Clock;
+  /** Keys in the pool with their state and today's use. */
+  keyStatuses(): Promise<readonly KeyStatus[]>;
+  /** Masked form of every stored key by fingerprint (also keys no longer in the pool). */
+  keyLabels(): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Followed queries with their fetch interval (ms), newest stored publish time, and the time
+   * ranges still to backfill (after an outage, or below YouTube's result cap).
+   */
+  followedQueries(): Promise<
+    ReadonlyArray<{ text: string; intervalMs: number | null; newestPublishedAt: Date | null; backlog: { ranges: number; seconds: number } }>
+  >;
+  /** The next quota reset. */
+  quotaResetAt(): Date;
+  sharedCounters(): Promise<Readonly<Record<string, number>>>;
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+const FETCH_OUTCOMES = ['ok', 'partial', 'quota_exhausted', 'no_keys', 'keys_disabled', 'skipped', 'failed'] as const;
+
+export function createApiMetrics(sources: MetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const requestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const snapshotRequests = new Counter({
+    name: 'tubefeed_page1_requests_total',
+    help: 'GET /getData page-1 requests by where the body came from (snapshot hit, or database fallback)',
+    labelNames: ['source'] as const,
+    registers,
+  });
+
+  const keyLabel = (labels: ReadonlyMap<string, string>, id: string) => labels.get(id) ?? `fingerprint:${id.slice(0, 8)}`;
+
+  new Gauge({
+    name: 'tubefeed_youtube_keys',
+    help: 'YouTube API keys in the pool by state',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const keys = await sources.keyStatuses();
+      this.reset();
+      for (const state of ['ok', 'exhausted', 'disabled'] as const) this.set({ state }, keys.filter((k) => k.state === state).length);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_youtube_key_units_today',
+    help: 'Quota units spent by each key in the current Pacific day',
+    labelNames: ['key'] as const,
+    registers,
+    async collect() {
+      const keys = await sources.keyStatuses();
+      this.reset();
+      for (const key of keys) this.set({ key: key.masked }, key.unitsToday);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_youtube_quota_reset_seconds',
+    help: 'Seconds until the daily quota resets (midnight Pacific time)',
+    registers,
+    collect() {
+      this.set((sources.quotaResetAt().getTime() - sources.clock.now().getTime()) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_fetch_interval_seconds',
+    help: 'Effective fetch interval of each followed query (paced to the quota)',
+    labelNames: ['query'] as const,
+    registers,
+    async collect() {
+      const queries = await sources.followedQueries();
+      this.reset();
+      for (const query of queries) if (query.intervalMs !== null) this.set({ query: query.text }, query.intervalMs / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_feed_freshness_seconds',
+    help: 'Now minus the newest stored publish time, per followed query',
+    labelNames: ['query'] as const,
+    registers,
+    async collect() {
+      const queries = await sources.followedQueries();
+      const now = sources.clock.now().getTime();
+      this.reset();
+      for (const query of queries) {
+        if (query.newestPublishedAt !== null) this.set({ query: query.text }, (now - query.newestPublishedAt.getTime()) / 1000);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'tubefeed_fetch_backlog_ranges',
+    help: 'Time ranges of each followed query not searched yet (pending backfill)',
+    labelNames: ['query'] as const,
+    registers,
+    async collect() {
+      const queries = await sources.followedQueries();
+      this.reset();
+      for (const query of queries) this.set({ query: query.text }, query.backlog.ranges);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_fetch_backlog_seconds',
+    help: 'Publish time those pending ranges span, per followed query',
+    labelNames: ['query'] as const,
+    registers,
+    async collect() {
+      const queries = await sources.followedQueries();
+      this.reset();
+      for (const query of queries) this.set({ query: query.text }, query.backlog.seconds);
+    },
+  });
+
+  // Counters the workers keep in Redis, exposed as counters.
+  const shared = (name: string, help: string, labelNames: readonly string[], fill: (c: Counter<string>, values: Record<string, number>, labels: ReadonlyMap<string, string>) => void) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const [values, labels] = await Promise.all([sources.sharedCounters(), sources.keyLabels()]);
+        this.reset();
+        fill(this, { ...values }, labels);
+      },
+    });
+  shared('tubefeed_fetch_runs_total', 'Fetch runs by outcome', ['outcome'], (c, v) => {
+    for (const outcome of FETCH_OUTCOMES) c.inc({ outcome }, v[`fetch_runs:${outcome}`] ?? 0);
+  });
+  shared('tubefeed_videos_inserted_total', 'Videos stored for the first time', [], (c, v) => c.inc(v.videos_inserted ?? 0));
+  shared('tubefeed_videos_updated_total', 'Stored videos whose details changed', [], (c, v) => c.inc(v.videos_updated ?? 0));
+  shared(
+    'tubefeed_fetch_result_cap_hits_total',
+    "Searches that ended at YouTube's result cap with older matches left (kept as pending ranges)",
+    [],
+    (c, v) => c.inc(v.fetch_result_cap_hits ?? 0),
+  );
+  shared('tubefeed_fetch_job_failures_total', 'Fetch jobs that failed (each attempt)', [], (c, v) => c.inc(v.job_failures ?? 0));
+  shared('tubefeed_youtube_search_calls_total', 'YouTube search.list calls by key (masked)', ['key'], (c, v, labels) => {
+    for (const [field, n] of Object.entries(v)) if (field.startsWith('search_calls:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
+  });
+  shared('tubefeed_youtube_units_total', 'YouTube quota units spent by key (masked)', ['key'], (c, v, labels) => {
+    for (const [field, n] of Object.entries(v)) if (field.startsWith('search_units:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
+  });
+
+  return {
+    registry,
+    observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
+      requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+    },
+    snapshotServed(source: 'snapshot' | 'database'): void {
+      snapshotRequests.inc({ source });
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The one place errors become responses. Every error body has the same shape,
+// {"isError": true, "message": "..."}; a 5xx never carries internals, stack traces or secrets.
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ConflictError,
+  DependencyUnavailableError,
+  InvalidRequestError,
+  NotFoundError,
+  UpstreamError,
+  isMysqlUnavailable,
+} from '@tubefeed/core';
+import { validationMessage } from './validation-message.js';
+
+export interface ErrorBody {
+  isError: true;
+  message: string;
+}
+
+function send(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('application/json; charset=utf-8').send({ isError: true, message } satisfies ErrorBody);
+}
+
+function isRedisUnavailable(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /Stream isn't writeable|enableOfflineQueue|Connection is closed|ECONNREFUSED.*6379|Command timed out/.test(message);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what the router refuses before any route runs (a path that is
+ * not valid percent-encoded UTF-8, such as `/%` or `/videos%E0`).
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void send(reply, status, error.code === 'FST_ERR_BAD_URL' ? 'The URL path is not valid percent-encoded UTF-8.' : error.message);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (bytes not allowed in a
+ * request line, a malformed header, headers too large). No request object exists yet, so the
+ * answer is written to the socket directly, still in the error shape.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request took too long to arrive.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large.']
+        : [400, 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ isError: true, message } satisfies ErrorBody);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (error.validation !== undefined) {
+      const part = error.validationContext ?? 'querystring';
+      const schemas = request.routeOptions.schema as Record<string, unknown> | undefined;
+      const input = (part === 'params' ? request.params : part === 'body' ? request.body : request.query) as
+        | Record<string, unknown>
+        | undefined;
+      return send(reply, 400, validationMessage(error.validation, schemas?.[part] as never, input, part));
+    }
+    if (error instanceof InvalidRequestError) return send(reply, 400, error.message);
+    if (error instanceof NotFoundError) return send(reply, 404, error.message);
+    if (error instanceof ConflictError) return send(reply, 409, error.message);
+    if (error instanceof UpstreamError) return send(reply, error.kind === 'refused' ? 422 : 503, error.message);
+    if (error instanceof DependencyUnavailableError || isMysqlUnavailable(error)) {
+      request.log.warn({ err: { message: error.message, code: error.code } }, 'dependency unavailable');
+      return send(reply.header('retry-after', '5'), 503, 'The service is temporarily unavailable; try again shortly.');
+    }
+    if (isRedisUnavailable(error)) {
+      request.log.warn({ err: { message: error.message } }, 'redis unavailable');
+      return send(reply.header('retry-after', '5'), 503, 'The service is temporarily unavailable; try again shortly.');
+    }
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (bad JSON body, payload too large, ...): their messages
+      // describe the request, not the server.
+      return send(reply, status, error.message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, 500, 'Internal server error');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, 404, `Route ${request.method} ${request.url.split('?')[0] ?? ''} not found`),
+  );
+}

@@ -1,0 +1,55 @@
+// GET /getData: the established feed contract (newest first, by page number). The body is
+// produced by core as ready JSON, identical whichever path (snapshot or database) served it.
+import etag from '@fastify/etag';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { FeedService } from '@tubefeed/core';
+import { errorResponses } from '../schemas/common.js';
+
+export const MAX_PAGE_NO = 1_000_000_000;
+
+const GetDataQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'Videos per page' }),
+    pageNo: Type.Integer({ minimum: 1, maximum: MAX_PAGE_NO, default: 1, description: 'Page number, from 1' }),
+    query: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const FeedPage = Type.Object({
+  isError: Type.Literal(false),
+  pageNo: Type.Integer(),
+  limit: Type.Integer(),
+  totalCount: Type.Integer({ description: 'Videos in the feed' }),
+  totalPages: Type.Integer({ description: 'ceil(totalCount / limit)' }),
+  videos: Type.Array(Type.Ref('Video')),
+});
+
+export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = async (app, { feed }) => {
+  // Validators on feed responses: page 1 carries the snapshot's precomputed ETag (no hashing per
+  // request); other pages are hashed. A client that polls with If-None-Match gets 304.
+  await app.register(etag);
+  app.get(
+    '/getData',
+    {
+      schema: {
+        tags: ['feed'],
+        summary: 'Stored videos, newest first, by page',
+        description:
+          'A page past the end answers 200 with an empty `videos` array and the true totals. ' +
+          'Invalid parameters answer 400 with a message naming the parameter and its allowed range.',
+        querystring: GetDataQuery,
+        response: { 200: FeedPage, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { limit, pageNo, query } = request.query;
+      const page = await feed.getPage({ limit, pageNo, query });
+      if (page.etag !== null) reply.header('etag', page.etag);
+      return reply.type('application/json; charset=utf-8').send(page.body);
+    },
+  );
+};

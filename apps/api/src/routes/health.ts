@@ -1,0 +1,72 @@
+// GET /health: liveness and the state of each dependency. 503 when one is down, always within
+// about 1 s (every probe is bounded).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { HealthService } from '@tubefeed/core';
+
+const DependencyState = Type.Union([Type.Literal('up'), Type.Literal('down')]);
+
+const YoutubeState = Type.Union(
+  [
+    Type.Literal('ok'),
+    Type.Literal('quota_exhausted'),
+    Type.Literal('keys_disabled'),
+    Type.Literal('no_keys'),
+    Type.Literal('unknown'),
+  ],
+  { description: 'quota_exhausted still answers 200: stored videos are served until the keys reset' },
+);
+
+const HealthBody = Type.Object({
+  isError: Type.Boolean(),
+  message: Type.String(),
+  checks: Type.Object({ mysql: DependencyState, redis: DependencyState, youtube: YoutubeState }),
+  quotaResetAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When every key is out of quota: when the first one resets (midnight Pacific time)',
+  }),
+  keys: Type.Union(
+    [Type.Object({ ok: Type.Integer(), exhausted: Type.Integer(), disabled: Type.Integer() }), Type.Null()],
+    { description: 'YouTube API keys by state (null while Redis cannot be read)' },
+  ),
+  youtube: Type.Object(
+    {
+      searching: Type.Union([Type.Boolean(), Type.Null()], { description: 'false while no search can be made; null while unknown' }),
+      resumesAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+        description: 'When searching resumes by itself (the quota reset); null when it takes an operator (or while searching)',
+      }),
+      message: Type.String({ examples: ['Every usable YouTube key is out of quota: no search until 2024-05-15T07:00:00.000Z (midnight Pacific time); stored videos are still served.'] }),
+    },
+    { description: 'Whether the worker can search YouTube now, and what ends a pause' },
+  ),
+});
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = async (app, { health }) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['service'],
+        summary: 'Service health and the state of its dependencies',
+        response: { 200: HealthBody, 503: HealthBody },
+      },
+    },
+    async (_request, reply) => {
+      const report = await health.check();
+      const down = (['mysql', 'redis'] as const).filter((name) => report.checks[name] === 'down');
+      // The same hint as every other 503 (plugins/error-handler.ts).
+      if (!report.healthy) reply.header('retry-after', '5');
+      return reply
+        .code(report.healthy ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send({
+          isError: !report.healthy,
+          message: report.healthy ? 'Server is Up and Running' : `Unavailable: ${down.join(', ')}`,
+          checks: report.checks,
+          quotaResetAt: report.quotaResetAt,
+          keys: report.keys,
+          youtube: report.youtube,
+        });
+    },
+  );
+  return Promise.resolve();
+};

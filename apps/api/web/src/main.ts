@@ -1,0 +1,149 @@
+// The dashboard's entry point: wires the controls to the view state, the state to the URL and
+// the result list, and starts the header status and the newer-videos watch.
+import { byId, el } from './element.js';
+import { watchNewerVideos } from './newer-videos.js';
+import { refreshRelativeTimes } from './relative-time.js';
+import { startStatusHeader } from './status-header.js';
+import { createVideoList } from './video-list.js';
+import { effectiveSort, isSearching, readState, sameState, stateSearch, withSort, type Sort, type ViewState } from './view-state.js';
+
+const SEARCH_DEBOUNCE_MS = 250;
+const DEFAULT_POLL_MS = 10_000;
+
+const form = byId('filters', HTMLFormElement);
+const search = byId('search', HTMLInputElement);
+const sort = byId('sort', HTMLSelectElement);
+const query = byId('query', HTMLSelectElement);
+const from = byId('from', HTMLInputElement);
+const to = byId('to', HTMLInputElement);
+const channelChip = byId('channel-chip', HTMLElement);
+const heading = byId('results-heading', HTMLHeadingElement);
+
+/** `?poll=ms` sets the newer-videos poll interval (tests use a short one). */
+function pollInterval(): number {
+  const value = Number(new URLSearchParams(location.search).get('poll'));
+  return Number.isInteger(value) && value >= 200 ? Math.min(value, 3_600_000) : DEFAULT_POLL_MS;
+}
+
+let state: ViewState = readState(new URLSearchParams(location.search));
+/** Names of channels seen on cards, for the chip's label. */
+const channelTitles = new Map<string, string>();
+
+const list = createVideoList(
+  {
+    list: byId('videos', HTMLOListElement),
+    status: byId('results-status', HTMLElement),
+    error: byId('results-error', HTMLElement),
+    empty: byId('results-empty', HTMLElement),
+    sentinel: byId('sentinel', HTMLElement),
+    loadMore: byId('load-more', HTMLButtonElement),
+  },
+  {
+    onChannel: (channelId, channelTitle) => {
+      channelTitles.set(channelId, channelTitle);
+      change({ ...state, channel: channelId }, { focusResults: true });
+    },
+    onFirstPage: (items) => {
+      for (const video of items) channelTitles.set(video.channel_id, video.channel_title);
+      renderChannelChip();
+    },
+  },
+);
+
+const newer = watchNewerVideos({
+  region: byId('notice', HTMLElement),
+  intervalMs: pollInterval(),
+  onShow: () => {
+    window.scrollTo({ top: 0 });
+    reload({ focusResults: true });
+  },
+});
+
+function ensureQueryOption(text: string): void {
+  if (![...query.options].some((option) => option.value === text)) query.append(el('option', { value: text }, text));
+}
+
+function renderChannelChip(): void {
+  if (state.channel === undefined) return channelChip.replaceChildren();
+  const name = channelTitles.get(state.channel) ?? state.channel;
+  const remove = el('button', { type: 'button', class: 'chip-remove', 'aria-label': `Remove channel filter ${name}` }, '×');
+  remove.addEventListener('click', () => {
+    const { channel: _removed, ...rest } = state;
+    change(rest, { focusResults: true });
+  });
+  channelChip.replaceChildren(el('span', { class: 'chip' }, el('span', { class: 'chip-label' }, 'Channel: ', el('strong', {}, name)), remove));
+}
+
+/** Puts the state into the controls (on start and on back/forward). */
+function showState(): void {
+  if (search.value.trim() !== state.q) search.value = state.q;
+  const relevance = [...sort.options].find((option) => option.value === 'relevance');
+  if (relevance !== undefined) {
+    relevance.hidden = !isSearching(state);
+    relevance.disabled = !isSearching(state);
+  }
+  sort.value = effectiveSort(state);
+  if (state.query !== undefined) ensureQueryOption(state.query);
+  query.value = state.query ?? '';
+  from.value = state.from ?? '';
+  to.value = state.to ?? '';
+  renderChannelChip();
+}
+
+function reload(options: { focusResults?: boolean } = {}): void {
+  newer.reset(state.query);
+  void list.reload(state).then(() => {
+    if (options.focusResults === true) heading.focus();
+  });
+}
+
+/** Applies a new state: controls, URL (a history entry unless `replace`) and results. */
+function change(next: ViewState, options: { replace?: boolean; focusResults?: boolean } = {}): void {
+  if (sameState(next, state)) return;
+  state = next;
+  const url = `${location.pathname}${stateSearch(state, new URLSearchParams(location.search))}`;
+  if (options.replace === true) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  showState();
+  reload(options);
+}
+
+let debounce: ReturnType<typeof setTimeout> | undefined;
+search.addEventListener('input', () => {
+  clearTimeout(debounce);
+  // Typing refines one search: it replaces the history entry rather than adding one per pause.
+  debounce = setTimeout(() => change({ ...state, q: search.value.trim() }, { replace: true }), SEARCH_DEBOUNCE_MS);
+});
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  clearTimeout(debounce);
+  change({ ...state, q: search.value.trim() });
+});
+sort.addEventListener('change', () => change(withSort(state, sort.value as Sort)));
+query.addEventListener('change', () => change({ ...state, query: query.value === '' ? undefined : query.value }));
+for (const input of [from, to]) {
+  input.addEventListener('change', () => {
+    // A half-typed date reads as '' until complete; only whole dates (or clearing) change the view.
+    if (input.value !== '' && !/^\d{4}-\d{2}-\d{2}$/.test(input.value)) return;
+    change({ ...state, from: from.value === '' ? undefined : from.value, to: to.value === '' ? undefined : to.value });
+  });
+}
+window.addEventListener('popstate', () => {
+  state = readState(new URLSearchParams(location.search));
+  showState();
+  reload();
+});
+
+startStatusHeader({ keys: byId('key-status', HTMLElement), queries: byId('query-status', HTMLElement) }, (queries) => {
+  const texts = queries.map((q) => q.text);
+  // Rebuilt only when the followed queries change, not under the user's hands every refresh.
+  if (texts.join('\n') === [...query.options].slice(1).map((option) => option.value).join('\n')) return;
+  const selected = query.value;
+  query.replaceChildren(el('option', { value: '' }, 'All followed queries'), ...texts.map((text) => el('option', { value: text }, text)));
+  if (selected !== '') ensureQueryOption(selected);
+  query.value = selected;
+});
+setInterval(() => refreshRelativeTimes(document), 30_000);
+
+showState();
+reload();
