@@ -1,0 +1,75 @@
+// `npm start`: runs the whole system from one terminal. The API and the worker run as child
+// processes with prefixed output; when no YouTube keys are configured, the YouTube simulator
+// runs in this process and both children are pointed at it. Ctrl-C stops everything.
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { concurrently, type ConcurrentlyCommandInput } from 'concurrently';
+import { loadConfig, readProcessEnvironment } from '@tubefeed/core';
+import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
+
+const SIMULATOR_PORT = 8765;
+// The offline demo gives each simulated key a large quota so the feed keeps moving all day;
+// against real YouTube the default 10,000 units per key apply.
+const DEMO_DAILY_QUOTA = 1_000_000;
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const env = readProcessEnvironment();
+const config = loadConfig(env);
+
+function say(line: string): void {
+  process.stdout.write(`[start] ${line}\n`);
+}
+
+async function freePort(preferred: number): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => {
+      const any = createServer();
+      any.listen(0, '127.0.0.1', () => {
+        const { port } = any.address() as { port: number };
+        any.close(() => resolve(port));
+      });
+    });
+    probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
+  });
+}
+
+const childEnv: Record<string, string> = { LOG_FORMAT: env.LOG_FORMAT ?? 'pretty' };
+let simulator: YoutubeSimulator | undefined;
+
+if (config.youtube.apiKeys.length === 0) {
+  simulator = createYoutubeSimulator({ dailyQuota: DEMO_DAILY_QUOTA });
+  const url = await simulator.listen({ host: '127.0.0.1', port: await freePort(SIMULATOR_PORT) });
+  const keys = simulator.apiKeys();
+  childEnv.SIMULATOR_URL = `${url}/`;
+  childEnv.SIMULATOR_KEYS = keys.join(',');
+  childEnv.SIMULATOR_DAILY_QUOTA = String(DEMO_DAILY_QUOTA);
+  say(
+    `YOUTUBE_API_KEYS is empty: running the YouTube simulator at ${url}/ with ${keys.length} demo keys; ` +
+      `the API and worker fetch from it (control API: ${url}/__sim). Set YOUTUBE_API_KEYS to use real YouTube.`,
+  );
+} else {
+  say(`using YouTube at ${config.youtube.apiRoot} with ${config.youtube.apiKeys.length} key(s)`);
+}
+
+const commands: ConcurrentlyCommandInput[] = [
+  { name: 'api', command: `node ${root}apps/api/dist/server.js`, env: childEnv, prefixColor: 'cyan' },
+  { name: 'worker', command: `node ${root}apps/worker/dist/main.js`, env: childEnv, prefixColor: 'magenta' },
+];
+say(`API on http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}/ ; Ctrl-C stops everything`);
+
+const { result } = concurrently(commands, {
+  prefix: '[{name}]',
+  killOthersOn: ['failure', 'success'],
+  killSignal: 'SIGTERM',
+  handleInput: false,
+});
+
+let exitCode = 0;
+try {
+  await result;
+} catch {
+  exitCode = 1;
+}
+await simulator?.close();
+process.exit(exitCode);
