@@ -1,0 +1,177 @@
+// A cheap smoke test of the benchmark harness (no timings, nothing started): `--quick` and
+// `--count` parse, and the scenarios and targets are exactly those issue 6 asks for.
+import { describe, expect, it } from 'vitest';
+import {
+  BenchUsageError,
+  DEFAULT_ROWS,
+  QUICK_ROWS,
+  SCENARIO_GROUPS,
+  SEARCH_SET,
+  benchSettings,
+  parseBenchOptions,
+  planScenarios,
+  planTargets,
+} from './plan.js';
+import type { ScenarioResult } from './scenario-result.js';
+import { evaluateTargets } from './targets.js';
+
+describe('bench options', () => {
+  it('defaults to a full run over 1,000,000 rows', () => {
+    expect(parseBenchOptions([])).toEqual({ quick: false, count: DEFAULT_ROWS, only: [], soakSeconds: null, rateLimitOff: false });
+  });
+
+  it('accepts --quick: 100,000 rows and short durations, the full plan', () => {
+    const options = parseBenchOptions(['--quick']);
+    expect(options).toEqual({ quick: true, count: QUICK_ROWS, only: [], soakSeconds: null, rateLimitOff: false });
+    const settings = benchSettings(options);
+    expect(settings.mode).toBe('quick');
+    expect(settings.durationS).toBeLessThan(benchSettings(parseBenchOptions([])).durationS);
+    expect(settings.cursorDepth).toBe(50_000);
+    expect(planScenarios(settings).map((s) => s.name)).toEqual(planScenarios(benchSettings(parseBenchOptions([]))).map((s) => s.name));
+  });
+
+  it('accepts --count N, also with --quick', () => {
+    expect(parseBenchOptions(['--count', '250000'])).toMatchObject({ quick: false, count: 250_000 });
+    expect(parseBenchOptions(['--quick', '--count=20000'])).toMatchObject({ quick: true, count: 20_000 });
+  });
+
+  it('accepts --only with scenario groups', () => {
+    expect(parseBenchOptions(['--quick', '--only', 'cursor,search']).only).toEqual(['cursor', 'search']);
+  });
+
+  it('accepts --rate-limit-off, to measure what the limiter costs', () => {
+    expect(parseBenchOptions(['--quick', '--rate-limit-off'])).toMatchObject({ quick: true, rateLimitOff: true });
+  });
+
+  it('rejects bad counts and unknown options with the usage', () => {
+    for (const argv of [['--count', 'many'], ['--count', '0'], ['--count', '1e6'], ['--fast'], ['extra'], ['--only', 'nope']]) {
+      expect(() => parseBenchOptions(argv)).toThrow(BenchUsageError);
+    }
+  });
+});
+
+describe('bench plan matches issue 6', () => {
+  const settings = benchSettings(parseBenchOptions([]));
+  const scenarios = planScenarios(settings);
+
+  it('has the eight scenario groups and the repeat-clients extra', () => {
+    expect(SCENARIO_GROUPS.map((g) => [g.issueItem, g.id])).toEqual([
+      [1, 'baseline'],
+      [2, 'page-one'],
+      [3, 'deep-offset'],
+      [4, 'cursor'],
+      [5, 'search'],
+      [6, 'ingest'],
+      [7, 'freshness'],
+      [8, 'memory'],
+      [null, 'repeat-clients'],
+    ]);
+    expect(new Set(scenarios.map((s) => s.group))).toEqual(new Set(SCENARIO_GROUPS.map((g) => g.id)));
+  });
+
+  it('measures exactly the listed scenarios', () => {
+    expect(scenarios.map((s) => s.name)).toEqual([
+      'baseline',
+      'getData page 1 limit=10',
+      'getData page 1 limit=100',
+      'getData page 2',
+      'getData deep 10%',
+      'getData deep 50%',
+      'getData deep 100%',
+      'getData page 1 If-None-Match',
+      'videos first page',
+      'videos deep cursor',
+      'search common word',
+      'search rare word',
+      'search two words',
+      'search prefix',
+      'search two-letter word',
+      'ingest',
+      'freshness',
+      'memory',
+    ]);
+  });
+
+  it('uses the pages, depths, queries and statuses the issue names', () => {
+    const byName = new Map(scenarios.map((s) => [s.name, s]));
+    const request = (name: string) => {
+      const scenario = byName.get(name);
+      if (scenario?.kind !== 'http') throw new Error(`${name} is not an HTTP scenario`);
+      return scenario;
+    };
+    expect(request('getData page 1 limit=10').request).toMatchObject({ kind: 'getData', limit: 10, page: { pageNo: 1 } });
+    expect(request('getData page 1 limit=100').request).toMatchObject({ kind: 'getData', limit: 100, page: { pageNo: 1 } });
+    expect(request('getData page 2').request).toMatchObject({ limit: 100, page: { pageNo: 2 } });
+    expect(['getData deep 10%', 'getData deep 50%', 'getData deep 100%'].map((name) => request(name).request)).toMatchObject([
+      { limit: 100, page: { shareOfTotal: 0.1 } },
+      { limit: 100, page: { shareOfTotal: 0.5 } },
+      { limit: 100, page: { shareOfTotal: 1 } },
+    ]);
+    expect(request('videos deep cursor').request).toMatchObject({ kind: 'videos', depth: 500_000 });
+    expect(SEARCH_SET.map((s) => s.q)).toEqual(['highlights', 'zeitgeist', 'tea how', 'highl', 'ai']);
+    expect(request('getData page 1 If-None-Match')).toMatchObject({ expectStatus: 304, request: { ifNoneMatch: true } });
+    expect(request('baseline').countSql).toBe(false);
+    expect(settings.ingest.publishIntervalMs).toBe(20); // 50 videos/s
+  });
+
+  it('checks every target of the issue', () => {
+    expect(planTargets(settings).map((t) => [t.id, t.comparison, t.limit])).toEqual([
+      ['page1-limit10-vs-baseline', '>=', 0.8],
+      ['page1-limit100-vs-baseline', '>=', 0.8],
+      ['deep-10pct-p99', '<=', 3],
+      ['deep-50pct-p99', '<=', 3],
+      ['deep-100pct-p99', '<=', 3],
+      ['cursor-deep-p99', '<=', 1.5],
+      ['search-p99-highlights', '<=', 50],
+      ['search-p99-zeitgeist', '<=', 50],
+      ['search-p99-tea-how', '<=', 50],
+      ['search-p99-highl', '<=', 50],
+      ['search-p99-ai', '<=', 50],
+      ['no-per-request-count', '<=', 0],
+      ['deep-page-statements', '<=', 2],
+      ['no-per-request-page1-serialization', '<=', 0.01],
+      ['freshness-p50', '<=', settings.fetchIntervalMs + 1000],
+      ['api-rss', '<', 250],
+      ['repeat-clients-304', '==', 1],
+    ]);
+  });
+
+  it('refers only to scenarios and figures the plan produces', () => {
+    const names = new Set(scenarios.map((s) => s.name));
+    for (const target of planTargets(settings)) {
+      const refs = target.value.kind === 'ratio' ? [target.value.of, target.value.over] : target.value.kind === 'max' ? target.value.of : [target.value.of];
+      for (const ref of refs) expect(names, `${target.id} -> ${ref.scenario}`).toContain(ref.scenario);
+    }
+  });
+});
+
+describe('target evaluation', () => {
+  const settings = benchSettings(parseBenchOptions(['--quick']));
+  const result = (name: string, figures: Partial<ScenarioResult>, extra: ScenarioResult['extra'] = {}): ScenarioResult => ({
+    name,
+    group: 'page-one',
+    reqPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    errors: 0,
+    connections: null,
+    note: '',
+    extra,
+    ...figures,
+  });
+
+  it('computes ratios and marks them met or not', () => {
+    const targets = evaluateTargets(planTargets(settings), [
+      result('baseline', { reqPerSec: 1000 }),
+      result('getData page 1 limit=10', { reqPerSec: 900 }),
+      result('getData page 1 limit=100', { reqPerSec: 700 }),
+    ]);
+    expect(targets.find((t) => t.id === 'page1-limit10-vs-baseline')).toMatchObject({ value: 0.9, met: true });
+    expect(targets.find((t) => t.id === 'page1-limit100-vs-baseline')).toMatchObject({ value: 0.7, met: false });
+  });
+
+  it('leaves targets of missing scenarios unmet with no value', () => {
+    const targets = evaluateTargets(planTargets(settings), []);
+    expect(targets.every((t) => t.value === null && !t.met)).toBe(true);
+  });
+});

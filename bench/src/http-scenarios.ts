@@ -1,0 +1,215 @@
+// Scenarios 1-5 and the 304 extra: turn each planned request into a URL against the running
+// API (or the baseline server), check one answer, warm up, then measure with autocannon while
+// reading MariaDB's statement counter around the measured window.
+import { round } from './latency-stats.js';
+import { runLoad, warmUp } from './load-runner.js';
+import { cpuSplit, sampleCpu } from './cpu-meter.js';
+import type { BenchSettings, HttpRequestPlan, HttpScenarioPlan } from './plan.js';
+import type { ScenarioResult } from './scenario-result.js';
+import type { SqlCountingProxy } from './sql-counting-proxy.js';
+
+/** What the scenarios need to know about the running API and its data. */
+export interface FeedFacts {
+  /** The body of `/getData?pageNo=1&limit=100`: the baseline serves these bytes. */
+  readonly pageOneBody: Buffer;
+  readonly pageOneBytes: number;
+  readonly totalCount: number;
+  /** ETag of `/getData?pageNo=1&limit=100` (the repeat clients send it back). */
+  readonly pageOneEtag: string | null;
+}
+
+export interface HttpRunContext {
+  readonly apiUrl: string;
+  readonly apiPid: number;
+  /** MariaDB's and Redis's server processes (null when unknown), for the CPU split. */
+  readonly mysqlPid: number | null;
+  readonly redisPid: number | null;
+  /** Set while the baseline server runs. */
+  readonly baselineUrl: string | null;
+  readonly baselinePid: number | null;
+  readonly facts: FeedFacts;
+  /** Cursor `settings.cursorDepth` rows deep, from walking /videos. */
+  readonly deepCursor: string | null;
+  readonly settings: BenchSettings;
+  /** A second API process whose MySQL traffic goes through the counting proxy. */
+  readonly counting: { readonly apiUrl: string; readonly proxy: SqlCountingProxy };
+}
+
+/** Reads the page-1 body the baseline has to match, the totals and the ETag. */
+export async function readFeedFacts(apiUrl: string): Promise<FeedFacts> {
+  const response = await fetch(`${apiUrl}/getData?pageNo=1&limit=100`);
+  const body = Buffer.from(await response.arrayBuffer());
+  if (response.status !== 200) throw new Error(`/getData page 1 answered ${response.status}: ${body.toString('utf8', 0, 200)}`);
+  const page = JSON.parse(body.toString('utf8')) as { totalCount: number; videos: unknown[] };
+  if (page.videos.length === 0) throw new Error('/getData page 1 is empty: the data set is not seeded');
+  return { pageOneBody: body, pageOneBytes: body.length, totalCount: page.totalCount, pageOneEtag: response.headers.get('etag') };
+}
+
+/**
+ * Follows nextCursor from the newest end until `depth` rows are behind it: the only way to a
+ * deep cursor through the public API (the cursor is opaque and checksummed).
+ */
+export async function walkCursor(apiUrl: string, depth: number, pageSize: number): Promise<{ cursor: string; seconds: number; requests: number }> {
+  const started = performance.now();
+  let cursor: string | null = null;
+  let walked = 0;
+  let requests = 0;
+  while (walked < depth) {
+    const query = new URLSearchParams({ limit: String(pageSize) });
+    if (cursor !== null) query.set('cursor', cursor);
+    const response = await fetch(`${apiUrl}/videos?${query.toString()}`);
+    const text = await response.text();
+    requests++;
+    if (response.status !== 200) throw new Error(`/videos answered ${response.status} after ${walked} rows: ${text.slice(0, 200)}`);
+    const page = JSON.parse(text) as { items: unknown[]; nextCursor: string | null };
+    walked += page.items.length;
+    if (page.nextCursor === null) throw new Error(`/videos ended after ${walked} rows, before ${depth}`);
+    cursor = page.nextCursor;
+  }
+  if (cursor === null) throw new Error('cursor depth must be positive');
+  return { cursor, seconds: (performance.now() - started) / 1000, requests };
+}
+
+interface ResolvedRequest {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  /** Human-readable path for the results (the deep cursor abbreviated). */
+  readonly display: string;
+}
+
+function totalPages(facts: FeedFacts, limit: number): number {
+  return Math.max(1, Math.ceil(facts.totalCount / limit));
+}
+
+export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunContext, 'apiUrl' | 'baselineUrl' | 'facts' | 'deepCursor'>): ResolvedRequest {
+  switch (request.kind) {
+    case 'baseline': {
+      if (context.baselineUrl === null) throw new Error('the baseline server is not running');
+      return { url: `${context.baselineUrl}/baseline`, headers: {}, display: `/baseline (the ${context.facts.pageOneBytes} bytes of page 1, limit=100)` };
+    }
+    case 'getData': {
+      const pageNo =
+        'pageNo' in request.page ? request.page.pageNo : Math.max(2, Math.ceil(request.page.shareOfTotal * totalPages(context.facts, request.limit)));
+      const path = `/getData?pageNo=${pageNo}&limit=${request.limit}`;
+      const headers: Record<string, string> = {};
+      if (request.ifNoneMatch) {
+        if (context.facts.pageOneEtag === null) throw new Error('page 1 carries no ETag: repeat clients cannot revalidate');
+        headers['if-none-match'] = context.facts.pageOneEtag;
+      }
+      return { url: `${context.apiUrl}${path}`, headers, display: path };
+    }
+    case 'videos': {
+      if (request.depth === 0) return { url: `${context.apiUrl}/videos?limit=${request.limit}`, headers: {}, display: `/videos?limit=${request.limit}` };
+      if (context.deepCursor === null) throw new Error('no deep cursor: walk /videos first');
+      const path = `/videos?limit=${request.limit}&cursor=${encodeURIComponent(context.deepCursor)}`;
+      return { url: `${context.apiUrl}${path}`, headers: {}, display: `/videos?limit=${request.limit}&cursor=<${request.depth} rows deep>` };
+    }
+    case 'search': {
+      const path = `/videos/search?q=${encodeURIComponent(request.q)}&limit=${request.limit}`;
+      return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
+    }
+  }
+}
+
+/** One request before the load: the expected status, and how many items the page holds. */
+async function probe(resolved: ResolvedRequest, expectStatus: number): Promise<number | null> {
+  const response = await fetch(resolved.url, { headers: resolved.headers });
+  const text = await response.text();
+  if (response.status !== expectStatus) throw new Error(`${resolved.display} answered ${response.status}, expected ${expectStatus}: ${text.slice(0, 200)}`);
+  if (expectStatus !== 200) return null;
+  const body = JSON.parse(text) as { videos?: unknown[]; items?: unknown[] };
+  return (body.videos ?? body.items)?.length ?? null;
+}
+
+/**
+ * SQL statements per request, exactly: the same request, sequentially, against the counting
+ * API (same build, database and Redis prefix as the measured one), after a short warm-up.
+ */
+async function sqlPerRequest(resolved: ResolvedRequest, expectStatus: number, context: HttpRunContext): Promise<Record<string, number | null>> {
+  const url = new URL(resolved.url);
+  const countingUrl = `${context.counting.apiUrl}${url.pathname}${url.search}`;
+  const send = async () => {
+    const response = await fetch(countingUrl, { headers: resolved.headers });
+    const body = await response.text();
+    if (response.status !== expectStatus) {
+      throw new Error(`the counting API answered ${response.status} to ${resolved.display}, expected ${expectStatus}: ${body.slice(0, 200)}`);
+    }
+  };
+  for (let i = 0; i < 20; i++) await send();
+  const amount = context.settings.sqlCountRequests;
+  const before = context.counting.proxy.counts();
+  for (let i = 0; i < amount; i++) await send();
+  const after = context.counting.proxy.counts();
+  return {
+    sqlPerRequest: round((after.statements - before.statements) / amount, 3),
+    sqlSelectsPerRequest: round((after.selects - before.selects) / amount, 3),
+    sqlCountQueriesPerRequest: round((after.countQueries - before.countQueries) / amount, 3),
+  };
+}
+
+/** "cpu srv 58 load 99 db 0 other 3": percent of one core over the window. */
+function cpuNote(cpu: Record<string, number | null>): string {
+  const part = (label: string, value: number | null | undefined) => (value === null || value === undefined ? null : `${label} ${value}`);
+  const parts = [part('srv', cpu.serverCpuPct), part('load', cpu.loadGeneratorCpuPct), part('db', cpu.mysqlCpuPct), part('other', cpu.otherCpuPct)];
+  return `cpu% ${parts.filter((p) => p !== null).join(' ')}`;
+}
+
+function noteFor(plan: HttpScenarioPlan): string {
+  switch (plan.request.kind) {
+    case 'baseline':
+      return 'ceiling';
+    case 'getData':
+      return plan.request.ifNoneMatch ? '304 = success' : '';
+    case 'videos':
+      return plan.request.depth === 0 ? '' : `${plan.request.depth.toLocaleString('en-US')} rows deep`;
+    case 'search':
+      return `"${plan.request.q}": ${plan.request.wordKind}`;
+  }
+}
+
+export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunContext): Promise<ScenarioResult> {
+  const resolved = resolveRequest(plan.request, context);
+  const pageItems = await probe(resolved, plan.expectStatus);
+  const spec = { url: resolved.url, headers: resolved.headers, connections: plan.connections, expectStatus: plan.expectStatus };
+  await warmUp(spec, context.settings.warmupS);
+  // Where the CPU went over the window: on two shared cores it tells which side limited the
+  // rate, and how much other work (other engineers' tests) ran meanwhile.
+  const serverPid = plan.request.kind === 'baseline' ? context.baselinePid! : context.apiPid;
+  const pids = { serverCpuPct: serverPid, loadGeneratorCpuPct: process.pid, mysqlCpuPct: context.mysqlPid, redisCpuPct: context.redisPid };
+  const watched = Object.values(pids).filter((pid): pid is number => pid !== null);
+  const cpuBefore = await sampleCpu(watched);
+  const load = await runLoad({ ...spec, durationS: context.settings.durationS });
+  const cpu = cpuSplit(cpuBefore, await sampleCpu(watched), pids);
+  const serverCpuS = ((cpu.serverCpuPct ?? 0) / 100) * load.durationS;
+
+  const extra: Record<string, number | string | null> = {
+    path: resolved.display,
+    connections: plan.connections,
+    requests: load.requests,
+    durationS: load.durationS,
+    ...cpu,
+    // Independent of which side limited the rate: what one request cost the server.
+    serverCpuUsPerRequest: load.requests === 0 ? null : round((serverCpuS / load.requests) * 1e6, 1),
+    statusCounts: Object.entries(load.statusCounts)
+      .map(([status, n]) => `${status}:${n}`)
+      .join(' '),
+  };
+  if (pageItems !== null) extra.pageItems = pageItems;
+  if (plan.countSql) Object.assign(extra, await sqlPerRequest(resolved, plan.expectStatus, context));
+  if (plan.expectStatus === 304) {
+    // Every other answer and every connection error counts against the share.
+    const notModified = load.statusCounts['304'] ?? 0;
+    extra.share304 = notModified + load.errors === 0 ? null : round(notModified / (notModified + load.errors), 4);
+  }
+  return {
+    name: plan.name,
+    group: plan.group,
+    reqPerSec: round(load.reqPerSec, 0),
+    p50Ms: round(load.p50Ms, 2),
+    p99Ms: round(load.p99Ms, 2),
+    errors: load.errors,
+    connections: plan.connections,
+    note: [noteFor(plan), cpuNote(cpu)].filter((part) => part !== '').join('; '),
+    extra,
+  };
+}

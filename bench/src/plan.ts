@@ -1,0 +1,376 @@
+// The benchmark plan as data: command-line options, the settings each mode runs with, every
+// scenario of issue 6 and every target it must show. Pure (no I/O, nothing started), so the
+// smoke test can check the plan against the issue and the runner cannot drift from it.
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_ROWS = 1_000_000;
+export const QUICK_ROWS = 100_000;
+export const MAX_ROWS = 50_000_000;
+/** The soak of issue 7: at least 60 seconds, measured in windows of 10. */
+export const SOAK_DEFAULT_SECONDS = 60;
+export const SOAK_WINDOW_S = 10;
+export const SOAK_MAX_SECONDS = 86_400;
+
+/** The eight scenario groups of issue 6 and its extra (repeat clients). */
+export const SCENARIO_GROUPS = [
+  { id: 'baseline', issueItem: 1, title: 'Baseline: bare Fastify route, pre-serialized body of the page-1 (limit=100) size' },
+  { id: 'page-one', issueItem: 2, title: '/getData?pageNo=1, limit 10 and 100 (the snapshot path)' },
+  { id: 'deep-offset', issueItem: 3, title: '/getData?limit=100 at pageNo 2 and at 10 %, 50 %, 100 % of totalPages' },
+  { id: 'cursor', issueItem: 4, title: '/videos cursor listing: first page and a cursor deep in the table' },
+  { id: 'search', issueItem: 5, title: '/videos/search: common word, rare word, two words, prefix, two-letter word' },
+  { id: 'ingest', issueItem: 6, title: 'Ingest: worker against the simulator publishing 50 videos/s' },
+  { id: 'freshness', issueItem: 7, title: 'Freshness: simulated publish -> visible on /getData page 1' },
+  { id: 'memory', issueItem: 8, title: 'Memory: API resident memory after the runs' },
+  { id: 'repeat-clients', issueItem: null, title: 'Extra: repeat clients polling page 1 with If-None-Match (expect 304)' },
+] as const;
+
+export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]['id'];
+
+export interface BenchOptions {
+  /** Reduced run: 100,000 rows and short durations, under 3 minutes after the one-time seed. */
+  readonly quick: boolean;
+  /** Rows of the seeded data set. */
+  readonly count: number;
+  /** Scenario groups to run (all when empty): for working on one part; its results file is not written. */
+  readonly only: readonly ScenarioGroup[];
+  /**
+   * Soak mode (issue 7) instead of the scenarios: seconds of page-1 load while the worker
+   * fetches every second; null for the benchmark.
+   */
+  readonly soakSeconds: number | null;
+  /**
+   * Run the API with its rate limiter off (RATE_LIMIT_MAX=0), to see what the limiter costs;
+   * its results file is not written.
+   */
+  readonly rateLimitOff: boolean;
+}
+
+export class BenchUsageError extends Error {
+  override name = 'BenchUsageError';
+}
+
+export const USAGE = `usage: npm run bench -- [--quick] [--count N] [--only GROUP,...]
+       npm run bench -- --soak [--soak-seconds N] [--quick] [--count N]
+  --quick     reduced run: ${QUICK_ROWS.toLocaleString('en-US')} rows, short durations (results in bench/results.quick.json)
+  --count N   rows to seed and measure (default ${DEFAULT_ROWS.toLocaleString('en-US')}; --quick: ${QUICK_ROWS.toLocaleString('en-US')})
+  --only G,G  run only these scenario groups (${SCENARIO_GROUPS.map((g) => g.id).join(', ')});
+              prints the tables but writes no results file
+  --rate-limit-off
+              run the API with its rate limiter off (it is on, with a ceiling no load reaches,
+              by default), to compare; prints the tables but writes no results file
+  --soak      instead of the scenarios: page-1 load at the page-1 scenarios' concurrency while
+              the worker fetches every second (results in bench/results.soak.json;
+              with --quick, bench/results.soak.quick.json)
+  --soak-seconds N
+              soak length (implies --soak; default ${SOAK_DEFAULT_SECONDS}): a multiple of ${SOAK_WINDOW_S} from ${2 * SOAK_WINDOW_S};
+              under ${SOAK_DEFAULT_SECONDS} it prints the tables but writes no results file
+`;
+
+export function parseBenchOptions(argv: readonly string[]): BenchOptions {
+  let values: { quick?: boolean; count?: string; only?: string; soak?: boolean; 'soak-seconds'?: string; 'rate-limit-off'?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        quick: { type: 'boolean', default: false },
+        count: { type: 'string' },
+        only: { type: 'string' },
+        soak: { type: 'boolean', default: false },
+        'soak-seconds': { type: 'string' },
+        'rate-limit-off': { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new BenchUsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const quick = values.quick === true;
+  let count = quick ? QUICK_ROWS : DEFAULT_ROWS;
+  if (values.count !== undefined) {
+    const parsed = /^\d+$/.test(values.count.replaceAll('_', '')) ? Number(values.count.replaceAll('_', '')) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < 1000 || parsed > MAX_ROWS) {
+      throw new BenchUsageError(`--count must be a whole number from 1000 to ${MAX_ROWS} (got "${values.count}")\n${USAGE}`);
+    }
+    count = parsed;
+  }
+  const known = new Set<string>(SCENARIO_GROUPS.map((g) => g.id));
+  const only = (values.only ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  const unknown = only.filter((id) => !known.has(id));
+  if (unknown.length > 0) throw new BenchUsageError(`--only: unknown scenario group ${unknown.join(', ')}\n${USAGE}`);
+  let soakSeconds: number | null = values.soak === true ? SOAK_DEFAULT_SECONDS : null;
+  const wantedSeconds = values['soak-seconds'];
+  if (wantedSeconds !== undefined) {
+    const parsed = /^\d+$/.test(wantedSeconds) ? Number(wantedSeconds) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < 2 * SOAK_WINDOW_S || parsed > SOAK_MAX_SECONDS || parsed % SOAK_WINDOW_S !== 0) {
+      throw new BenchUsageError(
+        `--soak-seconds must be a multiple of ${SOAK_WINDOW_S} from ${2 * SOAK_WINDOW_S} to ${SOAK_MAX_SECONDS} (got "${wantedSeconds}")\n${USAGE}`,
+      );
+    }
+    soakSeconds = parsed;
+  }
+  if (soakSeconds !== null && only.length > 0) throw new BenchUsageError(`--soak runs no scenario groups: drop --only\n${USAGE}`);
+  return { quick, count, only: only as ScenarioGroup[], soakSeconds, rateLimitOff: values['rate-limit-off'] === true };
+}
+
+/** Fixed load and timing settings of one run; recorded in the results as they were used. */
+export interface BenchSettings {
+  readonly mode: 'full' | 'quick';
+  readonly rows: number;
+  /** Warm-up of every HTTP scenario (not counted), then the measured window. */
+  readonly warmupS: number;
+  readonly durationS: number;
+  /** Throughput scenarios (baseline, page 1, deep pages, 304): enough connections to saturate 2 cores. */
+  readonly throughputConnections: number;
+  /** Latency scenarios (cursor, search): few connections, so p99 shows service time, not queueing. */
+  readonly latencyConnections: number;
+  /** Rows the deep cursor is from the newest end (found by walking nextCursor with limit=100). */
+  readonly cursorDepth: number;
+  readonly cursorWalkLimit: number;
+  /** Page size of the /videos and /videos/search scenarios (the API's default). */
+  readonly listLimit: number;
+  /** Sequential requests of the pass that counts SQL statements per request (against a second API). */
+  readonly sqlCountRequests: number;
+  readonly fetchIntervalMs: number;
+  readonly ingest: { readonly publishIntervalMs: number; readonly warmupS: number; readonly measureS: number };
+  readonly freshness: {
+    readonly publishIntervalMs: number;
+    readonly minVideos: number;
+    /** Longest the measured window may last while waiting for minVideos. */
+    readonly maxS: number;
+    readonly pollMs: number;
+  };
+}
+
+export function benchSettings(options: BenchOptions): BenchSettings {
+  const { quick, count } = options;
+  const wantedDepth = quick ? 50_000 : 500_000;
+  // Never deeper than half the data set, in whole walk pages.
+  const cursorDepth = Math.max(100, Math.min(wantedDepth, Math.floor(count / 2 / 100) * 100));
+  return {
+    mode: quick ? 'quick' : 'full',
+    rows: count,
+    warmupS: quick ? 1 : 3,
+    durationS: quick ? 3 : 10,
+    throughputConnections: 50,
+    latencyConnections: 4,
+    cursorDepth,
+    cursorWalkLimit: 100,
+    listLimit: 20,
+    sqlCountRequests: quick ? 200 : 500,
+    fetchIntervalMs: 1000,
+    ingest: { publishIntervalMs: 20, warmupS: quick ? 3 : 5, measureS: quick ? 15 : 30 },
+    freshness: { publishIntervalMs: 1000, minVideos: quick ? 10 : 30, maxS: quick ? 25 : 60, pollMs: 50 },
+  };
+}
+
+
+/** Where a /getData page is: a fixed page number or a share of totalPages. */
+export type PageChoice = { readonly pageNo: number } | { readonly shareOfTotal: number };
+
+export type HttpRequestPlan =
+  | { readonly kind: 'baseline' }
+  | { readonly kind: 'getData'; readonly limit: number; readonly page: PageChoice; readonly ifNoneMatch: boolean }
+  | { readonly kind: 'videos'; readonly limit: number; readonly depth: number }
+  | { readonly kind: 'search'; readonly limit: number; readonly q: string; readonly wordKind: string };
+
+export interface HttpScenarioPlan {
+  readonly kind: 'http';
+  readonly name: string;
+  readonly group: ScenarioGroup;
+  readonly request: HttpRequestPlan;
+  readonly connections: number;
+  /** The status that counts as success; every other status is an error. */
+  readonly expectStatus: 200 | 304;
+  /** Count the SQL statements per request (not for the baseline, which has no database). */
+  readonly countSql: boolean;
+}
+
+export interface IngestScenarioPlan {
+  readonly kind: 'ingest';
+  readonly name: 'ingest';
+  readonly group: 'ingest';
+}
+
+export interface FreshnessScenarioPlan {
+  readonly kind: 'freshness';
+  readonly name: 'freshness';
+  readonly group: 'freshness';
+}
+
+export interface MemoryScenarioPlan {
+  readonly kind: 'memory';
+  readonly name: 'memory';
+  readonly group: 'memory';
+}
+
+export type ScenarioPlan = HttpScenarioPlan | IngestScenarioPlan | FreshnessScenarioPlan | MemoryScenarioPlan;
+
+/** The fixed search set: one query per kind the issue names. */
+export const SEARCH_SET = [
+  { name: 'search common word', q: 'highlights', wordKind: 'common word' },
+  { name: 'search rare word', q: 'zeitgeist', wordKind: 'rare word (~1 in 5,000 descriptions)' },
+  { name: 'search two words', q: 'tea how', wordKind: 'two words (one a stopword)' },
+  { name: 'search prefix', q: 'highl', wordKind: 'prefix' },
+  { name: 'search two-letter word', q: 'ai', wordKind: 'two-letter word' },
+] as const;
+
+export const DEEP_SHARES = [0.1, 0.5, 1] as const;
+
+export function deepPageName(share: number): string {
+  return `getData deep ${Math.round(share * 100)}%`;
+}
+
+/** Every scenario in the order the runner measures them. */
+export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
+  const hot = settings.throughputConnections;
+  const calm = settings.latencyConnections;
+  const http = (
+    name: string,
+    group: ScenarioGroup,
+    request: HttpRequestPlan,
+    connections: number,
+    expectStatus: 200 | 304 = 200,
+  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline' });
+  const page = (limit: number, choice: PageChoice, ifNoneMatch = false): HttpRequestPlan => ({ kind: 'getData', limit, page: choice, ifNoneMatch });
+  return [
+    http('baseline', 'baseline', { kind: 'baseline' }, hot),
+    http('getData page 1 limit=10', 'page-one', page(10, { pageNo: 1 }), hot),
+    http('getData page 1 limit=100', 'page-one', page(100, { pageNo: 1 }), hot),
+    http('getData page 2', 'deep-offset', page(100, { pageNo: 2 }), hot),
+    ...DEEP_SHARES.map((share) => http(deepPageName(share), 'deep-offset', page(100, { shareOfTotal: share }), hot)),
+    http('getData page 1 If-None-Match', 'repeat-clients', page(100, { pageNo: 1 }, true), hot, 304),
+    http('videos first page', 'cursor', { kind: 'videos', limit: settings.listLimit, depth: 0 }, calm),
+    http('videos deep cursor', 'cursor', { kind: 'videos', limit: settings.listLimit, depth: settings.cursorDepth }, calm),
+    ...SEARCH_SET.map((entry) => http(entry.name, 'search', { kind: 'search', limit: settings.listLimit, q: entry.q, wordKind: entry.wordKind }, calm)),
+    { kind: 'ingest', name: 'ingest', group: 'ingest' },
+    { kind: 'freshness', name: 'freshness', group: 'freshness' },
+    { kind: 'memory', name: 'memory', group: 'memory' },
+  ];
+}
+
+/** A figure of one scenario: a standard field or one of its extras. */
+export interface FigureRef {
+  readonly scenario: string;
+  readonly field: string;
+}
+
+export type TargetValue =
+  | { readonly kind: 'ratio'; readonly of: FigureRef; readonly over: FigureRef }
+  | { readonly kind: 'figure'; readonly of: FigureRef }
+  | { readonly kind: 'max'; readonly of: readonly FigureRef[] };
+
+export interface TargetPlan {
+  readonly id: string;
+  readonly target: string;
+  readonly value: TargetValue;
+  readonly comparison: '>=' | '<=' | '<' | '==';
+  readonly limit: number;
+  readonly unit: string;
+  /** Figures shown next to the value because they qualify it (not part of the check). */
+  readonly alsoShow?: readonly FigureRef[];
+}
+
+const ref = (scenario: string, field: string): FigureRef => ({ scenario, field });
+
+/** Every target of issue 6, with how its value is derived from the scenarios' figures. */
+export function planTargets(settings: BenchSettings): TargetPlan[] {
+  const deepNames = DEEP_SHARES.map(deepPageName);
+  return [
+    ...[10, 100].map(
+      (limit): TargetPlan => ({
+        id: `page1-limit${limit}-vs-baseline`,
+        target: `page 1 limit=${limit} req/s >= 0.8 x baseline`,
+        value: { kind: 'ratio', of: ref(`getData page 1 limit=${limit}`, 'reqPerSec'), over: ref('baseline', 'reqPerSec') },
+        comparison: '>=',
+        limit: 0.8,
+        unit: 'x baseline',
+        // The load generator shares the two cores and can be what limits both rates: the
+        // server's CPU per request compares the two servers whoever limited the rate.
+        alsoShow: [ref(`getData page 1 limit=${limit}`, 'serverCpuUsPerRequest'), ref('baseline', 'serverCpuUsPerRequest')],
+      }),
+    ),
+    ...DEEP_SHARES.map(
+      (share): TargetPlan => ({
+        id: `deep-${Math.round(share * 100)}pct-p99`,
+        target: `deep page ${Math.round(share * 100)}% p99 <= 3 x page 2 p99`,
+        value: { kind: 'ratio', of: ref(deepPageName(share), 'p99Ms'), over: ref('getData page 2', 'p99Ms') },
+        comparison: '<=',
+        limit: 3,
+        unit: 'x page 2',
+      }),
+    ),
+    {
+      id: 'cursor-deep-p99',
+      target: `cursor ${settings.cursorDepth.toLocaleString('en-US')} rows deep p99 <= 1.5 x first page p99`,
+      value: { kind: 'ratio', of: ref('videos deep cursor', 'p99Ms'), over: ref('videos first page', 'p99Ms') },
+      comparison: '<=',
+      limit: 1.5,
+      unit: 'x first page',
+    },
+    ...SEARCH_SET.map(
+      (entry): TargetPlan => ({
+        id: `search-p99-${entry.q.replace(/\s+/g, '-')}`,
+        target: `search "${entry.q}" p99 <= 50 ms`,
+        value: { kind: 'figure', of: ref(entry.name, 'p99Ms') },
+        comparison: '<=',
+        limit: 50,
+        unit: 'ms',
+      }),
+    ),
+    {
+      id: 'no-per-request-count',
+      target: 'no per-request COUNT(*): COUNT statements per /getData request = 0',
+      value: {
+        kind: 'max',
+        of: ['getData page 1 limit=10', 'getData page 1 limit=100', 'getData page 2', ...deepNames].map((name) => ref(name, 'sqlCountQueriesPerRequest')),
+      },
+      comparison: '<=',
+      limit: 0,
+      unit: 'statements/request',
+    },
+    {
+      id: 'deep-page-statements',
+      target: 'deep pages: SQL statements per request <= 2',
+      value: { kind: 'max', of: ['getData page 2', ...deepNames].map((name) => ref(name, 'sqlPerRequest')) },
+      comparison: '<=',
+      limit: 2,
+      unit: 'statements/request',
+    },
+    {
+      id: 'no-per-request-page1-serialization',
+      target: 'page 1 from the snapshot: SQL statements per page-1 request ~ 0',
+      value: { kind: 'max', of: [ref('getData page 1 limit=10', 'sqlPerRequest'), ref('getData page 1 limit=100', 'sqlPerRequest')] },
+      comparison: '<=',
+      limit: 0.01,
+      unit: 'statements/request',
+    },
+    {
+      id: 'freshness-p50',
+      target: `freshness p50 <= fetch interval + 1 s (${settings.fetchIntervalMs + 1000} ms)`,
+      value: { kind: 'figure', of: ref('freshness', 'p50Ms') },
+      comparison: '<=',
+      limit: settings.fetchIntervalMs + 1000,
+      unit: 'ms',
+    },
+    {
+      id: 'api-rss',
+      target: 'API resident memory after the runs < 250 MB',
+      value: { kind: 'figure', of: ref('memory', 'rssMb') },
+      comparison: '<',
+      limit: 250,
+      unit: 'MB',
+    },
+    {
+      id: 'repeat-clients-304',
+      target: 'repeat clients with If-None-Match: all 304',
+      value: { kind: 'figure', of: ref('getData page 1 If-None-Match', 'share304') },
+      comparison: '==',
+      limit: 1,
+      unit: 'share of responses',
+    },
+  ];
+}

@@ -1,0 +1,63 @@
+// The output: the scenario table and the targets table on stdout, and the results file
+// (bench/results.json for full runs, bench/results.quick.json for --quick).
+import { writeFile } from 'node:fs/promises';
+import type { ScenarioResult } from './scenario-result.js';
+import type { TargetResult } from './targets.js';
+
+export interface BenchResults {
+  readonly mode: 'full' | 'quick';
+  readonly date: string;
+  readonly git: { readonly commit: string | null; readonly dirty: boolean | null };
+  readonly machine: Readonly<Record<string, unknown>>;
+  readonly rows: number;
+  readonly database: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly targets: readonly TargetResult[];
+  readonly notes: readonly string[];
+  readonly durationS: number;
+}
+
+export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, alignRight: readonly boolean[]): string {
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => (alignRight[i] === true ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (alignRight[i] === true ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+export const num = (value: number | null, digits = 0) =>
+  value === null ? '-' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function scenarioTable(results: readonly ScenarioResult[]): string {
+  return table(
+    ['scenario', 'conc.', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'notes'],
+    results.map((r) => [r.name, num(r.connections), num(r.reqPerSec, r.group === 'ingest' ? 1 : 0), num(r.p50Ms, r.group === 'freshness' ? 0 : 2), num(r.p99Ms, r.group === 'freshness' ? 0 : 2), num(r.errors), r.note]),
+    [false, true, true, true, true, true, false],
+  );
+}
+
+export function targetTable(targets: readonly TargetResult[]): string {
+  return table(
+    ['target', 'value', 'limit', 'met', 'from'],
+    targets.map((t) => [t.target, t.value === null ? 'n/a' : `${num(t.value, t.unit === 'ms' || t.unit === 'MB' ? 1 : 2)} ${t.unit}`, `${t.comparison} ${num(t.limit, t.limit % 1 === 0 ? 0 : 2)}`, t.met ? 'yes' : 'NO', t.detail]),
+    [false, true, true, false, false],
+  );
+}
+
+/** results.json: every scenario as {name, reqPerSec, p50Ms, p99Ms, errors, ...extra}. */
+export function resultsDocument(results: BenchResults): unknown {
+  return {
+    ...results,
+    scenarios: results.scenarios.map(({ extra, ...standard }) => ({ ...standard, ...extra })),
+    targets: results.targets.map(({ target, value, limit, met, ...rest }) => ({ target, value, limit, met, ...rest })),
+  };
+}
+
+export async function writeResults(path: string, results: BenchResults): Promise<void> {
+  await writeFile(path, `${JSON.stringify(resultsDocument(results), null, 2)}\n`);
+}
+
+export function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

@@ -1,0 +1,31 @@
+// The statement counter behind the "no per-request query" targets, on hand-made MySQL packets.
+import { describe, expect, it } from 'vitest';
+import { ClientPacketCounter } from './sql-counting-proxy.js';
+
+function packet(sequence: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUIntLE(payload.length, 0, 3);
+  header[3] = sequence;
+  return Buffer.concat([header, payload]);
+}
+
+const query = (sql: string) => packet(0, Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]));
+
+describe('ClientPacketCounter', () => {
+  it('counts queries, SELECTs and COUNT( statements, not handshake packets', () => {
+    const counter = new ClientPacketCounter();
+    counter.push(packet(1, Buffer.from('handshake response with select and count( inside')));
+    counter.push(query("SET SESSION time_zone = '+00:00'"));
+    counter.push(query('select `total` from `feed_scopes` where `scope` = ?'));
+    counter.push(query('SELECT COUNT(*) AS n FROM videos'));
+    counter.push(packet(0, Buffer.from([0x0e]))); // COM_PING
+    expect(counter).toMatchObject({ statements: 3, selects: 2, countQueries: 1 });
+  });
+
+  it('reassembles packets split across chunks and several packets in one chunk', () => {
+    const counter = new ClientPacketCounter();
+    const bytes = Buffer.concat([query('SELECT 1'), query('SELECT 2'), query('  /* c */ select count(id) from v')]);
+    for (let i = 0; i < bytes.length; i += 5) counter.push(bytes.subarray(i, i + 5));
+    expect(counter).toMatchObject({ statements: 3, selects: 3, countQueries: 1 });
+  });
+});
