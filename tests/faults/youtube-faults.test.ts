@@ -12,7 +12,9 @@
 //   the faults once it has searched that stretch again after indexing settled) is stored exactly
 //   once, nothing else is stored, and every maintained count equals the rows (the store audit;
 //   /getData's totals agree). A video indexed late while a run was held up by a stall can sit
-//   below what the next runs' first pages reach; the settled sweep is what brings it in;
+//   below what the next runs' first pages reach; the settled sweep is what brings it in, and a
+//   run slowed by stalls and retries must not count as settled what was not yet indexed when
+//   its pages were answered (this scenario found that bug);
 // - bounded retries with backoff: within one run, a request is tried at most retries + 1 times,
 //   the k-th retry arrives at least min(minDelay × 2^(k-1), maxDelay) after the attempt before
 //   it, and a run makes at most FETCH_MAX_PAGES × (retries + 1) calls;

@@ -100,6 +100,36 @@ describe('fetch pipeline', () => {
     expect(h.searchCalls().length).toBeLessThan(180 + 2 * (stored.size / 50));
   });
 
+  it('does not lose late-indexed videos when a run takes longer than the overlap (stalls, retries)', async () => {
+    // Each search takes 40 s of simulated time, so a run of several pages ends minutes after
+    // its first page was answered. What counts as settled is measured from that first answer:
+    // a video not yet indexed then must not be taken as checked because the run ended late.
+    let slow = true;
+    const h = await setUp({
+      start: START,
+      publishIntervalMs: 3000,
+      maxIndexDelayMs: 120_000,
+      dailyQuota: 1_000_000,
+      settings: { overlapMs: 120_000 },
+      searchTakesMs: () => (slow ? 40_000 : 0),
+    });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    for (let i = 0; i < 25; i++) {
+      await h.run();
+      h.advance(10_000);
+    }
+    slow = false;
+    h.advance(h.settings.overlapMs);
+    for (let i = 0; i < 10; i++) {
+      await h.run();
+      h.advance(10_000);
+    }
+    const stored = new Set(await h.storedIds());
+    const settled = h.publishedIds(from, new Date(h.clock.now().getTime() - 2 * h.settings.overlapMs));
+    expect(settled.length).toBeGreaterThan(1000);
+    expect(settled.filter((id) => !stored.has(id))).toEqual([]);
+  });
+
   it('recovers everything published during a worker outage, beyond the ~500-result cap', async () => {
     const h = await setUp({ start: START });
     await h.run();

@@ -22,6 +22,11 @@ export interface HarnessOptions {
   readonly maxIndexDelayMs?: number;
   readonly query?: string;
   readonly settings?: Partial<FetchSettings>;
+  /**
+   * Simulated time each search call takes (stalls, retries, a slow network): both clocks move
+   * on by it after the simulator has computed its answer and before the answer is sent.
+   */
+  readonly searchTakesMs?: () => number;
 }
 
 export async function createPipelineHarness(options: HarnessOptions) {
@@ -35,6 +40,14 @@ export async function createPipelineHarness(options: HarnessOptions) {
     maxIndexDelayMs: options.maxIndexDelayMs ?? 0,
     historyMs: 6 * 3_600_000,
   });
+  const { searchTakesMs } = options;
+  if (searchTakesMs !== undefined) {
+    sim.app.addHook('onSend', async (request) => {
+      if (!request.url.includes('/search')) return;
+      clock.advance(searchTakesMs());
+      sim.setTime(clock.now());
+    });
+  }
   const url = await sim.listen();
   const db: TestDatabase = await createTestDatabase();
   const redis = createTestRedis();

@@ -15,14 +15,14 @@
 //   is searched with its own publishedBefore, recovery is not limited to 500 results.
 // - Settled sweeps. A video can become searchable up to FETCH_OVERLAP_MS after its publish
 //   time. Each query keeps `checked_until`: every video published up to it was searched for at
-//   least once after that delay. A run whose pages reached down to it moves it up to "now
-//   minus the overlap" for free (a quiet query's first page reaches back past it); on a busy
-//   query, where a page covers less than the overlap, the settled stretch the pages
+//   least once after that delay. A run whose pages reached down to it moves it up to "the
+//   run's start minus the overlap" for free (a quiet query's first page reaches back past it);
+//   on a busy query, where a page covers less than the overlap, the settled stretch the pages
 //   did not reach becomes a pending range (once it spans half the overlap, so its pages are
-//   full) and is searched once more. Every video is thus searched after it is surely indexed, and none
-//   published late is lost. That roughly doubles the pages of a busy query, so it is done
-//   only while the quota has room for it (`sweep`, from the pacing): when the budget binds,
-//   late videos are caught as deep as each run's pages reach.
+//   full) and is searched once more. Every video is thus searched after it is surely indexed,
+//   and none published late is lost. That roughly doubles the pages of a busy query, so it is
+//   done only while the quota has room for it (`sweep`, from the pacing): when the budget
+//   binds, late videos are caught as deep as each run's pages reach.
 // - Keys. Every call takes a key from the pool (round robin, quota-aware). A quota answer
 //   exhausts that key until Pacific midnight and the same call moves to the next key; a
 //   rejected key is disabled; transient failures retry with exponential backoff; when every key
@@ -274,7 +274,10 @@ export function createFetchService(deps: FetchServiceDeps) {
     let pagesLeft = settings.maxPages;
 
     try {
-      // 1. The head: everything since the watermark.
+      // 1. The head: everything since the watermark. What counts as settled is measured from
+      // before its first call: a run slowed by stalls and retries may end long after its pages
+      // were answered, and a video not yet indexed when they were must not count as checked.
+      const settled = new Date(clock.now().getTime() - settings.overlapMs);
       const newest = await videos.newestPublishedAt(queryId);
       const after = new Date(newest === null ? clock.now().getTime() - settings.lookbackMs : newest.getTime() - settings.overlapMs);
       let pageToken: string | undefined;
@@ -311,7 +314,6 @@ export function createFetchService(deps: FetchServiceDeps) {
       let ranges = reachedStored ? initial : lowest !== null ? [...initial, { after, before: lowest }] : initial;
       // How far down this run's pages covered everything searchable now.
       const covered = coveredToAfter ? after : lowest;
-      const settled = new Date(clock.now().getTime() - settings.overlapMs);
       let checked = query.checked_until ?? after;
       if (checked < settled) {
         if ((covered !== null && covered <= checked) || !sweep) {
