@@ -42,10 +42,12 @@ export async function createPipelineHarness(options: HarnessOptions) {
   });
   const { searchTakesMs } = options;
   if (searchTakesMs !== undefined) {
-    sim.app.addHook('onSend', async (request) => {
-      if (!request.url.includes('/search')) return;
-      clock.advance(searchTakesMs());
-      sim.setTime(clock.now());
+    sim.app.addHook('onSend', (request, _reply, payload, done) => {
+      if (request.url.includes('/search')) {
+        clock.advance(searchTakesMs());
+        sim.setTime(clock.now());
+      }
+      done(null, payload);
     });
   }
   const url = await sim.listen();
