@@ -1,6 +1,6 @@
 // API composition root: config -> runtime -> listen; closes cleanly on SIGINT/SIGTERM.
 import Fastify from 'fastify';
-import { createLogger, loadConfig, readProcessEnvironment, systemClock } from '@tubefeed/core';
+import { createLogger, handleShutdownSignals, loadConfig, readProcessEnvironment, systemClock } from '@tubefeed/core';
 import { createApiRuntime } from './api-runtime.js';
 
 const config = loadConfig(readProcessEnvironment());
@@ -12,33 +12,25 @@ const starting = createApiRuntime({ config, log, clock: systemClock });
 // METRICS_PORT set: /metrics on a listener of its own (no credentials; bind it privately).
 const metricsServer = config.metrics.port === 0 ? undefined : Fastify({ logger: false });
 
-let closing = false;
-async function shutdown(signal: string): Promise<void> {
-  if (closing) return;
-  closing = true;
-  log.info({ signal }, 'shutting down');
-  // A backstop ends the process whatever hangs.
-  setTimeout(() => {
-    log.warn({ graceMs: config.shutdownGraceMs }, 'shutdown did not finish in time; exiting');
-    process.exit(0);
-  }, config.shutdownGraceMs + 1500).unref();
-  const runtime = await starting.catch(() => undefined);
-  // Requests in flight finish; new ones on open connections get 503 with Connection: close
-  // (Fastify's return503OnClosing). Connections still busy after the grace period are cut.
-  if (runtime !== undefined) setTimeout(() => runtime.app.server.closeAllConnections(), config.shutdownGraceMs).unref();
-  await metricsServer?.close();
-  await runtime?.close();
-  log.info('api stopped');
-  process.exit(0);
-}
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+const signals = handleShutdownSignals({
+  log,
+  graceMs: config.shutdownGraceMs,
+  name: 'api',
+  async stop() {
+    const runtime = await starting.catch(() => undefined);
+    // Requests in flight finish; new ones on open connections get 503 with Connection: close
+    // (Fastify's return503OnClosing). Connections still busy after the grace period are cut.
+    if (runtime !== undefined) setTimeout(() => runtime.app.server.closeAllConnections(), config.shutdownGraceMs).unref();
+    await metricsServer?.close();
+    await runtime?.close();
+  },
+});
 
 const runtime = await starting;
 metricsServer?.get('/metrics', async (_request, reply) =>
   reply.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics()),
 );
-if (!closing) {
+if (!signals.closing()) {
   await runtime.app.listen({ host: config.http.host, port: config.http.port });
   await metricsServer?.listen({ host: config.metrics.host, port: config.metrics.port });
 }

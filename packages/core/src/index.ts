@@ -3,6 +3,7 @@ export * from './clock.js';
 export * from './config.js';
 export * from './errors.js';
 export * from './logging/logger.js';
+export * from './lifecycle/shutdown-signals.js';
 export * from './db/schema.js';
 export * from './db/create-db.js';
 export * from './db/ensure-database.js';

@@ -1,0 +1,44 @@
+// How both apps end on SIGINT/SIGTERM: the first signal runs `stop` (requests in flight or the
+// running job finish), a second is ignored, and a backstop exits soon after the grace period
+// whatever hangs (a job still held then runs again elsewhere once its lock expires: runs are
+// idempotent). The process exits 0 when `stop` finished, 1 when it failed.
+import type { Logger } from 'pino';
+
+export interface ShutdownSignalOptions {
+  readonly log: Logger;
+  /** How long `stop` may take before the backstop exits anyway (plus 1.5 s). */
+  readonly graceMs: number;
+  /** Said in the last log line: "<name> stopped". */
+  readonly name: string;
+  readonly stop: () => Promise<void>;
+}
+
+export interface ShutdownSignals {
+  /** Whether a signal has arrived (a process still booting then does not start listening). */
+  readonly closing: () => boolean;
+}
+
+const BACKSTOP_MARGIN_MS = 1500;
+
+export function handleShutdownSignals({ log, graceMs, name, stop }: ShutdownSignalOptions): ShutdownSignals {
+  let closing = false;
+  async function shutdown(signal: NodeJS.Signals): Promise<void> {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      log.warn({ graceMs }, 'shutdown did not finish in time; exiting');
+      process.exit(0);
+    }, graceMs + BACKSTOP_MARGIN_MS).unref();
+    try {
+      await stop();
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    log.info(`${name} stopped`);
+    process.exit(0);
+  }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
+  return { closing: () => closing };
+}
