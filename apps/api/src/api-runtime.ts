@@ -25,7 +25,6 @@ import {
   createVideoRepository,
   createYoutubeClient,
   decodeRanges,
-  ensureDatabase,
   maskKey,
   migrateDatabase,
   nextPacificMidnight,
@@ -58,7 +57,6 @@ export interface ApiRuntimeOptions {
 
 export async function createApiRuntime({ config, log, clock, prepareDatabase = true, connectTimeoutMs }: ApiRuntimeOptions): Promise<ApiRuntime> {
   if (prepareDatabase) {
-    await ensureDatabase(config.mysql.url);
     const applied = await migrateDatabase(config.mysql.url);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   }

@@ -16,7 +16,6 @@ import {
   createRedis,
   createSharedCounters,
   createSnapshotWriter,
-  ensureDatabase,
   migrateDatabase,
   nextPacificMidnight,
   storedKeySource,
@@ -49,7 +48,6 @@ export interface WorkerRuntime {
 export const DEFAULT_RETRY: RetrySettings = { retries: 3, minDelayMs: 1000, maxDelayMs: 8000 };
 
 export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_RETRY, onResult }: WorkerRuntimeOptions): Promise<WorkerRuntime> {
-  await ensureDatabase(config.mysql.url);
   const applied = await migrateDatabase(config.mysql.url);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   // Bounded waits: a statement on a connection MySQL no longer answers fails instead of holding

@@ -2,6 +2,7 @@
 // processes booting at once apply each migration exactly once.
 import { Migrator, NO_MIGRATIONS, type MigrationResult } from 'kysely';
 import { createDb, type Db } from './create-db.js';
+import { ensureDatabase } from './ensure-database.js';
 import { migrations } from './migrations/index.js';
 
 export class MigrationError extends Error {
@@ -41,7 +42,9 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
  * pool has one (create-db.ts): DDL on a large table, or waiting while another process holds the
  * migration lock, may take minutes.
  */
+/** Creates the database when it does not exist, then applies what is pending; returns their names. */
 export async function migrateDatabase(mysqlUrl: string): Promise<string[]> {
+  await ensureDatabase(mysqlUrl);
   const db = createDb({ url: mysqlUrl, poolSize: 1 });
   try {
     return await migrateToLatest(db);
