@@ -2,11 +2,11 @@
 // (across API processes, right password included, until the window ends), only failures count,
 // the log says who failed but never with what, and Redis away switches the lockout off, not the
 // credentials check.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '@tubefeed/core';
-import { clearRedisPrefix, createTestDatabase, createTestRedis, sleep, testConfig, type TestDatabase } from '@tubefeed/core/testing';
+import { sleep } from '@tubefeed/core/testing';
 import { captureLog } from '../testing/log-capture.js';
-import { buildTestApi, type TestApi } from '../testing/test-api.js';
+import { useTestApis, type TestApi } from '../testing/test-api.js';
 
 const USER = 'ops';
 const PASSWORD = 'correct horse battery';
@@ -14,28 +14,7 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 const RIGHT = { authorization: basic(USER, PASSWORD) };
 const WRONG_PASSWORD = { authorization: basic(USER, 'hunter2-wrong-pw') };
 
-const redis = createTestRedis();
-let db: TestDatabase;
-const apis: TestApi[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  for (const api of apis) {
-    await api.close();
-    await clearRedisPrefix(redis, api.config.redis.prefix);
-  }
-  redis.disconnect();
-  await db.drop();
-});
-
-async function start(env: Record<string, string> = {}, log?: ReturnType<typeof captureLog>['log']): Promise<TestApi> {
-  const config = testConfig({ MYSQL_URL: db.url, ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD, ...env });
-  const api = await buildTestApi({ clock: systemClock, config, ...(log === undefined ? {} : { log }) });
-  apis.push(api);
-  return api;
-}
+const { start, replica } = useTestApis({ clock: systemClock, env: { ADMIN_USER: USER, ADMIN_PASSWORD: PASSWORD } });
 
 const request = (api: TestApi, headers: Record<string, string>, remoteAddress = '127.0.0.1', url = '/admin/queries') =>
   api.app.inject({ method: 'GET', url, headers, remoteAddress });
@@ -107,8 +86,7 @@ describe('admin credentials', () => {
 
   it('count failures across API processes', async () => {
     const a = await start({ ADMIN_AUTH_MAX_FAILURES: '4' });
-    const b = await buildTestApi({ clock: systemClock, config: a.config });
-    apis.push(b);
+    const b = await replica(a);
     for (const api of [a, b, a, b]) expect((await request(api, WRONG_PASSWORD, '198.51.100.20')).statusCode).toBe(401);
     expect((await request(a, RIGHT, '198.51.100.20')).statusCode).toBe(429);
     expect((await request(b, RIGHT, '198.51.100.20')).statusCode).toBe(429);

@@ -3,38 +3,16 @@
 // RateLimit headers; /health and the admin surfaces are outside it; a forged X-Forwarded-For
 // escapes nothing unless TRUST_PROXY trusts the peer; RATE_LIMIT_MAX=0 turns it off; Redis away
 // fails nothing open or shut: the limit holds per process and a warning is logged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock, loadConfig, redisKey } from '@tubefeed/core';
-import { clearRedisPrefix, createTestDatabase, createTestRedis, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { captureLog } from '../testing/log-capture.js';
-import { buildTestApi, type TestApi } from '../testing/test-api.js';
+import { useTestApis, type TestApi } from '../testing/test-api.js';
 
 const WINDOW = 60_000;
 // 15 s into a window, frozen: the window never ends under a test, and Retry-After is known.
 const clock = new ManualClock(Math.floor(Date.parse('2024-06-01T00:00:00Z') / WINDOW) * WINDOW + 15_000);
 const windowIndex = Math.floor(clock.now().getTime() / WINDOW);
-const redis = createTestRedis();
-let db: TestDatabase;
-const apis: TestApi[] = [];
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  for (const api of apis) await api.close();
-  for (const prefix of prefixes) await clearRedisPrefix(redis, prefix);
-  redis.disconnect();
-  await db.drop();
-});
-
-async function start(env: Record<string, string>, options: { log?: ReturnType<typeof captureLog>['log'] } = {}): Promise<TestApi> {
-  const config = testConfig({ MYSQL_URL: db.url, RATE_LIMIT_WINDOW_MS: String(WINDOW), ADMIN_PASSWORD: 'admin-secret', ...env });
-  prefixes.push(config.redis.prefix);
-  const api = await buildTestApi({ clock, config, ...options });
-  apis.push(api);
-  return api;
-}
+const { start, replica, redis } = useTestApis({ clock, env: { RATE_LIMIT_WINDOW_MS: String(WINDOW), ADMIN_PASSWORD: 'admin-secret' } });
 
 const get = (api: TestApi, url: string, headers: Record<string, string> = {}, remoteAddress?: string) =>
   api.app.inject({ method: 'GET', url, headers, ...(remoteAddress === undefined ? {} : { remoteAddress }) });
@@ -46,8 +24,7 @@ const shared = (prefix: string, client: string, total: number) =>
 describe('public rate limit', () => {
   it('is one limit per client across two API processes on one Redis prefix', async () => {
     const a = await start({ RATE_LIMIT_MAX: '6' });
-    const b = await buildTestApi({ clock, config: a.config });
-    apis.push(b);
+    const b = await replica(a);
     const prefix = a.config.redis.prefix;
 
     // One count for every public route.
@@ -124,7 +101,7 @@ describe('public rate limit', () => {
 
   it('with Redis away, fails no request and still limits within the process, and says so', async () => {
     const captured = captureLog('warn');
-    const api = await start({ RATE_LIMIT_MAX: '3', REDIS_URL: 'redis://127.0.0.1:1' }, { log: captured.log });
+    const api = await start({ RATE_LIMIT_MAX: '3', REDIS_URL: 'redis://127.0.0.1:1' }, captured.log);
     for (let i = 0; i < 3; i++) expect((await get(api, '/videos')).statusCode).toBe(200);
     expect((await get(api, '/videos')).statusCode).toBe(429);
     await expect

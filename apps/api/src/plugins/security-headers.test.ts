@@ -2,36 +2,15 @@
 // CORS for the public API only, as CORS_ORIGINS says, never on the admin surfaces.
 // (That the pages actually work under their policies is shown in Chromium:
 // tests/e2e/security-pages.test.ts and tests/e2e/dashboard.test.ts.)
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@tubefeed/core';
-import { clearRedisPrefix, createTestDatabase, createTestRedis, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { parseCsp } from '../testing/csp.js';
-import { buildTestApi, type TestApi } from '../testing/test-api.js';
+import { useTestApis, type TestApi } from '../testing/test-api.js';
 import { isAdminPath } from './cors.js';
 import { API_CSP, BULL_BOARD_CSP, DASHBOARD_CSP, SWAGGER_UI_CSP } from './security-headers.js';
 
 const AUTH = { authorization: `Basic ${Buffer.from('admin:pw-for-tests').toString('base64')}` };
-const redis = createTestRedis();
-let db: TestDatabase;
-const apis: TestApi[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  for (const api of apis) {
-    await api.close();
-    await clearRedisPrefix(redis, api.config.redis.prefix);
-  }
-  redis.disconnect();
-  await db.drop();
-});
-
-async function start(env: Record<string, string> = {}): Promise<TestApi> {
-  const api = await buildTestApi({ clock: systemClock, config: testConfig({ MYSQL_URL: db.url, ADMIN_PASSWORD: 'pw-for-tests', ...env }) });
-  apis.push(api);
-  return api;
-}
+const { start } = useTestApis({ clock: systemClock, env: { ADMIN_PASSWORD: 'pw-for-tests' } });
 
 describe('security headers', () => {
   let api: TestApi;

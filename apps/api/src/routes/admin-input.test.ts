@@ -6,40 +6,27 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@tubefeed/core';
-import { clearRedisPrefix, createTestDatabase, createTestRedis, type TestDatabase } from '@tubefeed/core/testing';
 import { createYoutubeSimulator } from '@tubefeed/youtube-sim';
 import { ADMIN_BODY_LIMIT } from '../plugins/admin-auth.js';
-import { buildTestApi, type TestApi } from '../testing/test-api.js';
+import { useTestApis, type TestApi } from '../testing/test-api.js';
 
 const sim = createYoutubeSimulator({ seed: 33, keys: [{}, {}], maxIndexDelayMs: 0 });
 const AUTH = { authorization: `Basic ${Buffer.from('ops:admin-input-pw').toString('base64')}` };
 const TIME_BOUND_MS = 3000;
-let db: TestDatabase;
+const apis = useTestApis({ clock: systemClock });
 let api: TestApi;
-const redis = createTestRedis();
 
 beforeAll(async () => {
   const url = await sim.listen();
-  db = await createTestDatabase();
-  api = await buildTestApi({
-    clock: systemClock,
-    databaseUrl: db.url,
-    env: {
-      ADMIN_USER: 'ops',
-      ADMIN_PASSWORD: 'admin-input-pw',
-      // Many requests, all with the right password: no failure counts here anyway.
-      YOUTUBE_API_KEYS: sim.apiKeys()[0]!,
-      YOUTUBE_API_ROOT: `${url}/`,
-    },
+  api = await apis.start({
+    ADMIN_USER: 'ops',
+    ADMIN_PASSWORD: 'admin-input-pw',
+    // Many requests, all with the right password: no failure counts here anyway.
+    YOUTUBE_API_KEYS: sim.apiKeys()[0]!,
+    YOUTUBE_API_ROOT: `${url}/`,
   });
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-  await clearRedisPrefix(redis, api.config.redis.prefix);
-  redis.disconnect();
-  await db.drop();
-});
+afterAll(() => sim.close());
 
 interface Sent {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';

@@ -3,32 +3,19 @@
 // followed and dropped at run time.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@tubefeed/core';
-import { clearRedisPrefix, createTestDatabase, createTestRedis, type TestDatabase } from '@tubefeed/core/testing';
 import { createYoutubeSimulator } from '@tubefeed/youtube-sim';
-import { buildTestApi, type TestApi } from '../testing/test-api.js';
+import { useTestApis, type TestApi } from '../testing/test-api.js';
 
 const sim = createYoutubeSimulator({ seed: 21, keys: [{}], maxIndexDelayMs: 0 });
 const auth = { authorization: `Basic ${Buffer.from('ops:s3cret-pass').toString('base64')}` };
-let db: TestDatabase;
+const apis = useTestApis({ clock: systemClock });
 let api: TestApi;
-const redis = createTestRedis();
 
 beforeAll(async () => {
   const url = await sim.listen();
-  db = await createTestDatabase();
-  api = await buildTestApi({
-    clock: systemClock,
-    databaseUrl: db.url,
-    env: { ADMIN_USER: 'ops', ADMIN_PASSWORD: 's3cret-pass', YOUTUBE_API_KEYS: sim.apiKeys()[0]!, YOUTUBE_API_ROOT: `${url}/` },
-  });
+  api = await apis.start({ ADMIN_USER: 'ops', ADMIN_PASSWORD: 's3cret-pass', YOUTUBE_API_KEYS: sim.apiKeys()[0]!, YOUTUBE_API_ROOT: `${url}/` });
 });
-afterAll(async () => {
-  await api.close();
-  await sim.close();
-  await clearRedisPrefix(redis, api.config.redis.prefix);
-  redis.disconnect();
-  await db.drop();
-});
+afterAll(() => sim.close());
 
 async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) {
   const response = await api.app.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });

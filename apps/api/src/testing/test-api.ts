@@ -1,7 +1,9 @@
 // The API as deployed (createApiRuntime) against the test MySQL and Redis, for `app.inject`.
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { Clock, Config, Db, Logger } from '@tubefeed/core';
-import { silentLogger, testConfig } from '@tubefeed/core/testing';
+import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { createApiRuntime } from '../api-runtime.js';
 
 export interface TestApi {
@@ -31,4 +33,47 @@ export async function buildTestApi(options: {
     connectTimeoutMs: 1000,
   });
   return { app: runtime.app, config, db: runtime.db, close: () => runtime.close() };
+}
+
+export interface TestApis {
+  /** A client of the test Redis, to look at what the APIs keep there. */
+  readonly redis: Redis;
+  /** An API on the file's database with the file's settings and these on top. */
+  start(env?: Record<string, string>, log?: Logger): Promise<TestApi>;
+  /** A second API process on the same configuration (and so the same Redis prefix). */
+  replica(of: TestApi): Promise<TestApi>;
+}
+
+/**
+ * For a test file that starts APIs of its own settings: one test database for the file, and
+ * every API started closed, its Redis keys cleared and the database dropped after the file.
+ */
+export function useTestApis(defaults: { clock: Clock; env?: Record<string, string> }): TestApis {
+  const redis = createTestRedis();
+  let db: TestDatabase | undefined;
+  const apis: TestApi[] = [];
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    for (const api of apis) {
+      await api.close();
+      await clearRedisPrefix(redis, api.config.redis.prefix);
+    }
+    redis.disconnect();
+    await db?.drop();
+  });
+  const track = (api: TestApi) => {
+    apis.push(api);
+    return api;
+  };
+  return {
+    redis,
+    async start(env = {}, log) {
+      if (db === undefined) throw new Error('useTestApis: start() runs in a test or a hook, after the database is created');
+      const config = testConfig({ MYSQL_URL: db.url, ...defaults.env, ...env });
+      return track(await buildTestApi({ clock: defaults.clock, config, ...(log === undefined ? {} : { log }) }));
+    },
+    replica: async (of) => track(await buildTestApi({ clock: defaults.clock, config: of.config })),
+  };
 }
