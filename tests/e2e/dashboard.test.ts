@@ -6,7 +6,7 @@
 // `SCREENSHOT=1 npx vitest run tests/e2e/dashboard.test.ts` also rewrites docs/dashboard.png.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   ALL_VIDEOS_SCOPE,
@@ -25,8 +25,8 @@ import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, te
 import { createApiRuntime, type ApiRuntime } from '../../apps/api/src/api-runtime.js';
 import { DASHBOARD_CSP } from '../../apps/api/src/plugins/security-headers.js';
 import { parseCsp } from '../../apps/api/src/testing/csp.js';
+import { launchChromium } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const BUILT_SCRIPT = fileURLToPath(new URL('../../apps/api/web/dist/main.js', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
 const THUMBNAILS = /^https:\/\/i\.ytimg\.com\//;
@@ -111,9 +111,6 @@ const newestFirst = (list: readonly VideoInput[]): VideoInput[] =>
 const idsOf = (list: readonly VideoInput[]): string[] => list.map((video) => video.videoId);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\``);
-  }
   if (!existsSync(BUILT_SCRIPT)) {
     throw new Error(`The dashboard's scripts are not built (${BUILT_SCRIPT} is missing): run \`npm run build\` first`);
   }
@@ -145,10 +142,7 @@ beforeAll(async () => {
 
   api = await createApiRuntime({ config, log: silentLogger, clock: systemClock });
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -4,14 +4,13 @@
 // renders its (empty) list; none of them triggers a CSP violation, a console error or a page
 // error. Offline here: Bull Board's Google Fonts are refused at once, as a network failure (its
 // policy allows them; a violation would be a different error).
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { createApiRuntime, type ApiRuntime } from '../../apps/api/src/api-runtime.js';
+import { launchChromium } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const GOOGLE_FONTS = /^https:\/\/fonts\.(googleapis|gstatic)\.com\//;
 const PASSWORD = 'pages-test-password';
 
@@ -23,18 +22,12 @@ const redis = createTestRedis();
 let prefix: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\``);
-  }
   db = await createTestDatabase();
   const config = testConfig({ MYSQL_URL: db.url, ADMIN_PASSWORD: PASSWORD, RATE_LIMIT_MAX: '1000' });
   prefix = config.redis.prefix;
   api = await createApiRuntime({ config, log: silentLogger, clock: systemClock });
   baseUrl = await api.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
