@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from '@tubefeed/core/testing';
 import { freePort } from '../../../bench/src/processes.js';
 
 export interface PrivateRedis {
@@ -17,18 +17,7 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-async function answers(port: number): Promise<boolean> {
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined); // the probe's answer is the ping below
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+const answers = (port: number) => redisAnswers(`redis://127.0.0.1:${port}`, 500);
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();

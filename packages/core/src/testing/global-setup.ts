@@ -5,8 +5,8 @@
 //   4. otherwise one clear line saying how to provide them.
 // The chosen server URLs are handed to test files with Vitest's provide/inject.
 import { createConnection } from 'mysql2/promise';
-import { Redis } from 'ioredis';
 import type { TestProject } from 'vitest/node';
+import { redisAnswers } from './redis-probe.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -32,19 +32,6 @@ async function mysqlAnswers(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1500, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on('error', () => undefined); // the probe's answer is the ping below
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
   }
 }
 
