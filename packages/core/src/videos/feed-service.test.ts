@@ -1,5 +1,6 @@
 // Resolving a followed query's text while MySQL is unreachable: a text resolved before keeps
 // its id (so page 1 of that query is still served from its snapshot); anything else fails.
+// Texts that are no query, which any client can send, never push a query's entry out.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock.js';
 import type { SearchQueryRow } from '../db/schema.js';
@@ -48,5 +49,16 @@ describe('feed scope resolution with MySQL unreachable', () => {
     s.fail(new Error('You have an error in your SQL syntax'));
     s.clock.advance(6000);
     await expect(s.feed.resolveScope('cricket')).rejects.toThrow(/SQL syntax/);
+  });
+
+  it('keeps a resolved query through any number of texts that are no query', async () => {
+    const s = setUp();
+    expect(await s.feed.resolveScope('cricket')).toBe(7);
+    for (let i = 0; i < 2500; i++) {
+      await expect(s.feed.resolveScope(`not followed ${i}`)).rejects.toMatchObject({ param: 'query' });
+    }
+    s.fail(unreachable());
+    s.clock.advance(6000);
+    expect(await s.feed.resolveScope('cricket')).toBe(7);
   });
 });

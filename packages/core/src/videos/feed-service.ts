@@ -35,8 +35,21 @@ export interface FeedResponse {
 
 export type FeedService = ReturnType<typeof createFeedService>;
 
+/** Texts that are no query remembered at most; past it they are forgotten, never the queries. */
+const MAX_REMEMBERED_MISSES = 1000;
+
 export function createFeedService({ videos, queries, clock, snapshots, queryCacheMs = 5000 }: FeedServiceDeps) {
+  // Query texts resolved: a stored query's entry stays (there are as many as the table holds,
+  // and an outage needs them); texts that are no query come from clients and are bounded.
   const scopeCache = new Map<string, { scope: number | null; until: number }>();
+  let misses = 0;
+  const remember = (text: string, entry: { scope: number | null; until: number }) => {
+    if (entry.scope === null && !scopeCache.has(text) && ++misses > MAX_REMEMBERED_MISSES) {
+      for (const [cachedText, cached] of scopeCache) if (cached.scope === null) scopeCache.delete(cachedText);
+      misses = 1;
+    }
+    scopeCache.set(text, entry);
+  };
 
   /** The feed scope for a query text: 0 without one; InvalidRequestError when unknown. */
   async function resolveScope(query: string | undefined): Promise<number> {
@@ -47,8 +60,7 @@ export function createFeedService({ videos, queries, clock, snapshots, queryCach
       try {
         const row = await queries.findByText(query);
         cached = { scope: row?.id ?? null, until: now + queryCacheMs };
-        if (scopeCache.size > 1000) scopeCache.clear();
-        scopeCache.set(query, cached);
+        remember(query, cached);
       } catch (error) {
         // With MySQL unreachable an expired answer is still right (a query keeps its id), and
         // page 1 of that query can still be served from its snapshot; it is kept another
