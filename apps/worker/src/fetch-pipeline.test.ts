@@ -130,6 +130,53 @@ describe('fetch pipeline', () => {
     expect(settled.filter((id) => !stored.has(id))).toEqual([]);
   });
 
+  it('keeps the range below a page it could not store, even without settled sweeps', async () => {
+    // The first run's second write fails (the process could as well be killed there): the
+    // newest page is stored, the watermark moved past the second page's videos, and only the
+    // pending range remembers them. Sweeps are off, so nothing else would search there again.
+    const h = await setUp({ start: START });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    let writes = 0;
+    const failing = h.fetchWith({
+      videos: {
+        ...h.videos,
+        upsertBatch: (batch, options) => (++writes === 2 ? Promise.reject(new Error('write failed')) : h.videos.upsertBatch(batch, options)),
+      },
+    });
+    await expect(failing.run(h.query.id, { sweep: false })).rejects.toThrow('write failed');
+    expect((await h.storedIds()).length).toBe(50);
+    for (let i = 0; i < 5; i++) {
+      h.advance(10_000);
+      await h.run({ sweep: false });
+    }
+    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+  });
+
+  it('keeps the range below a page repeated by newer videos indexed between two calls', async () => {
+    // One upload a second, indexed at once; the first run's first call takes 50 s, so when the
+    // second page is asked for, 50 newer videos have pushed the first page's down to it: the
+    // second page repeats the first (nothing new on it). Paging stops there, but what lies below
+    // must stay pending: with sweeps off, nothing else would search there again.
+    let calls = 0;
+    const h = await setUp({
+      start: START,
+      publishIntervalMs: 1000,
+      settings: { lookbackMs: 120_000, overlapMs: 10_000 },
+      searchTakesMs: () => (++calls === 1 ? 50_000 : 0),
+    });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    await h.run({ sweep: false });
+    // The head asked for two pages and stopped: the second one held nothing new.
+    const head = h.searchCalls().filter((call) => call.params.publishedBefore === undefined);
+    expect(head.map((call) => call.params.pageToken !== undefined)).toEqual([false, true]);
+    for (let i = 0; i < 5; i++) {
+      h.advance(10_000);
+      await h.run({ sweep: false });
+    }
+    const stored = new Set(await h.storedIds());
+    expect(h.publishedIds(from).filter((id) => !stored.has(id))).toEqual([]);
+  });
+
   it('recovers everything published during a worker outage, beyond the ~500-result cap', async () => {
     const h = await setUp({ start: START });
     await h.run();

@@ -3,9 +3,12 @@
 // simulator, and every log line captured.
 import {
   ManualClock,
+  createFetchService,
   createFetchStack,
   createLogger,
+  createYoutubeClient,
   staticKeySource,
+  type FetchServiceDeps,
   type FetchSettings,
   type SearchQueryRow,
 } from '@tubefeed/core';
@@ -58,6 +61,7 @@ export async function createPipelineHarness(options: HarnessOptions) {
   const log = createLogger({ level: 'trace', format: 'json' }, 'test', { write: (line: string) => void logLines.push(line) });
   const keys = options.pipelineKeys ? options.pipelineKeys(sim.apiKeys()) : sim.apiKeys();
   const settings: FetchSettings = { overlapMs: 600_000, lookbackMs: 3_600_000, maxPages: 5, pageSize: 50, ...options.settings };
+  const retry = { retries: 2, minDelayMs: 5, maxDelayMs: 20 };
   const { videos, queries, pool, fetch } = createFetchStack({
     db: db.kysely,
     redis,
@@ -68,7 +72,7 @@ export async function createPipelineHarness(options: HarnessOptions) {
     dailyQuota: options.dailyQuota ?? 10_000,
     youtube: { rootUrl: url, timeoutMs: 2000 },
     settings,
-    retry: { retries: 2, minDelayMs: 5, maxDelayMs: 20 },
+    retry,
   });
   const query: SearchQueryRow = await queries.follow(options.query ?? 'cricket');
 
@@ -96,7 +100,12 @@ export async function createPipelineHarness(options: HarnessOptions) {
       clock.set(to);
       sim.setTime(clock.now());
     },
-    run: () => fetch.run(query.id),
+    run: (runOptions?: { sweep?: boolean }) => fetch.run(query.id, runOptions),
+    /** The same pipeline with some dependencies replaced, e.g. a store that fails. */
+    fetchWith(overrides: Partial<FetchServiceDeps>) {
+      const youtube = createYoutubeClient({ rootUrl: url, timeoutMs: 2000 });
+      return createFetchService({ videos, queries, pool, youtube, clock, log, settings, retry, ...overrides });
+    },
     searchCalls: () => sim.calls().filter((call) => call.endpoint === 'search.list'),
     /** Every video id stored for the query. */
     async storedIds(): Promise<string[]> {

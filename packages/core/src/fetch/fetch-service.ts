@@ -286,6 +286,8 @@ export function createFetchService(deps: FetchServiceDeps) {
       // True when the pages ran out before the page cap: everything since `after` was seen.
       let coveredToAfter = false;
       let lowest: Date | null = null;
+      // The oldest publish time of the pages this head has stored.
+      let storedDownTo: Date | null = null;
       // With ranges pending, the head leaves at least one page for them, so a busy head can
       // never starve the backfill (FETCH_MAX_PAGES is at least 2).
       let headPages = initial.length > 0 ? Math.max(1, pagesLeft - 1) : pagesLeft;
@@ -301,10 +303,16 @@ export function createFetchService(deps: FetchServiceDeps) {
         const more = !reachesStored && (page.nextPageToken !== null || page.itemCount >= settings.pageSize);
         headResults += page.itemCount;
         if (more && page.nextPageToken === null) fullWithoutNext(after, oldest, headResults);
-        if (more && oldest !== null) await savePending([...initial, { after, before: oldest }]);
+        // What lies below the pages stored so far is pending before this page is stored (it
+        // moves the watermark); the range shrinks past this page only once the page is stored,
+        // so a crash or a failed write in between cannot leave the page's videos uncovered.
+        if (more && oldest !== null) await savePending([...initial, { after, before: storedDownTo ?? oldest }]);
         const fresh = await store(page);
+        if (oldest !== null && (storedDownTo === null || oldest < storedDownTo)) storedDownTo = oldest;
         if (fresh === 0 || !more) {
-          reachedStored = reachesStored || fresh === 0 || page.itemCount < settings.pageSize;
+          // A page with nothing new that does not reach stored ground (a page repeated because
+          // newer videos were indexed between the calls) ends the paging, not the range.
+          reachedStored = !more;
           coveredToAfter = !reachesStored && page.nextPageToken === null && page.itemCount < settings.pageSize;
           break;
         }
