@@ -145,6 +145,26 @@ describe('GET /videos/search', () => {
     expect(oldest).toEqual([...newest].reverse());
   });
 
+  it('finds the same with a date range through every plan, the window starting where the range does', async () => {
+    const corpusHours = Object.keys(corpus).length;
+    const at = (hour: number) => new Date(Date.UTC(2024, 4, 1, hour)).toISOString();
+    const ranges = [
+      `&publishedBefore=${at(corpusHours - 4)}`,
+      `&publishedAfter=${at(3)}`,
+      `&publishedAfter=${at(2)}&publishedBefore=${at(corpusHours - 3)}`,
+      `&publishedBefore=${at(1)}`,
+      `&publishedAfter=${at(corpusHours + 5)}`,
+    ];
+    let found = 0;
+    for (const range of ranges) {
+      for (const sort of ['relevance', 'newest', 'oldest']) {
+        // search() checks that every plan answers the same.
+        for (const q of ['tea', 'a', 'the']) found += (await search(q, `&sort=${sort}${range}`)).body.items.length;
+      }
+    }
+    expect(found).toBeGreaterThan(20);
+  });
+
   it('pages search results with a cursor, every result once, across both plans', async () => {
     for (const [name, through] of Object.entries({ default: api, ...plans })) {
       for (const sort of ['relevance', 'newest', 'oldest']) {

@@ -23,7 +23,7 @@
 // answer; a test runs every search case through the window alone and the index alone.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, VideoRow } from '../db/schema.js';
-import { ALL_VIDEOS_SCOPE, BUCKET_MS } from '../videos/feed-buckets.js';
+import { ALL_VIDEOS_SCOPE, BUCKET_MS, bucketOf } from '../videos/feed-buckets.js';
 import { keysetAfter, type KeysetPosition, type VideoFilters } from '../videos/video-finder.js';
 import type { ParsedSearch } from './search-text.js';
 
@@ -155,34 +155,53 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
 
   /**
    * The publish time that bounds the scope's first `rows` rows in the given order (newest: at
-   * or after it; oldest: before it), null when the scope has no more rows than that, and the
-   * scope's size. From the maintained hourly counts, or the channel index for a channel.
+   * or after it; oldest: before it), counted from where a date filter starts that order
+   * (`publishedBefore` newest first, `publishedAfter` oldest first) so the window lies where
+   * the matches can be; null when no more rows than that are left from there; and the scope's
+   * size. From the maintained hourly counts (to the hour: the window may hold up to an hour's
+   * rows more), or the channel index for a channel.
    */
   async function boundAfterRows(filters: VideoFilters, newestFirst: boolean, rows: number): Promise<{ bound: Date | null; total: number }> {
+    const start = newestFirst ? filters.publishedBefore : filters.publishedAfter;
     if (filters.channelId !== undefined && filters.queryId === undefined) {
-      const row = await db
+      let query = db
         .selectFrom('videos')
         .select('published_at')
         .where('channel_id', '=', filters.channelId)
         .orderBy('published_at', newestFirst ? 'desc' : 'asc')
         .orderBy('id', newestFirst ? 'desc' : 'asc')
         .limit(1)
-        .offset(rows)
-        .executeTakeFirst();
+        .offset(rows);
+      if (start !== undefined) query = query.where('published_at', newestFirst ? '<=' : '>=', start);
+      const row = await query.executeTakeFirst();
       if (row === undefined) return { bound: null, total: rows };
       // A channel's size is not kept: costing the index as if it were ten windows leans
       // towards reading on, which a channel's own index keeps cheap.
       return { bound: newestFirst ? row.published_at : new Date(row.published_at.getTime() + 1), total: rows * 10 };
     }
-    const located = await sql<{ bucket_start: Date | null; total: number | string }>`
+    // `edge`: the bottom rank where the order starts. Newest first, the rows up to the end of
+    // publishedBefore's hour (at least those at or before it); oldest first, the rows before
+    // publishedAfter's hour (at most those before it).
+    const edge =
+      start === undefined
+        ? newestFirst
+          ? sql`s.total`
+          : sql`0`
+        : newestFirst
+          ? sql`COALESCE((SELECT e.below + e.n FROM feed_buckets e WHERE e.scope = s.scope AND e.bucket_start <= ${start}
+                          ORDER BY e.bucket_start DESC LIMIT 1), 0)`
+          : sql`COALESCE((SELECT e.below FROM feed_buckets e WHERE e.scope = s.scope AND e.bucket_start >= ${new Date(bucketOf(start))}
+                          ORDER BY e.bucket_start ASC LIMIT 1), s.total)`;
+    const located = await sql<{ bucket_start: Date | null; total: number | string; edge: number | string }>`
       SELECT (SELECT b.bucket_start FROM feed_buckets b
-              WHERE b.scope = s.scope AND b.below <= ${newestFirst ? sql`CAST(s.total AS SIGNED) - ${rows}` : sql`${rows - 1}`}
+              WHERE b.scope = x.scope AND b.below <= ${newestFirst ? sql`CAST(x.edge AS SIGNED) - ${rows}` : sql`x.edge + ${rows - 1}`}
               ORDER BY b.below DESC LIMIT 1) AS bucket_start,
-             s.total
-      FROM feed_scopes s WHERE s.scope = ${filters.queryId ?? ALL_VIDEOS_SCOPE}`.execute(db);
+             x.total, x.edge
+      FROM (SELECT s.scope, s.total, ${edge} AS edge FROM feed_scopes s WHERE s.scope = ${filters.queryId ?? ALL_VIDEOS_SCOPE}) x`.execute(db);
     const row = located.rows[0];
     const total = Number(row?.total ?? 0);
-    if (row === undefined || row.bucket_start === null || total <= rows) return { bound: null, total };
+    const left = newestFirst ? Number(row?.edge ?? 0) : total - Number(row?.edge ?? 0);
+    if (row === undefined || row.bucket_start === null || left <= rows) return { bound: null, total };
     return { bound: newestFirst ? row.bucket_start : new Date(row.bucket_start.getTime() + BUCKET_MS), total };
   }
 
