@@ -17,7 +17,7 @@ import { ALL_VIDEOS_SCOPE } from '../videos/feed-buckets.js';
 import { createFeedService } from '../videos/feed-service.js';
 import { createVideoRepository } from '../videos/video-repository.js';
 import { buildSnapshot, createSnapshotWriter, type FeedSnapshot } from './feed-snapshot.js';
-import { createSnapshotCache } from './snapshot-cache.js';
+import { MAX_BODIES_PER_SCOPE, createSnapshotCache } from './snapshot-cache.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
 const prefix = uniqueName('snap');
@@ -85,6 +85,22 @@ describe('page-1 snapshot', () => {
     const body = JSON.parse(next.body.toString()) as { totalCount: number; videos: Array<{ video_id: string }> };
     expect(body.videos[0]!.video_id).toBe(fresh.videoId);
     expect(body.totalCount).toBe(131);
+  });
+
+  it('keeps a bounded number of finished bodies per scope, whatever limits clients ask for', async () => {
+    await writer().refresh([ALL_VIDEOS_SCOPE]);
+    const cache = cacheWith(() => Promise.reject(new Error('unexpected')));
+    cache.start();
+    const first = await cache.pageOne(ALL_VIDEOS_SCOPE, 10);
+    for (let limit = 1; limit < MAX_BODIES_PER_SCOPE; limit++) await cache.pageOne(ALL_VIDEOS_SCOPE, limit);
+    // Within the bound the finished body is reused as it is...
+    expect(await cache.pageOne(ALL_VIDEOS_SCOPE, 10)).toBe(first);
+    for (let limit = 11; limit <= 100; limit++) await cache.pageOne(ALL_VIDEOS_SCOPE, limit);
+    // ...past it the oldest went, and is built again: the same bytes and ETag, a new buffer.
+    const again = await cache.pageOne(ALL_VIDEOS_SCOPE, 10);
+    expect(again).not.toBe(first);
+    expect(again.body.equals(first.body)).toBe(true);
+    expect(again.etag).toBe(first.etag);
   });
 
   it('falls back to the database when there is no snapshot, with one query for many concurrent requests', async () => {

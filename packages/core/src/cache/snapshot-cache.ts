@@ -45,6 +45,14 @@ interface Entry {
 
 export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
 
+/**
+ * Finished bodies kept per scope: `limit` is the client's choice (1-100, up to 58 KB a body at
+ * 100), so a client cycling through every limit of every followed query could otherwise make
+ * each process hold ~3 MB per query. The oldest built goes first; one that is asked for again
+ * is built again (one serialisation), nothing is moved on a hit.
+ */
+export const MAX_BODIES_PER_SCOPE = 8;
+
 export function createSnapshotCache(deps: SnapshotCacheDeps) {
   const { redis, subscriber, prefix, clock, log, fromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
   const channel = snapshotChannel(prefix);
@@ -138,6 +146,7 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
       const { snapshot } = entry;
       const json = feedPageJson({ pageNo: 1, limit, totalCount: snapshot.total }, snapshot.videos.slice(0, limit));
       served = { body: Buffer.from(json), etag: `"${snapshot.version}-${limit}"`, source: entry.source };
+      if (entry.bodies.size >= MAX_BODIES_PER_SCOPE) entry.bodies.delete(entry.bodies.keys().next().value!);
       entry.bodies.set(limit, served);
     }
     onServe?.(served.source);
