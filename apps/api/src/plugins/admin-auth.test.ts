@@ -49,6 +49,10 @@ describe('admin credentials', () => {
       });
       expect((await request(api, RIGHT, '127.0.0.1', url)).statusCode, url).toBe(200);
     }
+    const token = RIGHT.authorization.slice('Basic '.length);
+    for (const authorization of [`basic ${token}`, `BASIC ${token}`]) {
+      expect((await request(api, { authorization })).statusCode, authorization.slice(0, 5)).toBe(200);
+    }
   });
 
   it('lock a client out after 10 failures (the default), right password included, until the window ends', async () => {

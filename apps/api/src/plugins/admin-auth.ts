@@ -38,7 +38,8 @@ interface FailureLimit {
 }
 
 function credentials(header: string | undefined): { user: string; password: string } | null {
-  const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? '');
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^basic +([A-Za-z0-9+/=]+) *$/i.exec(header ?? '');
   if (!match) return null;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
