@@ -76,7 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
   registerStrictIntegers(app);
   registerQueryEncodingCheck(app);
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   const { withDbDeadline } = deps;
   if (withDbDeadline !== undefined) {
     // Whatever a request starts runs inside the deadline: MySQL unreachable means a quick 503.
