@@ -160,13 +160,23 @@ export function createApiMetrics(sources: MetricsSources) {
     for (const [field, n] of Object.entries(v)) if (field.startsWith('search_units:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
   });
 
+  // Per request, only the observation: the labelled children are looked up once per route and
+  // status (a bounded set: routes are the app's own, unmatched paths share one label).
+  const durations = new Map<string, ReturnType<typeof requestDuration.labels>>();
+  const served = { snapshot: snapshotRequests.labels({ source: 'snapshot' }), database: snapshotRequests.labels({ source: 'database' }) };
   return {
     registry,
     observeRequest(method: string, route: string, statusCode: number, seconds: number): void {
-      requestDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+      const key = `${method} ${statusCode} ${route}`;
+      let child = durations.get(key);
+      if (child === undefined) {
+        child = requestDuration.labels({ method, route, status_code: String(statusCode) });
+        durations.set(key, child);
+      }
+      child.observe(seconds);
     },
     snapshotServed(source: 'snapshot' | 'database'): void {
-      snapshotRequests.inc({ source });
+      served[source].inc();
     },
   };
 }
