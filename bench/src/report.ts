@@ -4,18 +4,22 @@ import { writeFile } from 'node:fs/promises';
 import type { ScenarioResult } from './scenario-result.js';
 import type { TargetResult } from './targets.js';
 
-export interface BenchResults {
-  readonly mode: 'full' | 'quick';
+/** What every results file (the benchmark's and the soak's) records about its run. */
+export interface RunRecord {
   readonly date: string;
   readonly git: { readonly commit: string | null; readonly dirty: boolean | null };
   readonly machine: Readonly<Record<string, unknown>>;
   readonly rows: number;
   readonly database: string;
   readonly settings: Readonly<Record<string, unknown>>;
-  readonly scenarios: readonly ScenarioResult[];
   readonly targets: readonly TargetResult[];
   readonly notes: readonly string[];
   readonly durationS: number;
+}
+
+export interface BenchResults extends RunRecord {
+  readonly mode: 'full' | 'quick';
+  readonly scenarios: readonly ScenarioResult[];
 }
 
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>, alignRight: readonly boolean[]): string {

@@ -1,27 +1,17 @@
 // The soak's output: a table per window, a summary of the whole soak, and its results file
 // (bench/results.soak.json; bench/results.soak.quick.json for --quick).
 import { writeFile } from 'node:fs/promises';
-import { num, table } from './report.js';
+import { num, table, type RunRecord } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
 import type { GaugeRange } from './latency-windows.js';
 import type { SoakWindow } from './soak-scenario.js';
-import type { TargetResult } from './targets.js';
 
-export interface SoakResults {
+export interface SoakResults extends RunRecord {
   readonly mode: 'soak';
   /** Which data set: the full one (1,000,000 rows) or --quick's. */
   readonly dataSet: 'full' | 'quick';
-  readonly date: string;
-  readonly git: { readonly commit: string | null; readonly dirty: boolean | null };
-  readonly machine: Readonly<Record<string, unknown>>;
-  readonly rows: number;
-  readonly database: string;
-  readonly settings: Readonly<Record<string, unknown>>;
   readonly soak: ScenarioResult;
   readonly windows: readonly SoakWindow[];
-  readonly targets: readonly TargetResult[];
-  readonly notes: readonly string[];
-  readonly durationS: number;
 }
 
 const rangeCell = (range: GaugeRange) => `${num(range.min, 1)}-${num(range.max, 1)}`;
