@@ -1,7 +1,8 @@
 // The error bodies the real YouTube Data API sends, byte for byte where they are known (see
 // /work/shared/youtube-api.md). Client code decides what to do with a key from
 // `error.errors[0].reason` and sometimes from `error.details[0].reason`, so the exact shape
-// (including which bodies carry `status` and `details`) matters more than the prose.
+// (including which bodies carry `status` and `details`, and the one that has no `errors` array at
+// all) matters more than the prose. The named catalogue of these bodies is error-catalogue.ts.
 
 export interface ErrorItem {
   message: string;
@@ -15,7 +16,7 @@ export interface ErrorItem {
 export interface ApiResponse {
   status: number;
   body: unknown;
-  /** `errors[0].reason` for errors, for the call log. */
+  /** `errors[0].reason` for errors (null for a body without `errors`), for the call log. */
   reason: string | null;
   /** Items in a successful list answer, for the call log. */
   results?: number;
@@ -216,62 +217,183 @@ export function dailyLimitExceeded(projectNumber: string): ApiResponse {
   return errorResponse(403, message, { domain: 'usageLimits', reason: 'dailyLimitExceeded' });
 }
 
-export const FAULT_KINDS = [
-  { status: 500, reason: 'backendError' },
-  { status: 500, reason: 'internalError' },
-  { status: 503, reason: 'backendError' },
-  { status: 429, reason: 'rateLimitExceeded' },
-  { status: 403, reason: 'rateLimitExceeded' },
-  { status: 403, reason: 'userRateLimitExceeded' },
-  { status: 429, reason: 'userRateLimitExceeded' },
-] as const;
-
-export type FaultKind = (typeof FAULT_KINDS)[number];
-export type FaultStatus = FaultKind['status'];
-export type FaultReason = FaultKind['reason'];
-
-export function isFaultKind(status: number, reason: string): boolean {
-  return FAULT_KINDS.some((kind) => kind.status === status && kind.reason === reason);
+/** The older body for a deleted or mistyped key: no status, no details. */
+export function keyInvalidLegacy(): ApiResponse {
+  return errorResponse(400, 'Bad Request', { domain: 'usageLimits', reason: 'keyInvalid' });
 }
 
-/** Transient trouble: 5xx from the backend, or a short-term rate limit (the key stays good). */
-export function faultResponse(kind: FaultKind, projectNumber: string): ApiResponse {
-  switch (kind.reason) {
-    case 'backendError':
-    case 'internalError':
-      return kind.status === 503
-        ? errorResponse(503, 'The service is currently unavailable.', { domain: 'global', reason: kind.reason }, { status: 'UNAVAILABLE' })
-        : errorResponse(500, 'Internal error encountered.', { domain: 'global', reason: kind.reason }, { status: 'INTERNAL' });
-    case 'userRateLimitExceeded':
-      return errorResponse(kind.status, 'User Rate Limit Exceeded', { domain: 'usageLimits', reason: kind.reason });
-    case 'rateLimitExceeded': {
-      if (kind.status === 403) return errorResponse(403, 'Rate Limit Exceeded', { domain: 'global', reason: kind.reason });
-      const message =
-        "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service " +
-        `'${SERVICE}' for consumer 'project_number:${projectNumber}'.`;
-      return errorResponse(
-        429,
-        message,
-        { domain: 'global', reason: kind.reason },
+export function keyExpired(): ApiResponse {
+  const message = 'API key expired. Please renew the API key.';
+  return errorResponse(
+    400,
+    message,
+    { domain: 'global', reason: 'badRequest' },
+    {
+      status: 'INVALID_ARGUMENT',
+      details: [
         {
-          status: 'RESOURCE_EXHAUSTED',
-          details: [
-            {
-              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-              reason: 'RATE_LIMIT_EXCEEDED',
-              domain: 'googleapis.com',
-              metadata: {
-                service: SERVICE,
-                consumer: `projects/${projectNumber}`,
-                quota_metric: `${SERVICE}/default`,
-                quota_limit: 'defaultPerMinutePerProject',
-                quota_location: 'global',
-                quota_limit_value: '180000',
-              },
-            },
-          ],
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'API_KEY_EXPIRED',
+          domain: 'googleapis.com',
+          metadata: { service: SERVICE },
         },
+        localized(message),
+      ],
+    },
+  );
+}
+
+/** The older body for an expired key. */
+export function keyExpiredLegacy(): ApiResponse {
+  return errorResponse(400, 'Bad Request', { domain: 'usageLimits', reason: 'keyExpired' });
+}
+
+/** The four application restrictions a key can carry, and what Google says when a call breaks one. */
+export type KeyRestriction = 'referer' | 'ip' | 'android' | 'ios';
+
+const RESTRICTION_REASONS: Record<KeyRestriction, string> = {
+  referer: 'API_KEY_HTTP_REFERRER_BLOCKED',
+  ip: 'API_KEY_IP_ADDRESS_BLOCKED',
+  android: 'API_KEY_ANDROID_APP_BLOCKED',
+  ios: 'API_KEY_IOS_APP_BLOCKED',
+};
+
+export interface CallOrigin {
+  /** The Referer header, if any ("<empty>" in messages when absent). */
+  referer?: string;
+  /** The caller's address as the server saw it. */
+  ip?: string;
+}
+
+function restrictionMessage(restriction: KeyRestriction, origin: CallOrigin): string {
+  switch (restriction) {
+    case 'referer':
+      return `Requests from referer ${origin.referer ?? '<empty>'} are blocked.`;
+    case 'ip':
+      return (
+        'The provided API key has an IP address restriction. The originating IP address of the call ' +
+        `(${origin.ip ?? '0.0.0.0'}) violates this restriction.`
       );
-    }
+    case 'android':
+      return 'Requests from this Android client application <empty> are blocked.';
+    case 'ios':
+      return 'Requests from this iOS client application <empty> are blocked.';
+  }
+}
+
+/** A key restricted to other referrers, addresses or apps: 403 forbidden with the ErrorInfo reason naming the restriction. */
+export function keyRestricted(restriction: KeyRestriction, projectNumber: string, origin: CallOrigin = {}): ApiResponse {
+  const message = restrictionMessage(restriction, origin);
+  return errorResponse(
+    403,
+    message,
+    { domain: 'global', reason: 'forbidden' },
+    {
+      status: 'PERMISSION_DENIED',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: RESTRICTION_REASONS[restriction],
+          domain: 'googleapis.com',
+          metadata: { consumer: `projects/${projectNumber}`, service: SERVICE },
+        },
+        localized(message),
+      ],
+    },
+  );
+}
+
+/**
+ * The older referrer refusal seen in the wild: no `errors` array at all, only a Help link.
+ * Code that reads `error.errors[0].reason` without a guard crashes on it.
+ */
+export function refererBlockedNoErrors(projectNumber: string, origin: CallOrigin = {}): ApiResponse {
+  const message = `Requests from referer ${origin.referer ?? '<empty>'} are blocked.`;
+  return {
+    status: 403,
+    reason: null,
+    body: {
+      error: {
+        code: 403,
+        message,
+        status: 'PERMISSION_DENIED',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.Help',
+            links: [
+              {
+                description: 'Google developer console API key',
+                url: `https://console.developers.google.com/project/${projectNumber}/apiui/credential`,
+              },
+            ],
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** The legacy per-IP / per-Referer refusal. */
+export function ipRefererBlocked(): ApiResponse {
+  const message =
+    'There is a per-IP or per-Referer restriction configured on your API key and the request does not match these ' +
+    'restrictions. Please use the Google Developers Console to update your API key configuration if request from this IP ' +
+    'or referer should be allowed.';
+  return errorResponse(403, message, { domain: 'usageLimits', reason: 'ipRefererBlocked', extendedHelp: 'https://console.developers.google.com' });
+}
+
+export function backendError(status: 500 | 503): ApiResponse {
+  return status === 503
+    ? errorResponse(503, 'The service is currently unavailable.', { domain: 'global', reason: 'backendError' }, { status: 'UNAVAILABLE' })
+    : errorResponse(500, 'Internal error encountered.', { domain: 'global', reason: 'backendError' }, { status: 'INTERNAL' });
+}
+
+export function internalError(): ApiResponse {
+  return errorResponse(500, 'Internal error encountered.', { domain: 'global', reason: 'internalError' }, { status: 'INTERNAL' });
+}
+
+export function userRateLimitExceeded(status: 403 | 429): ApiResponse {
+  return errorResponse(status, 'User Rate Limit Exceeded', { domain: 'global', reason: 'userRateLimitExceeded' });
+}
+
+export function rateLimitExceeded(status: 403 | 429, projectNumber: string): ApiResponse {
+  if (status === 403) return errorResponse(403, 'Rate Limit Exceeded', { domain: 'global', reason: 'rateLimitExceeded' });
+  const message =
+    "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service " +
+    `'${SERVICE}' for consumer 'project_number:${projectNumber}'.`;
+  return errorResponse(
+    429,
+    message,
+    { domain: 'global', reason: 'rateLimitExceeded' },
+    {
+      status: 'RESOURCE_EXHAUSTED',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+          reason: 'RATE_LIMIT_EXCEEDED',
+          domain: 'googleapis.com',
+          metadata: {
+            service: SERVICE,
+            consumer: `projects/${projectNumber}`,
+            quota_metric: `${SERVICE}/default`,
+            quota_limit: 'defaultPerMinutePerProject',
+            quota_location: 'global',
+            quota_limit_value: '180000',
+          },
+        },
+      ],
+    },
+  );
+}
+
+/** Answers no row of the documented table names: a client must not treat them as transient forever. */
+export function unknownError(status: 400 | 404 | 409): ApiResponse {
+  switch (status) {
+    case 400:
+      return errorResponse(400, 'The request failed for a reason this client has not seen before.', { domain: 'global', reason: 'somethingNew' });
+    case 404:
+      return errorResponse(404, 'Requested entity was not found.', { domain: 'global', reason: 'notFound' }, { status: 'NOT_FOUND' });
+    case 409:
+      return { status: 409, reason: null, body: { error: { code: 409, message: 'The operation was aborted.', status: 'ABORTED' } } };
   }
 }

@@ -1,22 +1,57 @@
-// API keys, their Google Cloud projects and the daily quota. Quota belongs to the project
-// (keys of one project share it) and is counted per Pacific day of the SIM clock: it resets at
-// midnight America/Los_Angeles, 23 or 25 hours apart around DST changes. Keys this module
-// generates start with "sim-" so they can never be mistaken for (or flagged as) real Google keys.
+// API keys, their Google Cloud projects and the projects' daily quota buckets. Quota belongs to
+// the project (keys of one project share all three buckets) and is counted per Pacific day of
+// the SIM clock: every bucket empties at midnight America/Los_Angeles, 23 or 25 hours apart
+// around DST changes. Keys this module generates start with "sim-" so they can never be mistaken
+// for (or flagged as) real Google keys.
 import { nextPacificMidnight, pacificDayKey } from '@tubefeed/core/time';
 import { hashString, randomChars, randomFor } from './seeded-random.js';
+import {
+  BUCKET_LIMIT_FIELDS,
+  BUCKET_USED_FIELDS,
+  checkCount,
+  DEFAULT_BUCKET_LIMITS,
+  QUOTA_BUCKETS,
+  type BucketLimits,
+  type BucketView,
+  type QuotaBucket,
+} from './quota-buckets.js';
 import type { SimClock } from './sim-clock.js';
 
-export const KEY_STATES = ['ok', 'blocked', 'notConfigured'] as const;
-/** ok; blocked: the key may not call this API; notConfigured: the API is off in the key's project. */
+export const KEY_STATES = [
+  'ok',
+  'invalid',
+  'invalidLegacy',
+  'expired',
+  'expiredLegacy',
+  'blocked',
+  'notConfigured',
+  'refererBlocked',
+  'refererBlockedNoErrors',
+  'ipBlocked',
+  'androidAppBlocked',
+  'iosAppBlocked',
+  'ipRefererBlocked',
+] as const;
+/**
+ * ok, or why every call with the key is refused (each answers with one body of the error
+ * catalogue): invalid / invalidLegacy (deleted key), expired / expiredLegacy, blocked (the key
+ * may not call this API), notConfigured (the API is off in the key's project), refererBlocked,
+ * refererBlockedNoErrors (the older body without `errors`), ipBlocked, androidAppBlocked,
+ * iosAppBlocked, ipRefererBlocked (the legacy usageLimits body).
+ */
 export type KeyState = (typeof KEY_STATES)[number];
+
+interface SimBucket {
+  limit: number;
+  used: number;
+}
 
 export interface SimProject {
   readonly id: string;
   /** The 12-digit number Google's error bodies quote. */
   readonly number: string;
-  dailyQuota: number;
+  readonly buckets: Record<QuotaBucket, SimBucket>;
   dayKey: string;
-  used: number;
 }
 
 export interface SimKey {
@@ -24,27 +59,26 @@ export interface SimKey {
   readonly index: number;
   readonly project: SimProject;
   state: KeyState;
-  /** Answer an exhausted quota with the older `dailyLimitExceeded` body instead of `quotaExceeded`. */
+  /** Answer an exhausted bucket with the older `dailyLimitExceeded` body instead of `quotaExceeded`. */
   legacyQuotaBody: boolean;
 }
 
-export interface NewKey {
+export interface NewKey extends BucketLimits {
   /** Defaults to a generated `sim-…` key. */
   key?: string;
-  /** Keys naming the same project share its quota; default: a project of its own. */
+  /** Keys naming the same project share its three buckets; default: a project of its own. */
   project?: string;
-  /** Daily units for the key's project (when the project is new or this is given). */
-  dailyQuota?: number;
   state?: KeyState;
   legacyQuotaBody?: boolean;
 }
 
-export interface KeyPatch {
+/** Limits apply to the key's project; `…Used` set how much of a bucket the project has used today. */
+export interface KeyPatch extends BucketLimits {
   state?: KeyState;
-  /** Units used today by the key's project. */
-  quotaUsed?: number;
-  dailyQuota?: number;
   legacyQuotaBody?: boolean;
+  searchCallsUsed?: number;
+  unitsUsed?: number;
+  insertCallsUsed?: number;
 }
 
 export interface KeyView {
@@ -56,10 +90,15 @@ export interface KeyView {
   projectNumber: string;
   state: KeyState;
   legacyQuotaBody: boolean;
-  dailyQuota: number;
-  used: number;
-  remaining: number;
+  /** search.list calls today (the project's). */
+  search: BucketView;
+  /** Units of every other read method today (the project's). */
+  units: BucketView;
+  /** videos.insert calls today (the project's). */
+  insert: BucketView;
+  /** The Pacific day the counts belong to. */
   dayKey: string;
+  /** The next Pacific midnight, when every bucket empties. */
   resetAt: string;
 }
 
@@ -77,13 +116,19 @@ export class KeyRegistry {
   private readonly byKey = new Map<string, SimKey>();
   private readonly keys: SimKey[] = [];
   private readonly projects = new Map<string, SimProject>();
+  private readonly defaultLimits: Record<QuotaBucket, number>;
 
   constructor(
     private readonly clock: SimClock,
     private readonly seed: number,
-    private readonly defaultDailyQuota: number,
+    defaultLimits: BucketLimits = {},
   ) {
-    checkUnits('dailyQuota', defaultDailyQuota);
+    this.defaultLimits = { ...DEFAULT_BUCKET_LIMITS };
+    for (const bucket of QUOTA_BUCKETS) {
+      const field = BUCKET_LIMIT_FIELDS[bucket];
+      const limit = defaultLimits[field];
+      if (limit !== undefined) this.defaultLimits[bucket] = checkCount(field, limit);
+    }
   }
 
   /** The n-th generated key of a seed: the same seed always hands out the same keys. */
@@ -98,26 +143,22 @@ export class KeyRegistry {
     }
     if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw new RangeError('a key must be 1-200 printable ASCII characters without spaces');
     if (this.byKey.has(key)) throw new RangeError(`key ${maskKey(key)} already exists`);
+    const state = checkState(spec.state ?? 'ok');
+    const limits = checkLimits(spec);
     const projectId = spec.project ?? `project-${this.keys.length + 1}`;
     let project = this.projects.get(projectId);
     if (project === undefined) {
+      const bucket = (name: QuotaBucket): SimBucket => ({ limit: this.defaultLimits[name], used: 0 });
       project = {
         id: projectId,
         number: String(100_000_000_000 + (hashString(projectId, this.seed) % 900_000_000_000)),
-        dailyQuota: this.defaultDailyQuota,
+        buckets: { search: bucket('search'), units: bucket('units'), insert: bucket('insert') },
         dayKey: pacificDayKey(this.clock.now()),
-        used: 0,
       };
       this.projects.set(projectId, project);
     }
-    if (spec.dailyQuota !== undefined) project.dailyQuota = checkUnits('dailyQuota', spec.dailyQuota);
-    const simKey: SimKey = {
-      key,
-      index: this.keys.length,
-      project,
-      state: checkState(spec.state ?? 'ok'),
-      legacyQuotaBody: spec.legacyQuotaBody ?? false,
-    };
+    for (const [bucket, limit] of limits) project.buckets[bucket].limit = limit;
+    const simKey: SimKey = { key, index: this.keys.length, project, state, legacyQuotaBody: spec.legacyQuotaBody ?? false };
     this.keys.push(simKey);
     this.byKey.set(key, simKey);
     return simKey;
@@ -137,31 +178,44 @@ export class KeyRegistry {
     return this.keys;
   }
 
+  /** Applies the whole patch or, when a field is invalid, nothing. */
   update(ref: string | number, patch: KeyPatch): SimKey | undefined {
     const simKey = this.resolve(ref);
     if (simKey === undefined) return undefined;
-    if (patch.state !== undefined) simKey.state = checkState(patch.state);
-    if (patch.legacyQuotaBody !== undefined) simKey.legacyQuotaBody = patch.legacyQuotaBody;
-    if (patch.dailyQuota !== undefined) simKey.project.dailyQuota = checkUnits('dailyQuota', patch.dailyQuota);
-    if (patch.quotaUsed !== undefined) {
-      this.rollOver(simKey.project);
-      simKey.project.used = checkUnits('quotaUsed', patch.quotaUsed);
+    const state = patch.state === undefined ? undefined : checkState(patch.state);
+    const limits = checkLimits(patch);
+    const used: Array<[QuotaBucket, number]> = [];
+    for (const bucket of QUOTA_BUCKETS) {
+      const field = BUCKET_USED_FIELDS[bucket];
+      const value = patch[field];
+      if (value !== undefined) used.push([bucket, checkCount(field, value)]);
     }
+    const { project } = simKey;
+    this.rollOver(project);
+    if (state !== undefined) simKey.state = state;
+    if (patch.legacyQuotaBody !== undefined) simKey.legacyQuotaBody = patch.legacyQuotaBody;
+    for (const [bucket, limit] of limits) project.buckets[bucket].limit = limit;
+    for (const [bucket, value] of used) project.buckets[bucket].used = value;
     return simKey;
   }
 
-  /** Takes `units` from the key's project unless that would go over today's quota (then nothing is taken). */
-  charge(simKey: SimKey, units: number): ChargeResult {
+  /** Takes `cost` from one bucket of the key's project unless that would go over today's limit (then nothing is taken). */
+  charge(simKey: SimKey, bucket: QuotaBucket, cost: number): ChargeResult {
     const { project } = simKey;
     this.rollOver(project);
-    if (project.used + units > project.dailyQuota) return { ok: false, project };
-    project.used += units;
+    const state = project.buckets[bucket];
+    if (state.used + cost > state.limit) return { ok: false, project };
+    state.used += cost;
     return { ok: true };
   }
 
   view(simKey: SimKey): KeyView {
     const { project } = simKey;
     this.rollOver(project);
+    const bucket = (name: QuotaBucket): BucketView => {
+      const { limit, used } = project.buckets[name];
+      return { limit, used, remaining: Math.max(0, limit - used) };
+    };
     return {
       key: maskKey(simKey.key),
       index: simKey.index,
@@ -169,9 +223,9 @@ export class KeyRegistry {
       projectNumber: project.number,
       state: simKey.state,
       legacyQuotaBody: simKey.legacyQuotaBody,
-      dailyQuota: project.dailyQuota,
-      used: project.used,
-      remaining: Math.max(0, project.dailyQuota - project.used),
+      search: bucket('search'),
+      units: bucket('units'),
+      insert: bucket('insert'),
       dayKey: project.dayKey,
       resetAt: nextPacificMidnight(this.clock.now()).toISOString(),
     };
@@ -181,19 +235,24 @@ export class KeyRegistry {
     return this.keys.map((simKey) => this.view(simKey));
   }
 
-  /** A new Pacific day starts with a full quota (also when a manual clock is moved backwards). */
+  /** A new Pacific day starts with empty buckets (also when a manual clock is moved backwards). */
   private rollOver(project: SimProject): void {
     const today = pacificDayKey(this.clock.now());
     if (project.dayKey !== today) {
       project.dayKey = today;
-      project.used = 0;
+      for (const bucket of QUOTA_BUCKETS) project.buckets[bucket].used = 0;
     }
   }
 }
 
-function checkUnits(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number of units, got ${value}`);
-  return value;
+function checkLimits(limits: BucketLimits): Array<[QuotaBucket, number]> {
+  const out: Array<[QuotaBucket, number]> = [];
+  for (const bucket of QUOTA_BUCKETS) {
+    const field = BUCKET_LIMIT_FIELDS[bucket];
+    const value = limits[field];
+    if (value !== undefined) out.push([bucket, checkCount(field, value)]);
+  }
+  return out;
 }
 
 function checkState(state: string): KeyState {

@@ -1,6 +1,7 @@
 // Every call the YouTube endpoints received, in order, for tests and the demo to inspect
-// ("did the fetcher page past 500?", "how many units did that run spend?"). Keys appear only
+// ("did the fetcher page past 500?", "how many searches did that run spend?"). Keys appear only
 // masked. The log keeps the most recent entries so a long-running simulator stays small.
+import type { QuotaBucket } from './quota-buckets.js';
 
 export type EndpointName = 'search.list' | 'videos.list';
 
@@ -17,9 +18,14 @@ export interface CallRecord {
   keyIndex: number | null;
   /** HTTP status; null when no answer was sent (a hung call the client gave up on). */
   status: number | null;
-  /** errors[0].reason of an error answer ("clientClosed"/"simulatorClosed" for hung calls). */
+  /**
+   * errors[0].reason of an error answer (null for a body without `errors`);
+   * "clientClosed"/"simulatorClosed"/"connectionDropped" for calls that got no answer.
+   */
   reason: string | null;
-  /** Quota units charged. */
+  /** The bucket of the key's project the call was charged to; null when it cost nothing. */
+  bucket: QuotaBucket | null;
+  /** How much it took from that bucket (calls for search and insert, units otherwise); 0 when free. */
   units: number;
   /** Items in a successful answer. */
   results: number | null;

@@ -32,7 +32,8 @@ describe('control API', () => {
           keyIndex: 0,
           status: 200,
           reason: null,
-          units: 100,
+          bucket: 'search',
+          units: 1,
           results: 3,
         },
       ],
@@ -51,25 +52,73 @@ describe('control API', () => {
     expect((await call('GET', '/videos?q=ibis&publishedAfter=yesterday')).status).toBe(400);
   });
 
-  it('adds and patches keys, and reports quota', async () => {
-    const added = await call('POST', '/keys', { key: 'sim-extra-key', dailyQuota: 500 });
+  it('adds and patches keys, and reports the three buckets of their projects', async () => {
+    const added = await call('POST', '/keys', { key: 'sim-extra-key', project: 'extra', searchCallsPerDay: 50, unitsPerDay: 500 });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ key: 'sim-extra-key', index: 3, dailyQuota: 500, used: 0, state: 'ok' });
-    const patched = await call('PATCH', '/keys/3', { quotaUsed: 450, state: 'blocked' });
-    expect(patched.body).toMatchObject({ key: 'sim-…-key', used: 450, remaining: 50, state: 'blocked' });
-    expect((await call('PATCH', '/keys/sim-extra-key', { quota: 1_000 })).body).toMatchObject({ dailyQuota: 1_000, remaining: 550 });
+    expect(added.body).toEqual({
+      key: 'sim-extra-key',
+      index: 3,
+      project: 'extra',
+      projectNumber: expect.stringMatching(/^\d{12}$/) as unknown,
+      state: 'ok',
+      legacyQuotaBody: false,
+      search: { limit: 50, used: 0, remaining: 50 },
+      units: { limit: 500, used: 0, remaining: 500 },
+      insert: { limit: 100, used: 0, remaining: 100 },
+      dayKey: '2024-06-01',
+      resetAt: '2024-06-02T07:00:00.000Z',
+    });
+    const patched = await call('PATCH', '/keys/3', { searchCallsUsed: 45, unitsUsed: 450, state: 'expired' });
+    expect(patched.body).toMatchObject({ key: 'sim-…-key', search: { used: 45, remaining: 5 }, units: { used: 450, remaining: 50 }, state: 'expired' });
+    expect((await call('PATCH', '/keys/sim-extra-key', { searchCallsPerDay: 100, unitsPerDay: 1_000, insertCallsPerDay: 0 })).body).toMatchObject({
+      search: { limit: 100, remaining: 55 },
+      units: { limit: 1_000, remaining: 550 },
+      insert: { limit: 0, remaining: 0 },
+    });
     expect((await call('PATCH', '/keys/sim-unknown', { state: 'ok' })).status).toBe(404);
     expect((await call('PATCH', '/keys/3', { state: 'broken' })).status).toBe(400);
+    // The single pool is gone: its fields are refused, not ignored.
+    expect((await call('PATCH', '/keys/3', { dailyQuota: 1_000 })).status).toBe(400);
+    expect((await call('PATCH', '/keys/3', { quotaUsed: 1 })).status).toBe(400);
+    expect((await call('POST', '/keys', { dailyQuota: 1_000 })).status).toBe(400);
+    expect((await call('PATCH', '/keys/3', { unitsUsed: -1 })).status).toBe(400);
+    for (const state of ['refererBlocked', 'ipBlocked', 'invalidLegacy', 'refererBlockedNoErrors', 'ok']) {
+      expect((await call('PATCH', '/keys/3', { state })).body).toMatchObject({ state });
+    }
     const quota = (await call('GET', '/quota')).body as { now: string; keys: { key: string; resetAt: string; dayKey: string }[] };
     expect(quota.now).toBe(T0);
     expect(quota.keys).toHaveLength(4);
-    expect(quota.keys[0]).toMatchObject({ dayKey: '2024-06-01', resetAt: '2024-06-02T07:00:00.000Z' });
+    expect(quota.keys[0]).toMatchObject({
+      project: 'project-1',
+      search: { limit: 100, used: 1, remaining: 99 },
+      units: { limit: 10_000, used: 0, remaining: 10_000 },
+      insert: { limit: 100, used: 0, remaining: 100 },
+      dayKey: '2024-06-01',
+      resetAt: '2024-06-02T07:00:00.000Z',
+    });
+  });
+
+  it('reads and changes the search behaviour', async () => {
+    expect((await call('GET', '/search-behaviour')).body).toEqual({
+      shortPageShare: 0.05,
+      windowLeakShare: 0.03,
+      fadeAfterMs: 604_800_000,
+      fadeShare: 0.3,
+    });
+    const changed = await call('PATCH', '/search-behaviour', { shortPageShare: 0, fadeAfterMs: 86_400_000 });
+    expect(changed.body).toEqual({ shortPageShare: 0, windowLeakShare: 0.03, fadeAfterMs: 86_400_000, fadeShare: 0.3 });
+    expect(h.sim.searchBehaviour()).toEqual(changed.body);
+    expect((await call('PATCH', '/search-behaviour', { fadeShare: 2 })).status).toBe(400);
+    expect((await call('PATCH', '/search-behaviour', { shortPages: 0 })).status).toBe(400);
+    expect((await call('PATCH', '/search-behaviour', { shortPageShare: 0.05, fadeAfterMs: 604_800_000 })).status).toBe(200);
   });
 
   it('sets and clears faults', async () => {
     const set = await call('PUT', '/faults', { failNext: [{ status: 503 }], latencyMs: 0 });
     expect(set.body).toMatchObject({ failNext: [{ status: 503, reason: 'backendError' }] });
     expect((await call('PUT', '/faults', { failNext: [{ status: 418 }] })).status).toBe(400);
+    const bodies = await call('PUT', '/faults', { failNext: [{ body: 'keyExpired' }, { body: 'unknown409' }, { status: 429, reason: 'userRateLimitExceeded' }] });
+    expect(bodies.body).toMatchObject({ failNext: [{ body: 'keyExpired' }, { body: 'unknown409' }, { status: 429, reason: 'userRateLimitExceeded' }] });
     expect((await call('DELETE', '/faults')).status).toBe(204);
     expect((await call('GET', '/faults')).body).toEqual({
       serverErrorShare: 0,

@@ -3,7 +3,9 @@
 // pointed at real YouTube never calls it. Documented in the package README.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { KEY_STATES, type KeyPatch, type NewKey } from './api-keys.js';
+import { ERROR_BODY_NAMES } from './error-catalogue.js';
 import type { FaultSettings } from './faults.js';
+import type { SearchBehaviour } from './search-behaviour.js';
 import { NotFoundError, type ClockChange, type SimControl } from './sim-control.js';
 import { ConflictError, type StreamConfig } from './world.js';
 
@@ -11,15 +13,15 @@ const instant = { anyOf: [{ type: 'string' }, { type: 'number' }] };
 const units = { type: 'integer', minimum: 0 };
 const share = { type: 'number', minimum: 0, maximum: 1 };
 
-// `quota` is accepted as another name for `dailyQuota`.
+const bucketLimits = { searchCallsPerDay: units, unitsPerDay: units, insertCallsPerDay: units };
+
 const newKeySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     key: { type: 'string', minLength: 1 },
     project: { type: 'string', minLength: 1 },
-    dailyQuota: units,
-    quota: units,
+    ...bucketLimits,
     state: { enum: KEY_STATES },
     legacyQuotaBody: { type: 'boolean' },
   },
@@ -30,18 +32,19 @@ const keyPatchSchema = {
   additionalProperties: false,
   properties: {
     state: { enum: KEY_STATES },
-    quotaUsed: units,
-    dailyQuota: units,
-    quota: units,
+    ...bucketLimits,
+    searchCallsUsed: units,
+    unitsUsed: units,
+    insertCallsUsed: units,
     legacyQuotaBody: { type: 'boolean' },
   },
 };
 
-function withDailyQuota<T extends { dailyQuota?: number; quota?: number }>(body: T): Omit<T, 'quota'> {
-  const { quota, ...rest } = body;
-  const dailyQuota = rest.dailyQuota ?? quota;
-  return dailyQuota === undefined ? rest : { ...rest, dailyQuota };
-}
+const searchBehaviourSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { shortPageShare: share, windowLeakShare: share, fadeShare: share, fadeAfterMs: { type: 'number', minimum: 0 } },
+};
 
 const faultsSchema = {
   type: 'object',
@@ -61,6 +64,7 @@ const faultsSchema = {
           { type: 'object', additionalProperties: false, required: ['hang'], properties: { hang: { const: true } } },
           { type: 'object', additionalProperties: false, required: ['stall'], properties: { stall: { const: true } } },
           { type: 'object', additionalProperties: false, required: ['drop'], properties: { drop: { const: true } } },
+          { type: 'object', additionalProperties: false, required: ['body'], properties: { body: { enum: ERROR_BODY_NAMES } } },
           {
             type: 'object',
             additionalProperties: false,
@@ -142,13 +146,11 @@ export function registerControlRoutes(app: FastifyInstance, control: SimControl,
       );
 
       scope.get('/quota', () => ({ now: control.clock().now, keys: control.quota() }));
-      scope.post<{ Body: (NewKey & { quota?: number }) | undefined }>('/keys', { schema: { body: newKeySchema } }, (request, reply) =>
-        reply.code(201).send(control.addKey(withDailyQuota(request.body ?? {}))),
+      scope.post<{ Body: NewKey | undefined }>('/keys', { schema: { body: newKeySchema } }, (request, reply) =>
+        reply.code(201).send(control.addKey(request.body ?? {})),
       );
-      scope.patch<{ Params: { key: string }; Body: KeyPatch & { quota?: number } }>(
-        '/keys/:key',
-        { schema: { body: keyPatchSchema } },
-        (request) => control.updateKey(request.params.key, withDailyQuota(request.body)),
+      scope.patch<{ Params: { key: string }; Body: KeyPatch }>('/keys/:key', { schema: { body: keyPatchSchema } }, (request) =>
+        control.updateKey(request.params.key, request.body),
       );
 
       scope.get('/faults', () => ({ ...control.faults(), hanging: control.hangingCalls() }));
@@ -159,6 +161,11 @@ export function registerControlRoutes(app: FastifyInstance, control: SimControl,
         control.clearFaults();
         return reply.code(204).send();
       });
+
+      scope.get('/search-behaviour', () => control.searchBehaviour());
+      scope.patch<{ Body: Partial<SearchBehaviour> }>('/search-behaviour', { schema: { body: searchBehaviourSchema } }, (request) =>
+        control.setSearchBehaviour(request.body),
+      );
 
       scope.get('/clock', () => control.clock());
       scope.put<{ Body: ClockChange }>('/clock', { schema: { body: clockSchema } }, (request) => control.changeClock(request.body));

@@ -1,7 +1,7 @@
-// Injected faults as the real client experiences them: 5xx and rate limits (free of quota),
-// the client's own retry on a 503, latency, stalls (held, then answered normally), dropped
-// connections, and hung calls ended by a client timeout, by clearing the faults, or by closing
-// the simulator.
+// Injected faults as the real client experiences them: 5xx and rate limits, the client's own
+// retry on a 503, latency, stalls (held, then answered normally), dropped connections, and hung
+// calls ended by a client timeout, by clearing the faults, or by closing the simulator. Every one
+// of them reached Google with a usable key, so every one costs its search call.
 import { afterEach, describe, expect, it } from 'vitest';
 import { failure, startSim, type SimHarness } from './testing/sim-harness.js';
 
@@ -19,7 +19,7 @@ async function start(): Promise<SimHarness> {
 const params = { part: ['snippet'], q: 'lynx', type: ['video'], order: 'date', maxResults: 10 };
 
 describe('faults', () => {
-  it('answers a queued 503, then serves normally; faulted calls cost no quota', async () => {
+  it('answers a queued 503, then serves normally; the faulted call costs its search call too', async () => {
     const sim = await start();
     sim.sim.setFaults({ failNext: [{ status: 503 }] });
     const message = 'The service is currently unavailable.';
@@ -29,10 +29,10 @@ describe('faults', () => {
     });
     const ok = await sim.client().search.list(params, { retry: false });
     expect(ok.data.items).toHaveLength(10);
-    expect(sim.sim.quota()[0]!.used).toBe(100);
-    expect(sim.sim.calls().map((c) => [c.status, c.reason, c.units])).toEqual([
-      [503, 'backendError', 0],
-      [200, null, 100],
+    expect(sim.sim.quota()[0]!.search.used).toBe(2);
+    expect(sim.sim.calls().map((c) => [c.status, c.reason, c.bucket, c.units])).toEqual([
+      [503, 'backendError', 'search', 1],
+      [200, null, 'search', 1],
     ]);
   });
 
@@ -75,11 +75,11 @@ describe('faults', () => {
         error: {
           code: 403,
           message: 'User Rate Limit Exceeded',
-          errors: [{ message: 'User Rate Limit Exceeded', domain: 'usageLimits', reason: 'userRateLimitExceeded' }],
+          errors: [{ message: 'User Rate Limit Exceeded', domain: 'global', reason: 'userRateLimitExceeded' }],
         },
       },
     });
-    expect(sim.sim.quota()[0]!.used).toBe(0);
+    expect(sim.sim.quota()[0]!.search.used).toBe(3);
   });
 
   it('applies shares: serverErrorShare 1 fails every call until cleared', async () => {
@@ -101,7 +101,7 @@ describe('faults', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(145);
   });
 
-  it('hangs a call until the client times out, then serves the next one', async () => {
+  it('hangs a call until the client times out (charged all the same), then serves the next one', async () => {
     const sim = await start();
     sim.sim.setFaults({ failNext: [{ hang: true }] });
     const started = performance.now();
@@ -112,7 +112,8 @@ describe('faults', () => {
     expect(elapsed).toBeLessThan(2_000);
     await expect.poll(() => sim.sim.calls()[0]?.reason).toBe('clientClosed');
     expect(sim.sim.hangingCalls()).toBe(0);
-    expect(sim.sim.calls()[0]).toMatchObject({ status: null, units: 0 });
+    expect(sim.sim.calls()[0]).toMatchObject({ status: null, bucket: 'search', units: 1 });
+    expect(sim.sim.quota()[0]!.search.used).toBe(1);
     expect((await sim.client().search.list(params, { retry: false, timeout: 2_000 })).status).toBe(200);
   });
 
@@ -124,7 +125,8 @@ describe('faults', () => {
     expect(sim.sim.calls()).toEqual([]);
     sim.sim.clearFaults();
     expect((await pending).status).toBe(200);
-    expect(sim.sim.calls()[0]).toMatchObject({ status: 200, units: 100 });
+    expect(sim.sim.calls()[0]).toMatchObject({ status: 200, units: 1 });
+    expect(sim.sim.quota()[0]!.search.used).toBe(1);
   });
 
   it('closes promptly while a call hangs', async () => {
@@ -150,8 +152,8 @@ describe('faults', () => {
     expect(response.status).toBe(200);
     expect(response.data.items).toHaveLength(10);
     expect(sim.sim.hangingCalls()).toBe(0);
-    expect(sim.sim.calls().map((c) => [c.status, c.reason, c.units])).toEqual([[200, null, 100]]);
-    expect(sim.sim.quota()[0]!.used).toBe(100);
+    expect(sim.sim.calls().map((c) => [c.status, c.reason, c.units])).toEqual([[200, null, 1]]);
+    expect(sim.sim.quota()[0]!.search.used).toBe(1);
   });
 
   it('stalls for 5 seconds by default, so a client timeout below that gives up on a stalled call', async () => {
@@ -160,10 +162,10 @@ describe('faults', () => {
     const error = await failure(sim.client().search.list(params, { retry: false, timeout: 200 }));
     expect(error.status).toBeUndefined();
     await expect.poll(() => sim.sim.calls()[0]?.reason).toBe('clientClosed');
-    expect(sim.sim.quota()[0]!.used).toBe(0);
+    expect(sim.sim.quota()[0]!.search.used).toBe(1);
   });
 
-  it('drops the connection without an answer: a network error for the client, no quota spent', async () => {
+  it('drops the connection without an answer: a network error for the client, the call charged', async () => {
     const sim = await start();
     sim.sim.setFaults({ failNext: [{ drop: true }] });
     const error = await sim
@@ -177,8 +179,8 @@ describe('faults', () => {
     expect(error!.status).toBeUndefined();
     expect(error!.response).toBeUndefined();
     expect(error!.code).toBe('ECONNRESET');
-    expect(sim.sim.calls()).toEqual([expect.objectContaining({ status: null, reason: 'connectionDropped', units: 0, keyIndex: 0 })]);
-    expect(sim.sim.quota()[0]!.used).toBe(0);
+    expect(sim.sim.calls()).toEqual([expect.objectContaining({ status: null, reason: 'connectionDropped', bucket: 'search', units: 1, keyIndex: 0 })]);
+    expect(sim.sim.quota()[0]!.search.used).toBe(1);
     expect((await sim.client().search.list(params, { retry: false })).status).toBe(200);
   });
 
@@ -194,7 +196,7 @@ describe('faults', () => {
     }
     sim.sim.clearFaults();
     expect(sim.sim.calls().map((c) => c.reason)).toEqual(['connectionDropped', 'connectionDropped', 'connectionDropped', null, null]);
-    expect(sim.sim.quota()[0]!.used).toBe(200);
+    expect(sim.sim.quota()[0]!.search.used).toBe(5);
   });
 
   it('draws the shares from the seed: the same seed gives the same mix of faults', async () => {

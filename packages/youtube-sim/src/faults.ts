@@ -1,19 +1,22 @@
 // Injected trouble for the YouTube endpoints: added latency, 5xx answers, short-term rate
 // limits, dropped connections (the socket is destroyed, no answer at all), stalls (held for
-// `stallMs`, then answered normally) and requests that never answer. Errors and drops cost no
-// quota (Google does not charge for its own failures, and a rate limit is not a spent unit); a
-// stalled call is an ordinary call once it goes on. Shares are drawn from the seeded generator
-// so a test run is repeatable; `failNext` queues exact outcomes for tests that must not depend
-// on chance.
-import { FAULT_KINDS, isFaultKind, type FaultKind } from './api-errors.js';
+// `stallMs`, then answered normally), requests that never answer, and one-off answers with any
+// body of the error catalogue. Shares are drawn from the seeded generator so a test run is
+// repeatable; `failNext` queues exact outcomes for tests that must not depend on chance. What
+// each outcome costs is the quota model's business (youtube-routes.ts), not this module's.
+import { ERROR_BODIES, isErrorBodyName, type ErrorBodyName } from './error-catalogue.js';
 import { createRandom, hashString, pick, type Random } from './seeded-random.js';
 
-export type FaultSpec = { status: number; reason?: string } | { hang: true } | { stall: true } | { drop: true };
+/**
+ * One queued outcome: an error body by catalogue name, a transient error by status (and
+ * reason), or a hang, a stall or a dropped connection.
+ */
+export type FaultSpec = { body: ErrorBodyName } | { status: number; reason?: string } | { hang: true } | { stall: true } | { drop: true };
 
 export interface FaultSettings {
   /** Share (0..1) of calls answered 500 backendError/internalError or 503 backendError. */
   serverErrorShare: number;
-  /** Share (0..1) of calls answered 429/403 rateLimitExceeded or 403 userRateLimitExceeded. */
+  /** Share (0..1) of calls answered 429/403 rateLimitExceeded or userRateLimitExceeded. */
   rateLimitShare: number;
   /** Share (0..1) of calls that never answer until faults are cleared or the client gives up. */
   hangShare: number;
@@ -37,7 +40,7 @@ export type FaultDecision =
   | { kind: 'hang' }
   | { kind: 'drop' }
   | { kind: 'stall'; ms: number }
-  | { kind: 'error'; fault: FaultKind };
+  | { kind: 'error'; body: ErrorBodyName };
 
 /** How a waiting (hung or delayed) call ended. */
 export type WaitOutcome = 'released' | 'abandoned' | 'closing';
@@ -55,8 +58,11 @@ const NO_FAULTS: FaultSettings = {
   failNext: [],
 };
 
-const SERVER_ERRORS = FAULT_KINDS.filter((kind) => kind.status >= 500);
-const RATE_LIMITS = FAULT_KINDS.filter((kind) => kind.status < 500);
+// The transient bodies the shares draw from, in a fixed order so a seed keeps its outcomes.
+const SERVER_ERRORS: readonly ErrorBodyName[] = ['backendError500', 'internalError500', 'backendError503'];
+const RATE_LIMITS: readonly ErrorBodyName[] = ['rateLimitExceeded429', 'rateLimitExceeded403', 'userRateLimitExceeded403', 'userRateLimitExceeded429'];
+/** `{status, reason?}` names one of these; without a reason, the first of its status. */
+const TRANSIENT = ERROR_BODIES.filter((spec) => spec.kind === 'server' || spec.kind === 'rateLimit');
 
 function share(name: string, value: unknown): number {
   if (value === undefined) return 0;
@@ -81,13 +87,17 @@ export function parseFaultSettings(input: Partial<FaultSettings>): FaultSettings
         return { [flag]: true } as FaultSpec;
       }
     }
-    const { status, reason: given } = spec as { status: number; reason?: string };
-    const reason = given ?? FAULT_KINDS.find((kind) => kind.status === status)?.reason;
-    if (reason === undefined || !isFaultKind(status, reason)) {
-      const known = FAULT_KINDS.map((kind) => `${kind.status} ${kind.reason}`).join(', ');
-      throw new RangeError(`failNext[${i}] must be {hang: true}, {stall: true}, {drop: true} or one of: ${known}`);
+    if ('body' in spec) {
+      if (!isErrorBodyName(spec.body)) throw new RangeError(`failNext[${i}].body must be one of: ${ERROR_BODIES.map((b) => b.name).join(', ')}`);
+      return { body: spec.body };
     }
-    return { status, reason };
+    const { status, reason: given } = spec as { status: number; reason?: string };
+    const transient = TRANSIENT.find((kind) => kind.status === status && (given === undefined || kind.reason === given));
+    if (transient === undefined) {
+      const known = TRANSIENT.map((kind) => `${kind.status} ${kind.reason}`).join(', ');
+      throw new RangeError(`failNext[${i}] must be {body}, {hang: true}, {stall: true}, {drop: true} or one of: ${known}`);
+    }
+    return { status, reason: transient.reason! };
   });
   return {
     serverErrorShare: share('serverErrorShare', input.serverErrorShare),
@@ -135,15 +145,16 @@ export class FaultInjector {
       if ('hang' in queued) return { kind: 'hang' };
       if ('drop' in queued) return { kind: 'drop' };
       if ('stall' in queued) return { kind: 'stall', ms: stallMs };
-      const fault = FAULT_KINDS.find((kind) => kind.status === queued.status && kind.reason === queued.reason);
-      if (fault !== undefined) return { kind: 'error', fault };
+      if ('body' in queued) return { kind: 'error', body: queued.body };
+      const transient = TRANSIENT.find((kind) => kind.status === queued.status && kind.reason === queued.reason);
+      if (transient !== undefined) return { kind: 'error', body: transient.name };
     }
     // New kinds are drawn after the older ones, so a seed gives the same outcomes as before
     // wherever only the older kinds are set.
     const { hangShare, serverErrorShare, rateLimitShare, dropShare, stallShare } = this.settings;
     if (hangShare > 0 && this.random() < hangShare) return { kind: 'hang' };
-    if (serverErrorShare > 0 && this.random() < serverErrorShare) return { kind: 'error', fault: pick(this.random, SERVER_ERRORS) };
-    if (rateLimitShare > 0 && this.random() < rateLimitShare) return { kind: 'error', fault: pick(this.random, RATE_LIMITS) };
+    if (serverErrorShare > 0 && this.random() < serverErrorShare) return { kind: 'error', body: pick(this.random, SERVER_ERRORS) };
+    if (rateLimitShare > 0 && this.random() < rateLimitShare) return { kind: 'error', body: pick(this.random, RATE_LIMITS) };
     if (dropShare > 0 && this.random() < dropShare) return { kind: 'drop' };
     if (stallShare > 0 && this.random() < stallShare) return { kind: 'stall', ms: stallMs };
     return { kind: 'none' };

@@ -1,42 +1,80 @@
 // A faithful stand-in for the YouTube Data API v3 (search.list and a minimal videos.list):
-// same URLs, parameters, response and error bodies, quota arithmetic and Pacific-midnight reset,
-// plus a simulated world of uploads that search indexes late, and a control API to inspect and
-// disturb it. Point the real @googleapis/youtube client at `listen()`'s URL and the code under
-// test cannot tell it from YouTube, except that nothing here costs money or real quota.
+// same URLs, parameters, response and error bodies, the three quota buckets per project and
+// their Pacific-midnight reset, plus a simulated world of uploads that search indexes late (some
+// of them hours late) and returns incompletely, and a control API to inspect and disturb it.
+// Point the real @googleapis/youtube client at `listen()`'s URL and the code under test cannot
+// tell it from YouTube, except that nothing here costs money or real quota.
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { KeyRegistry, type KeyPatch, type KeyView, type NewKey } from './api-keys.js';
 import { CallLog, type CallRecord } from './call-log.js';
 import { registerControlRoutes } from './control-routes.js';
 import { FaultInjector, type FaultSettings } from './faults.js';
+import { DEFAULT_INDEX_LAG, uniformIndexLag, type IndexLagTier } from './index-lag.js';
+import { DEFAULT_BUCKET_LIMITS, type BucketLimits, type BucketUsage } from './quota-buckets.js';
+import { DEFAULT_SEARCH_BEHAVIOUR, mergeSearchBehaviour, type SearchBehaviour } from './search-behaviour.js';
 import { SimClock, type ClockOption, type ClockState } from './sim-clock.js';
 import { SimControl, type ClockChange, type GroundTruthQuery, type GroundTruthVideo, type Instant } from './sim-control.js';
 import { World, type StreamConfig, type StreamInfo } from './world.js';
 import { registerYoutubeRoutes } from './youtube-routes.js';
 
 export type { KeyPatch, KeyRegistry, KeyState, KeyView, NewKey, SimKey } from './api-keys.js';
+export { KEY_STATES } from './api-keys.js';
 export type { CallRecord, EndpointName } from './call-log.js';
 export type { FaultSettings, FaultSpec } from './faults.js';
 export type { ClockMode, ClockOption, ClockState } from './sim-clock.js';
 export { SimClock } from './sim-clock.js';
 export type { ClockChange, GroundTruthQuery, GroundTruthVideo, Instant } from './sim-control.js';
 export type { SearchOrder, SimVideo, StreamConfig, StreamInfo, World } from './world.js';
-export { SEARCH_COST, SEARCH_RESULT_CAP } from './search-endpoint.js';
-export { VIDEOS_COST } from './videos-endpoint.js';
+export { SEARCH_RESULT_CAP } from './search-endpoint.js';
+export {
+  INSERT_COST,
+  METHOD_QUOTA,
+  QUOTA_BUCKETS,
+  SEARCH_COST,
+  VIDEOS_COST,
+  quotaBucketOf,
+  type BucketLimits,
+  type BucketUsage,
+  type BucketView,
+  type QuotaBucket,
+  type QuotaMethod,
+} from './quota-buckets.js';
+export {
+  ERROR_BODIES,
+  ERROR_BODY_NAMES,
+  errorBody,
+  errorBodySpec,
+  isErrorBodyName,
+  keyStateBody,
+  type ErrorBodyName,
+  type ErrorBodySpec,
+  type ErrorContext,
+  type ErrorKind,
+} from './error-catalogue.js';
+export { DEFAULT_INDEX_LAG, lagFor, type IndexLagTier } from './index-lag.js';
+export { DEFAULT_SEARCH_BEHAVIOUR, EXACT_SEARCH, type SearchBehaviour } from './search-behaviour.js';
 export { maskKey } from './api-keys.js';
 export { createRandom, type Random } from './seeded-random.js';
 
-export interface YoutubeSimulatorOptions {
-  /** Everything generated (keys, videos, fault draws) follows from it. Default 1. */
+export interface YoutubeSimulatorOptions extends BucketLimits, Partial<SearchBehaviour> {
+  /** Everything generated (keys, videos, fault draws, short pages, leaks, fading) follows from it. Default 1. */
   seed?: number;
-  /** API keys, as strings or with per-key settings. Default: 3 generated `sim-…` keys. */
+  /**
+   * API keys, as strings or with per-key settings (project, bucket limits, state). Default: 3
+   * generated `sim-…` keys, each in a project of its own. Every project's buckets default to
+   * `searchCallsPerDay` (100), `unitsPerDay` (10,000) and `insertCallsPerDay` (100).
+   */
   keys?: ReadonlyArray<string | NewKey>;
-  /** Units per project per Pacific day. Default 10,000. */
-  dailyQuota?: number;
   /** Default: the real clock. A bare instant (or `{ mode: 'manual', now }`) starts a frozen clock. */
   clock?: ClockOption;
   /** Time between two uploads of a query's stream. Default 20,000 ms. */
   publishIntervalMs?: number;
-  /** Longest delay before search finds a published video (0: at once). Default 120,000 ms. */
+  /**
+   * How long search takes to find a published video: cumulative tiers, uniform within each.
+   * Default: 96.5 % within 2 min, 3 % within 2-60 min, 0.5 % within 1-12 h (DEFAULT_INDEX_LAG).
+   */
+  indexLag?: readonly IndexLagTier[];
+  /** Shorthand for `indexLag: [{ share: 1, maxMs }]`: uniform over [0, max] (0: indexed at once). Not with `indexLag`. */
   maxIndexDelayMs?: number;
   /** How far before the simulator's start each stream's uploads begin. Default 24 h. */
   historyMs?: number;
@@ -67,14 +105,19 @@ export interface YoutubeSimulator {
   calls(): CallRecord[];
   resetCalls(): void;
   groundTruth(q: string, bounds?: GroundTruthQuery): GroundTruthVideo[];
+  /** Per key: its project and the project's search, units and insert buckets today. */
   quota(): KeyView[];
   /** Adds a key and returns its full text. */
   addKey(spec?: NewKey): string;
   updateKey(ref: string | number, patch: KeyPatch): KeyView;
-  /** Daily quota of the key's project. */
-  setQuota(ref: string | number, dailyQuota: number): KeyView;
-  /** Units used today by the key's project. */
-  setQuotaUsed(ref: string | number, quotaUsed: number): KeyView;
+  /** Daily limits of the key's project's buckets (those given). */
+  setQuota(ref: string | number, limits: BucketLimits): KeyView;
+  /** How much of each bucket the key's project has used today (those given), e.g. `{ searchCalls: 100 }`. */
+  setQuotaUsed(ref: string | number, usage: BucketUsage): KeyView;
+  /** Short pages, window leaks and fading as they are now. */
+  searchBehaviour(): SearchBehaviour;
+  /** Changes the fields given (0 switches a behaviour off). */
+  setSearchBehaviour(change: Partial<SearchBehaviour>): SearchBehaviour;
   faults(): FaultSettings;
   setFaults(settings: Partial<FaultSettings>): FaultSettings;
   clearFaults(): void;
@@ -91,9 +134,12 @@ export interface YoutubeSimulator {
 export const DEFAULTS = Object.freeze({
   seed: 1,
   keyCount: 3,
-  dailyQuota: 10_000,
+  searchCallsPerDay: DEFAULT_BUCKET_LIMITS.search,
+  unitsPerDay: DEFAULT_BUCKET_LIMITS.units,
+  insertCallsPerDay: DEFAULT_BUCKET_LIMITS.insert,
   publishIntervalMs: 20_000,
-  maxIndexDelayMs: 120_000,
+  indexLag: DEFAULT_INDEX_LAG,
+  ...DEFAULT_SEARCH_BEHAVIOUR,
   historyMs: 24 * 3_600_000,
   maxHistoryVideos: 5_000,
   maxCallLog: 10_000,
@@ -103,6 +149,14 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+function indexLagOf(options: YoutubeSimulatorOptions): readonly IndexLagTier[] {
+  if (options.indexLag !== undefined && options.maxIndexDelayMs !== undefined) {
+    throw new RangeError('give either indexLag or maxIndexDelayMs (its one-tier shorthand), not both');
+  }
+  if (options.maxIndexDelayMs !== undefined) return uniformIndexLag(options.maxIndexDelayMs);
+  return options.indexLag ?? DEFAULTS.indexLag;
+}
+
 export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): YoutubeSimulator {
   const seed = options.seed ?? DEFAULTS.seed;
   const clock = new SimClock(options.clock);
@@ -110,11 +164,12 @@ export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): Y
     seed,
     clock,
     publishIntervalMs: options.publishIntervalMs ?? DEFAULTS.publishIntervalMs,
-    maxIndexDelayMs: options.maxIndexDelayMs ?? DEFAULTS.maxIndexDelayMs,
+    indexLag: indexLagOf(options),
+    searchBehaviour: mergeSearchBehaviour(DEFAULT_SEARCH_BEHAVIOUR, options),
     historyMs: options.historyMs ?? DEFAULTS.historyMs,
     maxHistoryVideos: options.maxHistoryVideos ?? DEFAULTS.maxHistoryVideos,
   });
-  const keys = new KeyRegistry(clock, seed, options.dailyQuota ?? DEFAULTS.dailyQuota);
+  const keys = new KeyRegistry(clock, seed, options);
   const keySpecs = options.keys ?? Array.from({ length: DEFAULTS.keyCount }, () => ({}));
   for (const spec of keySpecs) keys.add(typeof spec === 'string' ? { key: spec } : spec);
   const faults = new FaultInjector(seed);
@@ -128,6 +183,9 @@ export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): Y
     logController: new LogController({ disableRequestLogging: true }),
     // A hung call must not hold close() hostage.
     forceCloseConnections: true,
+    // The control API refuses fields it does not know (e.g. the retired `dailyQuota`) instead
+    // of dropping them silently, which is what Fastify's default `removeAdditional` would do.
+    ajv: { customOptions: { removeAdditional: false } },
   });
   registerYoutubeRoutes(app, { world, keys, faults, calls, clock, log: app.log });
   registerControlRoutes(app, control);
@@ -155,8 +213,10 @@ export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): Y
     quota: () => control.quota(),
     addKey: (spec) => control.addKey(spec).key,
     updateKey: (ref, patch) => control.updateKey(ref, patch),
-    setQuota: (ref, dailyQuota) => control.setQuota(ref, dailyQuota),
-    setQuotaUsed: (ref, quotaUsed) => control.setQuotaUsed(ref, quotaUsed),
+    setQuota: (ref, limits) => control.setQuota(ref, limits),
+    setQuotaUsed: (ref, usage) => control.setQuotaUsed(ref, usage),
+    searchBehaviour: () => control.searchBehaviour(),
+    setSearchBehaviour: (change) => control.setSearchBehaviour(change),
     faults: () => control.faults(),
     setFaults: (settings) => control.setFaults(settings),
     clearFaults: () => control.clearFaults(),

@@ -1,6 +1,7 @@
-// Quota arithmetic, the Pacific-midnight reset and the key error bodies, through the real client.
+// The three quota buckets per project, what each call costs, the Pacific-midnight reset and the
+// key error bodies, through the real client.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createYoutubeSimulator } from './index.js';
+import { createYoutubeSimulator, METHOD_QUOTA, quotaBucketOf, SEARCH_COST, VIDEOS_COST } from './index.js';
 import { failure, rawGet, startSim, type SimHarness } from './testing/sim-harness.js';
 
 const QUOTA_MESSAGE = 'The request cannot be completed because you have exceeded your <a href="/youtube/v3/getting-started#quota">quota</a>.';
@@ -22,43 +23,110 @@ async function start(options: Parameters<typeof startSim>[0] = {}): Promise<SimH
 const searchOnce = (harness: SimHarness, key?: string) =>
   harness.client(key).search.list({ part: ['snippet'], q: 'otter', type: ['video'], order: 'date', maxResults: 50 }, { retry: false });
 
-describe('quota', () => {
-  it('charges 100 units per search, also when the parameters are rejected, and 1 per videos.list', async () => {
+describe('quota buckets', () => {
+  it('charges a search 1 call of the search bucket, also when rejected, and videos.list 1 unit of the units bucket', async () => {
     const sim = await start();
     await searchOnce(sim);
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 100, remaining: 9_900 });
+    expect(sim.sim.quota()[0]).toMatchObject({
+      search: { limit: 100, used: 1, remaining: 99 },
+      units: { limit: 10_000, used: 0, remaining: 10_000 },
+      insert: { limit: 100, used: 0, remaining: 100 },
+    });
     await failure(sim.client().search.list({ part: ['snippet'], q: 'otter', maxResults: 99 }, { retry: false }));
     expect((await rawGet(sim.baseUrl, `/youtube/v3/search?q=otter&key=${sim.key}`)).status).toBe(400);
     await sim.client().videos.list({ part: ['id'], id: ['nope'] }, { retry: false });
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 301, remaining: 9_699 });
-    expect(sim.sim.quota()[1]).toMatchObject({ used: 0, remaining: 10_000 });
-    expect(sim.sim.calls().map((c) => [c.endpoint, c.status, c.reason, c.units, c.keyIndex])).toEqual([
-      ['search.list', 200, null, 100, 0],
-      ['search.list', 400, 'invalidParameter', 100, 0],
-      ['search.list', 400, 'required', 100, 0],
-      ['videos.list', 200, null, 1, 0],
+    await failure(sim.client().videos.list({ part: ['id'] }, { retry: false }));
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 3, remaining: 97 }, units: { used: 2, remaining: 9_998 } });
+    expect(sim.sim.quota()[1]).toMatchObject({ search: { used: 0 }, units: { used: 0 } });
+    expect(sim.sim.calls().map((c) => [c.endpoint, c.status, c.reason, c.bucket, c.units, c.keyIndex])).toEqual([
+      ['search.list', 200, null, 'search', 1, 0],
+      ['search.list', 400, 'invalidParameter', 'search', 1, 0],
+      ['search.list', 400, 'required', 'search', 1, 0],
+      ['videos.list', 200, null, 'units', 1, 0],
+      ['videos.list', 400, 'missingRequiredParameter', 'units', 1, 0],
     ]);
   });
 
-  it('refuses the call that would exceed the quota with the real 403 body, free of charge', async () => {
-    const sim = await start({ dailyQuota: 250 });
-    await searchOnce(sim);
-    await searchOnce(sim);
-    const refused = await failure(searchOnce(sim));
-    expect(refused).toEqual({ status: 403, data: QUOTA_BODY });
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 200, remaining: 50, dailyQuota: 250 });
-    // 50 units are left: a 1-unit call still fits.
-    await sim.client().videos.list({ part: ['id'], id: ['nope'] }, { retry: false });
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 201 });
-    expect(sim.sim.calls()[2]).toMatchObject({ status: 403, reason: 'quotaExceeded', units: 0 });
-    // Another key of its own project is unaffected.
-    await searchOnce(sim, sim.sim.apiKeys()[1]);
+  it('names each method\'s bucket and price', () => {
+    expect([SEARCH_COST, VIDEOS_COST]).toEqual([1, 1]);
+    expect(METHOD_QUOTA).toEqual({
+      'search.list': { bucket: 'search', cost: 1 },
+      'videos.list': { bucket: 'units', cost: 1 },
+      'videos.insert': { bucket: 'insert', cost: 1 },
+    });
+    expect(['search.list', 'videos.list', 'videos.insert', 'channels.list', 'playlistItems.list'].map(quotaBucketOf)).toEqual([
+      'search',
+      'units',
+      'insert',
+      'units',
+      'units',
+    ]);
   });
 
-  it('shares one quota between keys of the same project, and can answer with the legacy body', async () => {
-    const sim = await start({ keys: [{ key: 'sim-a', project: 'shared', dailyQuota: 100 }, { key: 'sim-b', project: 'shared' }] });
+  it('answers the 101st search of the day with quotaExceeded while videos.list still answers, free of charge', async () => {
+    const sim = await start();
+    sim.sim.setQuotaUsed(0, { searchCalls: 99 });
+    await searchOnce(sim);
+    expect(await failure(searchOnce(sim))).toEqual({ status: 403, data: QUOTA_BODY });
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { limit: 100, used: 100, remaining: 0 }, units: { used: 0 } });
+    const videos = await sim.client().videos.list({ part: ['id'], id: ['nope'] }, { retry: false });
+    expect(videos.status).toBe(200);
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 100 }, units: { used: 1 } });
+    expect(sim.sim.calls().map((c) => [c.endpoint, c.status, c.reason, c.bucket, c.units])).toEqual([
+      ['search.list', 200, null, 'search', 1],
+      ['search.list', 403, 'quotaExceeded', null, 0],
+      ['videos.list', 200, null, 'units', 1],
+    ]);
+    // Another key of its own project is unaffected.
+    expect((await searchOnce(sim, sim.sim.apiKeys()[1])).status).toBe(200);
+  });
+
+  it('answers videos.list with quotaExceeded once the units bucket is full, while search still answers', async () => {
+    const sim = await start({ unitsPerDay: 3 });
+    for (let i = 0; i < 3; i++) await sim.client().videos.list({ part: ['id'], id: ['nope'] }, { retry: false });
+    expect(await failure(sim.client().videos.list({ part: ['id'], id: ['nope'] }, { retry: false }))).toEqual({ status: 403, data: QUOTA_BODY });
+    expect((await searchOnce(sim)).status).toBe(200);
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 1 }, units: { limit: 3, used: 3, remaining: 0 } });
+  });
+
+  it('takes bucket sizes from the simulator options, per key spec, setQuota and updateKey', async () => {
+    const sim = await start({
+      searchCallsPerDay: 5,
+      unitsPerDay: 50,
+      insertCallsPerDay: 7,
+      keys: [{}, { project: 'big', searchCallsPerDay: 1_000, unitsPerDay: 100_000 }],
+    });
+    expect(sim.sim.quota().map((k) => [k.search.limit, k.units.limit, k.insert.limit])).toEqual([
+      [5, 50, 7],
+      [1_000, 100_000, 7],
+    ]);
+    expect(sim.sim.setQuota(0, { searchCallsPerDay: 2 })).toMatchObject({ search: { limit: 2 }, units: { limit: 50 } });
+    expect(sim.sim.setQuota(0, { unitsPerDay: 9 })).toMatchObject({ search: { limit: 2 }, units: { limit: 9 } });
+    expect(sim.sim.setQuotaUsed(0, { searchCalls: 1, units: 4 })).toMatchObject({ search: { used: 1, remaining: 1 }, units: { used: 4, remaining: 5 } });
+    expect(sim.sim.setQuotaUsed(0, { units: 5 })).toMatchObject({ search: { used: 1 }, units: { used: 5 } });
+    expect(
+      sim.sim.updateKey(0, { searchCallsUsed: 0, unitsUsed: 0, insertCallsUsed: 3, searchCallsPerDay: 4, unitsPerDay: 40, insertCallsPerDay: 8 }),
+    ).toMatchObject({ search: { limit: 4, used: 0 }, units: { limit: 40, used: 0 }, insert: { limit: 8, used: 3, remaining: 5 } });
+    // A bad field leaves the whole patch unapplied.
+    expect(() => sim.sim.updateKey(0, { searchCallsUsed: 2, unitsPerDay: -1 })).toThrow(RangeError);
+    expect(() => sim.sim.setQuotaUsed(0, { searchCalls: 1.5 })).toThrow(RangeError);
+    // The single-pool forms, from code without types, fail loudly rather than do nothing.
+    expect(() => sim.sim.setQuotaUsed(0, 100 as never)).toThrow(TypeError);
+    expect(() => sim.sim.setQuota(0, 100 as never)).toThrow(TypeError);
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 0 }, units: { limit: 40 } });
+    expect(() => createYoutubeSimulator({ searchCallsPerDay: -1 })).toThrow(RangeError);
+  });
+
+  it('shares all three buckets between keys of the same project, and can answer with the legacy body', async () => {
+    const sim = await start({ keys: [{ key: 'sim-a', project: 'shared', searchCallsPerDay: 1, unitsPerDay: 1 }, { key: 'sim-b', project: 'shared' }] });
     await searchOnce(sim, 'sim-a');
+    await sim.client('sim-b').videos.list({ part: ['id'], id: ['nope'] }, { retry: false });
+    expect(sim.sim.quota().map((k) => [k.project, k.search.used, k.units.used])).toEqual([
+      ['shared', 1, 1],
+      ['shared', 1, 1],
+    ]);
     expect((await failure(searchOnce(sim, 'sim-b'))).data).toEqual(QUOTA_BODY);
+    expect((await failure(sim.client('sim-a').videos.list({ part: ['id'], id: ['x'] }, { retry: false }))).data).toEqual(QUOTA_BODY);
     sim.sim.updateKey('sim-b', { legacyQuotaBody: true });
     const number = sim.sim.quota()[1]!.projectNumber;
     const message =
@@ -70,30 +138,83 @@ describe('quota', () => {
     });
   });
 
-  it('resets exactly at midnight Pacific time, also across the spring DST change', async () => {
+  it('empties every bucket exactly at midnight Pacific time, also across the spring DST change', async () => {
     // 2024-03-10 is 23 hours long in Los Angeles: it starts 08:00Z (PST) and ends 07:00Z (PDT).
-    const sim = await start({ clock: '2024-03-10T07:59:59.999Z', dailyQuota: 100 });
+    const sim = await start({ clock: '2024-03-10T07:59:59.999Z', searchCallsPerDay: 1, unitsPerDay: 1 });
     expect(sim.sim.quota()[0]).toMatchObject({ dayKey: '2024-03-09', resetAt: '2024-03-10T08:00:00.000Z' });
     await searchOnce(sim);
+    await sim.client().videos.list({ part: ['id'], id: ['x'] }, { retry: false });
     expect((await failure(searchOnce(sim))).status).toBe(403);
 
     sim.sim.setTime('2024-03-10T08:00:00.000Z');
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 0, dayKey: '2024-03-10', resetAt: '2024-03-11T07:00:00.000Z' });
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 0 }, units: { used: 0 }, dayKey: '2024-03-10', resetAt: '2024-03-11T07:00:00.000Z' });
     await searchOnce(sim);
     sim.sim.setTime('2024-03-11T06:59:59.999Z');
     expect((await failure(searchOnce(sim))).data).toEqual(QUOTA_BODY);
     sim.sim.setTime('2024-03-11T07:00:00.000Z');
     await searchOnce(sim);
-    expect(sim.sim.quota()[0]).toMatchObject({ used: 100, dayKey: '2024-03-11', resetAt: '2024-03-12T07:00:00.000Z' });
+    expect(sim.sim.quota()[0]).toMatchObject({ search: { used: 1 }, dayKey: '2024-03-11', resetAt: '2024-03-12T07:00:00.000Z' });
   });
 
-  it('resets at 08:00Z in winter, not at UTC midnight', async () => {
-    const sim = await start({ clock: '2024-01-15T23:59:59.000Z', dailyQuota: 100 });
+  it('empties at 08:00Z in winter, not at UTC midnight, and 25 hours apart across the autumn change', async () => {
+    const sim = await start({ clock: '2024-01-15T23:59:59.000Z', searchCallsPerDay: 1 });
     await searchOnce(sim);
     sim.sim.advance(1_000); // UTC midnight: still the same Pacific day
     expect((await failure(searchOnce(sim))).status).toBe(403);
     sim.sim.setTime('2024-01-16T08:00:00.000Z');
     await searchOnce(sim);
+    await sim.close();
+
+    // 2024-11-03 is 25 hours long in Los Angeles: 07:00Z (PDT) to 08:00Z the next day (PST).
+    const autumn = await start({ clock: '2024-11-03T07:00:00.000Z', searchCallsPerDay: 1 });
+    expect(autumn.sim.quota()[0]).toMatchObject({ dayKey: '2024-11-03', resetAt: '2024-11-04T08:00:00.000Z' });
+    await searchOnce(autumn);
+    autumn.sim.setTime('2024-11-04T07:59:59.999Z');
+    expect((await failure(searchOnce(autumn))).status).toBe(403);
+    autumn.sim.setTime('2024-11-04T08:00:00.000Z');
+    expect((await searchOnce(autumn)).status).toBe(200);
+  });
+});
+
+describe('what a call costs', () => {
+  const costs = (harness: SimHarness) => harness.sim.calls().map((c) => [c.status, c.reason, c.bucket, c.units]);
+
+  it('charges injected 5xx and rate limits, and nothing for a missing or unknown key or a refused key', async () => {
+    const sim = await start();
+    sim.sim.setFaults({ failNext: [{ status: 503 }, { status: 429 }, { body: 'invalidParameter' }, { body: 'unknown400' }] });
+    for (let i = 0; i < 4; i++) await failure(searchOnce(sim));
+    expect(sim.sim.quota()[0]!.search.used).toBe(4);
+    await failure(searchOnce(sim, 'sim-unknown-key'));
+    expect((await rawGet(sim.baseUrl, '/youtube/v3/search?part=snippet&q=otter')).status).toBe(403);
+    for (const state of ['blocked', 'notConfigured', 'expired', 'refererBlocked'] as const) {
+      sim.sim.updateKey(1, { state });
+      await failure(searchOnce(sim, sim.sim.apiKeys()[1]));
+    }
+    expect(sim.sim.quota().map((k) => k.search.used)).toEqual([4, 0, 0]);
+    expect(costs(sim)).toEqual([
+      [503, 'backendError', 'search', 1],
+      [429, 'rateLimitExceeded', 'search', 1],
+      [400, 'invalidParameter', 'search', 1],
+      [400, 'somethingNew', 'search', 1],
+      [400, 'badRequest', null, 0],
+      [403, 'forbidden', null, 0],
+      [403, 'forbidden', null, 0],
+      [403, 'accessNotConfigured', null, 0],
+      [400, 'badRequest', null, 0],
+      [403, 'forbidden', null, 0],
+    ]);
+  });
+
+  it('charges nothing for an injected quota or key body', async () => {
+    const sim = await start();
+    sim.sim.setFaults({ failNext: [{ body: 'quotaExceeded' }, { body: 'keyExpired' }, { body: 'dailyLimitExceeded' }] });
+    for (let i = 0; i < 3; i++) await failure(searchOnce(sim));
+    expect(sim.sim.quota()[0]!.search.used).toBe(0);
+    expect(costs(sim)).toEqual([
+      [403, 'quotaExceeded', null, 0],
+      [400, 'badRequest', null, 0],
+      [403, 'dailyLimitExceeded', null, 0],
+    ]);
   });
 });
 
@@ -196,7 +317,7 @@ describe('API keys', () => {
       },
     });
     expect(disabledNumber).toMatch(/^\d{12}$/);
-    expect(sim.sim.quota().map((k) => k.used)).toEqual([0, 0, 0]);
+    expect(sim.sim.quota().map((k) => [k.search.used, k.units.used])).toEqual([[0, 0], [0, 0], [0, 0]]);
   });
 
   it('generates sim- keys that never look like Google keys, the same for the same seed', () => {

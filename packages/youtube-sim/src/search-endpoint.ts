@@ -1,6 +1,8 @@
 // search.list: parameter checks in the real API's terms, then one page of the world's matches.
 // Results are recomputed on every call, so newly indexed videos shift later pages exactly as
-// they do on YouTube, and paging ends around result 500 whatever totalResults says.
+// they do on YouTube, and paging ends around result 500 whatever totalResults says. A page may
+// also be short (fewer items, still a nextPageToken that continues exactly after them) or carry
+// a few videos from just outside the requested window (search-behaviour.ts).
 import {
   invalidEnum,
   invalidPageToken,
@@ -13,12 +15,12 @@ import {
 import { decodePageToken, encodePageToken } from './page-token.js';
 import { parseMaxResults, parseParts, type QueryParams } from './query-params.js';
 import { parseRfc3339 } from './rfc3339.js';
+import { shortPageLength, windowLeak, type PageRequest, type WindowLeak } from './search-behaviour.js';
 import { parseQuery } from './search-query.js';
 import type { LiveBroadcastContent } from './video-content.js';
-import { SEARCH_ORDERS, type SearchOrder, type VideoFilter, type World } from './world.js';
+import { compareVideos, SEARCH_ORDERS, type SearchOrder, type SimVideo, type VideoFilter, type World } from './world.js';
 import { etagOf, searchResult } from './youtube-resources.js';
 
-export const SEARCH_COST = 100;
 /** Search never pages past this many results. */
 export const SEARCH_RESULT_CAP = 500;
 const TOTAL_RESULTS_CAP = 1_000_000;
@@ -119,6 +121,18 @@ function parseSearchRequest(params: QueryParams): SearchRequest | ApiResponse {
   };
 }
 
+/** Matching, searchable videos just outside the window, as far beyond the bound as the leak reaches. */
+function leakedVideos(world: World, filter: VideoFilter, leak: WindowLeak): SimVideo[] {
+  const bound = leak.side === 'after' ? filter.publishedAfterMs! : filter.publishedBeforeMs!;
+  const outside: VideoFilter =
+    leak.side === 'after'
+      ? { ...filter, publishedAfterMs: bound - leak.reachMs, publishedBeforeMs: bound - 1 }
+      : { ...filter, publishedAfterMs: bound + 1, publishedBeforeMs: bound + leak.reachMs };
+  const { items } = world.search(outside, 'date', 0, Number.MAX_SAFE_INTEGER);
+  // Newest first: the farthest from the bound are at the end below it and at the start above it.
+  return leak.side === 'after' ? items.slice(-leak.count) : items.slice(0, leak.count);
+}
+
 export function searchList(params: QueryParams, world: World): ApiResponse {
   const request = parseSearchRequest(params);
   if (isApiResponse(request)) return request;
@@ -129,10 +143,30 @@ export function searchList(params: QueryParams, world: World): ApiResponse {
   const limit = Math.max(0, Math.min(maxResults, SEARCH_RESULT_CAP - start));
   const { total, items } = wantsVideos ? world.search(filter, order, start, limit) : { total: 0, items: [] };
 
-  const resources = items.map((video) => searchResult(video, parts.has('snippet')));
+  const behaviour = world.searchBehaviour();
+  const pageRequest: PageRequest = {
+    q: filter.query.normalized,
+    order,
+    offset: start,
+    maxResults,
+    ...(filter.publishedAfterMs === undefined ? {} : { publishedAfterMs: filter.publishedAfterMs }),
+    ...(filter.publishedBeforeMs === undefined ? {} : { publishedBeforeMs: filter.publishedBeforeMs }),
+  };
+  // Items of the window this page returns; the next page starts right after the last of them.
+  let kept = shortPageLength(world.seed, behaviour, pageRequest, items.length);
+  const leak = wantsVideos && limit > 0 ? windowLeak(world.seed, behaviour, pageRequest) : undefined;
+  let leaked: SimVideo[] = [];
+  if (leak !== undefined) {
+    // Leaked videos take slots of the page, but never all of them when the window has items:
+    // a page that returned none of them would hand out its own offset again.
+    leaked = leakedVideos(world, filter, leak).slice(0, Math.max(0, limit - Math.min(1, kept)));
+    kept = Math.min(kept, limit - leaked.length);
+  }
+  const videos = leaked.length === 0 ? items.slice(0, kept) : [...items.slice(0, kept), ...leaked].sort(compareVideos(order));
+
+  const resources = videos.map((video) => searchResult(video, parts.has('snippet')));
   const reachable = Math.min(total, SEARCH_RESULT_CAP);
-  const nextPageToken =
-    maxResults > 0 && start + items.length < reachable ? encodePageToken({ offset: start + items.length, direction: 'next' }) : undefined;
+  const nextPageToken = maxResults > 0 && start + kept < reachable ? encodePageToken({ offset: start + kept, direction: 'next' }) : undefined;
   const prevPageToken = start > 0 ? encodePageToken({ offset: start, direction: 'prev' }) : undefined;
   const totalResults = Math.min(total, TOTAL_RESULTS_CAP);
   const body = {

@@ -1,12 +1,16 @@
 // search.list against the real Node client: parameters, matching, bounds, paging, encoding.
+// These tests compare pages with ground truth item for item, so they switch off short pages,
+// window leaks and fading (search-behaviour.test.ts covers those).
 import { decode } from 'html-entities';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXACT_SEARCH } from './index.js';
 import { failure, rawGet, startSim, T0, youtubeEncoded, type SimHarness } from './testing/sim-harness.js';
 
 let h: SimHarness;
 
 beforeAll(async () => {
   h = await startSim({
+    ...EXACT_SEARCH,
     publishIntervalMs: 60_000,
     historyMs: 2 * 3_600_000,
     queries: [{ q: 'zebra' }, { q: 'quokka' }, { q: 'tea' }, { q: 'pager', publishIntervalMs: 1_000 }],

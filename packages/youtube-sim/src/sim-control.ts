@@ -1,11 +1,13 @@
 // The operator's and the test's handle on a running simulator: inspect calls, ground truth and
-// quota; add, block or drain keys; inject faults; move the clock; configure query streams. The
-// HTTP control API (/__sim) and the in-process methods of createYoutubeSimulator() both call
-// this, so they cannot drift apart.
+// quota; add, block or drain keys; inject faults; tune how incomplete search results are; move
+// the clock; configure query streams. The HTTP control API (/__sim) and the in-process methods
+// of createYoutubeSimulator() both call this, so they cannot drift apart.
 import type { KeyPatch, KeyRegistry, KeyView, NewKey } from './api-keys.js';
 import type { CallLog, CallRecord } from './call-log.js';
 import type { FaultInjector, FaultSettings } from './faults.js';
+import type { BucketLimits, BucketUsage } from './quota-buckets.js';
 import { parseRfc3339 } from './rfc3339.js';
+import type { SearchBehaviour } from './search-behaviour.js';
 import { parseQuery } from './search-query.js';
 import { toMillis, type ClockMode, type ClockState, type SimClock } from './sim-clock.js';
 import type { LiveBroadcastContent } from './video-content.js';
@@ -24,12 +26,15 @@ export interface GroundTruthQuery {
   publishedBefore?: Instant;
 }
 
-/** A published video as it really is: raw text, exact times, whether search can see it yet. */
+/** A published video as it really is: raw text, exact times, whether search can see it (yet, or still). */
 export interface GroundTruthVideo {
   videoId: string;
   publishedAt: string;
+  /** When search starts finding it. */
   indexedAt: string;
   indexed: boolean;
+  /** Whether search returns it now: indexed, and not faded out of search with age. */
+  searchable: boolean;
   title: string;
   description: string;
   channelId: string;
@@ -72,7 +77,7 @@ export class SimControl {
     this.deps.calls.clear();
   }
 
-  /** Every published video matching `q` (indexed or not), newest first. */
+  /** Every published video matching `q` (indexed or not, faded or not), newest first. */
   groundTruth(q: string, bounds: GroundTruthQuery = {}): GroundTruthVideo[] {
     const publishedAfterMs = boundMs(bounds.publishedAfter, 'up', 'publishedAfter');
     const publishedBeforeMs = boundMs(bounds.publishedBefore, 'down', 'publishedBefore');
@@ -81,6 +86,7 @@ export class SimControl {
       {
         query: parseQuery(q),
         includeUnindexed: true,
+        includeFaded: true,
         ...(publishedAfterMs === undefined ? {} : { publishedAfterMs }),
         ...(publishedBeforeMs === undefined ? {} : { publishedBeforeMs }),
       },
@@ -93,6 +99,7 @@ export class SimControl {
       publishedAt: new Date(video.publishedAtMs).toISOString(),
       indexedAt: new Date(video.indexedAtMs).toISOString(),
       indexed: video.indexedAtMs <= nowMs,
+      searchable: this.deps.world.searchable(video, nowMs),
       title: video.title,
       description: video.description,
       channelId: video.channel.id,
@@ -119,14 +126,30 @@ export class SimControl {
     return this.deps.keys.view(simKey);
   }
 
-  /** Sets the daily quota (units per Pacific day) of the key's project. */
-  setQuota(ref: string | number, dailyQuota: number): KeyView {
-    return this.updateKey(ref, { dailyQuota });
+  /** Sets daily limits of the key's project's buckets (those given). */
+  setQuota(ref: string | number, limits: BucketLimits): KeyView {
+    if (typeof limits !== 'object' || limits === null) throw new TypeError('setQuota takes { searchCallsPerDay?, unitsPerDay?, insertCallsPerDay? }');
+    const { searchCallsPerDay, unitsPerDay, insertCallsPerDay } = limits;
+    return this.updateKey(ref, { searchCallsPerDay, unitsPerDay, insertCallsPerDay });
   }
 
-  /** Sets how many units the key's project has used today (e.g. 10000 to drain it). */
-  setQuotaUsed(ref: string | number, quotaUsed: number): KeyView {
-    return this.updateKey(ref, { quotaUsed });
+  /** Sets how much of each bucket the key's project has used today (e.g. `{ searchCalls: 100 }` drains search). */
+  setQuotaUsed(ref: string | number, usage: BucketUsage): KeyView {
+    if (typeof usage !== 'object' || usage === null) throw new TypeError('setQuotaUsed takes { searchCalls?, units?, insertCalls? }');
+    return this.updateKey(ref, {
+      ...(usage.searchCalls === undefined ? {} : { searchCallsUsed: usage.searchCalls }),
+      ...(usage.units === undefined ? {} : { unitsUsed: usage.units }),
+      ...(usage.insertCalls === undefined ? {} : { insertCallsUsed: usage.insertCalls }),
+    });
+  }
+
+  searchBehaviour(): SearchBehaviour {
+    return this.deps.world.searchBehaviour();
+  }
+
+  /** Changes the search behaviour fields given (the others stay). */
+  setSearchBehaviour(change: Partial<SearchBehaviour>): SearchBehaviour {
+    return this.deps.world.setSearchBehaviour(change);
   }
 
   faults(): FaultSettings {

@@ -29,8 +29,10 @@ export interface VideoContent {
   readonly relevance: number;
   /** Share of the publish interval added to the nominal publish time, in [0, 1). */
   readonly publishJitter: number;
-  /** Share of the maximum indexing delay this video waits before search finds it, in [0, 1]. */
+  /** Uniform draw in [0, 1) placing this video in the indexing-lag distribution (its quantile). */
   readonly indexDelayShare: number;
+  /** Uniform draw in [0, 1): once old, the video fades out of search when this is below `fadeShare`. */
+  readonly fadeDraw: number;
 }
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -174,7 +176,9 @@ export function videoContent(seed: number, stream: StreamShape, fillers: readonl
     commentCount: Math.floor(viewCount * random() * 0.01),
     relevance: random(),
     publishJitter: random(),
-    // Squared so that most videos are indexed quickly and a few take close to the maximum.
-    indexDelayShare: random() ** 2,
+    // Uniform: the lag model (index-lag.ts) shapes it into mostly short delays with a long tail.
+    indexDelayShare: random(),
+    // Drawn last so the draws before it (and so every older field) keep their values.
+    fadeDraw: random(),
   };
 }

@@ -1,4 +1,4 @@
-// videos.list (1 unit): videos by id, or chart=mostPopular. Unlike search, it sees a video the
+// videos.list (1 unit of the units bucket): videos by id, or chart=mostPopular. Unlike search, it sees a video the
 // moment it is published (no indexing delay) and returns the text raw and whole, which is also
 // what makes it the cheap way to check that a key works.
 import {
@@ -13,7 +13,6 @@ import { parseMaxResults, parseParts, type QueryParams } from './query-params.js
 import type { SimVideo, World } from './world.js';
 import { etagOf, VIDEO_PARTS, videoResource } from './youtube-resources.js';
 
-export const VIDEOS_COST = 1;
 const FILTERS = ['chart', 'id', 'myRating'] as const;
 const CHARTS = ['chartUnspecified', 'mostPopular'] as const;
 

@@ -1,9 +1,12 @@
 // The simulated YouTube: one stream of uploads per followed query, materialised lazily up to
 // the simulator's "now" and cached. A stream's video k is published at
 // startAt + k * interval (+ jitter below one interval, rounded down to the second as YouTube's
-// timestamps are), and search finds it only after its own indexing delay, which is how late
-// videos appear behind a "newest publishedAt seen" watermark in reality. Search runs over every
+// timestamps are), and search finds it only after its own indexing delay (index-lag.ts), which
+// is how late videos appear behind a "newest publishedAt seen" watermark in reality; once old, a
+// share of videos fades out of search again (search-behaviour.ts). Search runs over every
 // stream, so a video from stream "tea" is found by "green tea" when its text has both words.
+import { lagFor, parseIndexLag, type IndexLagTier } from './index-lag.js';
+import { faded, mergeSearchBehaviour, type SearchBehaviour } from './search-behaviour.js';
 import { toMillis, type SimClock } from './sim-clock.js';
 import { couldMatch, matchesQuery, normalizeQuery, parseQuery, tokenize, type ParsedQuery } from './search-query.js';
 import {
@@ -53,6 +56,8 @@ export interface VideoFilter {
   liveBroadcastContent?: LiveBroadcastContent;
   /** Ground truth: also return videos that search has not indexed yet. */
   includeUnindexed?: boolean;
+  /** Ground truth: also return old videos that search no longer returns. */
+  includeFaded?: boolean;
 }
 
 export interface SearchResult {
@@ -65,7 +70,10 @@ export interface WorldOptions {
   seed: number;
   clock: SimClock;
   publishIntervalMs: number;
-  maxIndexDelayMs: number;
+  /** How long search takes to find a published video (see index-lag.ts). */
+  indexLag: readonly IndexLagTier[];
+  /** Short pages, window leaks and fading; changeable while running. */
+  searchBehaviour: SearchBehaviour;
   historyMs: number;
   /** Upper bound on a stream's history in videos, so a fast stream does not start with millions. */
   maxHistoryVideos: number;
@@ -130,11 +138,12 @@ class VideoStream {
         relevance: content.relevance,
         publishJitter: content.publishJitter,
         indexDelayShare: content.indexDelayShare,
+        fadeDraw: content.fadeDraw,
         streamKey: this.shape.key,
         streamOrder: this.order,
         k,
         publishedAtMs,
-        indexedAtMs: publishedAtMs + Math.round(content.indexDelayShare * this.world.maxIndexDelayMs),
+        indexedAtMs: publishedAtMs + lagFor(this.world.indexLag, content.indexDelayShare),
         tokens,
       };
       this.videos.push(video);
@@ -165,10 +174,15 @@ class VideoStream {
     const everyVideoMatches =
       query.excluded.length === 0 &&
       query.groups.every((group) => group.some((alternative) => alternative.tokens.every((t) => this.commonTokens.has(t))));
+    // Videos before index `fadeEnd` are old enough to fade out of search: those whose draw is
+    // below fadeShare are left out (ground truth keeps them).
+    const { fadeShare, fadeAfterMs } = this.world.searchBehaviour();
+    const fadeEnd = filter.includeFaded === true || fadeShare === 0 ? 0 : this.firstAtOrAfter(nowMs - fadeAfterMs);
     const out: SimVideo[] = [];
     for (let i = end - 1; i >= start; i--) {
       const video = this.videos[i]!;
       if (filter.includeUnindexed !== true && video.indexedAtMs > nowMs) continue;
+      if (i < fadeEnd && video.fadeDraw < fadeShare) continue;
       if (filter.channelId !== undefined && video.channel.id !== filter.channelId) continue;
       if (filter.liveBroadcastContent !== undefined && video.liveBroadcastContent !== filter.liveBroadcastContent) continue;
       if (!everyVideoMatches && !matchesQuery(query, video.tokens)) continue;
@@ -209,6 +223,11 @@ const COMPARATORS: Record<SearchOrder, (a: SimVideo, b: SimVideo) => number> = {
   title: (a, b) => (a.title < b.title ? -1 : a.title > b.title ? 1 : byDateDesc(a, b)),
 };
 
+/** How search orders its results (the page's own order, also for videos a leak adds). */
+export function compareVideos(order: SearchOrder): (a: SimVideo, b: SimVideo) => number {
+  return COMPARATORS[order];
+}
+
 /** The first `count` items of several newest-first lists, merged. */
 function mergeNewestFirst(lists: SimVideo[][], count: number): SimVideo[] {
   const positions = lists.map(() => 0);
@@ -229,7 +248,8 @@ function mergeNewestFirst(lists: SimVideo[][], count: number): SimVideo[] {
 
 export class World {
   readonly seed: number;
-  readonly maxIndexDelayMs: number;
+  readonly indexLag: readonly IndexLagTier[];
+  private behaviour: SearchBehaviour;
   private readonly clock: SimClock;
   private readonly defaultIntervalMs: number;
   private readonly historyMs: number;
@@ -244,10 +264,27 @@ export class World {
     this.seed = options.seed;
     this.clock = options.clock;
     this.defaultIntervalMs = positive('publishIntervalMs', options.publishIntervalMs);
-    this.maxIndexDelayMs = nonNegative('maxIndexDelayMs', options.maxIndexDelayMs);
+    this.indexLag = Object.freeze(parseIndexLag(options.indexLag));
+    // Applied onto itself, every field is checked.
+    this.behaviour = mergeSearchBehaviour(options.searchBehaviour, options.searchBehaviour);
     this.historyMs = nonNegative('historyMs', options.historyMs);
     this.maxHistoryVideos = nonNegative('maxHistoryVideos', options.maxHistoryVideos);
     this.simStartMs = options.clock.nowMs();
+  }
+
+  searchBehaviour(): SearchBehaviour {
+    return { ...this.behaviour };
+  }
+
+  /** Changes the fields given; the others stay. */
+  setSearchBehaviour(change: Partial<SearchBehaviour>): SearchBehaviour {
+    this.behaviour = mergeSearchBehaviour(this.behaviour, change);
+    return this.searchBehaviour();
+  }
+
+  /** Whether search returns the video right now: indexed, and not faded out with age. */
+  searchable(video: SimVideo, nowMs: number): boolean {
+    return video.indexedAtMs <= nowMs && !faded(this.behaviour, video.fadeDraw, video.publishedAtMs, nowMs);
   }
 
   /** One shared string per distinct word keeps tens of thousands of word sets small. */

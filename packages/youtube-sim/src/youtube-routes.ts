@@ -1,25 +1,21 @@
-// The YouTube endpoints over HTTP, in the order Google's front end applies its checks:
-// (injected latency and faults: errors, drops, stalls, hangs), API key present, known, allowed, project quota, and only then
-// the method's own parameter checks. A call that reaches the method is charged in full even when
-// its parameters are rejected; a call refused for quota, key or an injected fault costs nothing.
+// The YouTube endpoints over HTTP. On arrival a call's key is checked (present, known, usable)
+// and, when it is, the method's price is taken from its bucket of the key's project: Google
+// charges every request that reaches it with a usable key, whatever happens next (rejected
+// parameters, a 5xx, a rate limit, a dropped connection, a hang the client gives up on). Only a
+// full bucket (quotaExceeded) and a refused key cost nothing. Then come injected latency and
+// faults, and only then the answer: the key's refusal, the quota's, or the method's own
+// parameter checks and results.
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  accessNotConfigured,
-  apiKeyServiceBlocked,
-  dailyLimitExceeded,
-  faultResponse,
-  invalidApiKey,
-  missingApiKey,
-  quotaExceeded,
-  type ApiResponse,
-} from './api-errors.js';
+import { dailyLimitExceeded, invalidApiKey, missingApiKey, quotaExceeded, type ApiResponse } from './api-errors.js';
 import { maskKey, type KeyRegistry, type SimKey } from './api-keys.js';
 import type { CallLog, EndpointName } from './call-log.js';
+import { errorBodySpec, errorResponse, keyStateBody, type ErrorContext } from './error-catalogue.js';
 import type { FaultInjector, WaitOutcome } from './faults.js';
 import { QueryParams, type RawQuery } from './query-params.js';
-import { SEARCH_COST, searchList } from './search-endpoint.js';
+import { METHOD_QUOTA } from './quota-buckets.js';
+import { searchList } from './search-endpoint.js';
 import type { SimClock } from './sim-clock.js';
-import { VIDEOS_COST, videosList } from './videos-endpoint.js';
+import { videosList } from './videos-endpoint.js';
 import type { World } from './world.js';
 
 export interface YoutubeRoutesDeps {
@@ -36,7 +32,6 @@ interface Endpoint {
   path: string;
   /** The method name Google quotes in "requests … are blocked" bodies. */
   methodName: string;
-  cost: number;
   handle: (params: QueryParams, world: World) => ApiResponse;
 }
 
@@ -45,14 +40,12 @@ const ENDPOINTS: readonly Endpoint[] = [
     name: 'search.list',
     path: '/youtube/v3/search',
     methodName: 'youtube.api.v3.V3DataSearchService.List',
-    cost: SEARCH_COST,
     handle: searchList,
   },
   {
     name: 'videos.list',
     path: '/youtube/v3/videos',
     methodName: 'youtube.api.v3.V3DataVideoService.List',
-    cost: VIDEOS_COST,
     handle: videosList,
   },
 ];
@@ -66,17 +59,12 @@ export function registerYoutubeRoutes(app: FastifyInstance, deps: YoutubeRoutesD
   }
 }
 
-function keyAnswer(endpoint: Endpoint, keyText: string | undefined, simKey: SimKey | undefined): ApiResponse | undefined {
+/** Why the key cannot be used, or undefined when it can. */
+function keyAnswer(keyText: string | undefined, simKey: SimKey | undefined, context: ErrorContext): ApiResponse | undefined {
   if (keyText === undefined) return missingApiKey();
   if (simKey === undefined) return invalidApiKey();
-  switch (simKey.state) {
-    case 'blocked':
-      return apiKeyServiceBlocked(endpoint.methodName, simKey.project.number);
-    case 'notConfigured':
-      return accessNotConfigured(simKey.project.number);
-    case 'ok':
-      return undefined;
-  }
+  const body = keyStateBody(simKey.state);
+  return body === undefined ? undefined : errorResponse(body, context);
 }
 
 async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -86,20 +74,46 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
   const header = request.headers['x-goog-api-key'];
   const keyText = params.first('key') ?? (typeof header === 'string' && header !== '' ? header : undefined);
   const simKey = keyText === undefined ? undefined : keys.get(keyText);
+  const referer = request.headers.referer;
+  const context: ErrorContext = {
+    projectNumber: simKey?.project.number ?? UNKNOWN_PROJECT_NUMBER,
+    methodName: endpoint.methodName,
+    ip: request.ip,
+    ...(referer === undefined || referer === '' ? {} : { referer }),
+  };
 
-  const finish = (answer: ApiResponse, units: number): FastifyReply => {
-    const record = calls.record({
+  // Everything that decides the price is settled on arrival, before any wait: a call the
+  // client abandons, or whose connection drops, has been charged all the same.
+  const decision = faults.decide();
+  const refused = keyAnswer(keyText, simKey, context);
+  const { bucket, cost } = METHOD_QUOTA[endpoint.name];
+  // An injected answer that Google does not charge for (a quota or key refusal) costs nothing.
+  const freeAnswer = decision.kind === 'error' && !errorBodySpec(decision.body).bucketCharged;
+  let units = 0;
+  let overQuota: ApiResponse | undefined;
+  if (refused === undefined && simKey !== undefined && !freeAnswer) {
+    const charge = keys.charge(simKey, bucket, cost);
+    if (charge.ok) units = cost;
+    else overQuota = simKey.legacyQuotaBody ? dailyLimitExceeded(charge.project.number) : quotaExceeded();
+  }
+
+  const record = (status: number | null, reason: string | null, results: number | null) =>
+    calls.record({
       at,
       endpoint: endpoint.name,
       params: params.withoutKey(),
       key: keyText === undefined ? null : maskKey(keyText),
       keyIndex: simKey?.index ?? null,
-      status: answer.status,
-      reason: answer.reason,
+      status,
+      reason,
+      bucket: units > 0 ? bucket : null,
       units,
-      results: answer.results ?? null,
+      results,
     });
-    log.debug({ call: record }, 'youtube call');
+
+  const finish = (answer: ApiResponse): FastifyReply => {
+    const entry = record(answer.status, answer.reason, answer.results ?? null);
+    log.debug({ call: entry }, 'youtube call');
     return reply.code(answer.status).type('application/json; charset=UTF-8').send(JSON.stringify(answer.body));
   };
 
@@ -117,17 +131,7 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
   };
   // No answer at all: the call is logged without a status and the connection is cut.
   const hangUp = (reason: 'clientClosed' | 'simulatorClosed' | 'connectionDropped'): FastifyReply => {
-    calls.record({
-      at,
-      endpoint: endpoint.name,
-      params: params.withoutKey(),
-      key: keyText === undefined ? null : maskKey(keyText),
-      keyIndex: simKey?.index ?? null,
-      status: null,
-      reason,
-      units: 0,
-      results: null,
-    });
+    record(null, reason, null);
     reply.hijack();
     request.raw.socket.destroy();
     return reply;
@@ -139,7 +143,6 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
     const outcome = await faults.wait(latencyMs, onAbandon);
     if (outcome !== 'released') return giveUp(outcome);
   }
-  const decision = faults.decide();
   switch (decision.kind) {
     case 'hang':
     case 'stall': {
@@ -150,19 +153,15 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
     }
     case 'drop':
       // The request arrived and the connection dies without a byte of answer: the client
-      // cannot tell whether it was served (or charged).
+      // cannot tell whether it was served (it was charged).
       return hangUp('connectionDropped');
     case 'error':
-      return finish(faultResponse(decision.fault, simKey?.project.number ?? UNKNOWN_PROJECT_NUMBER), 0);
+      return finish(errorResponse(decision.body, context));
     case 'none':
       break;
   }
 
-  const refused = keyAnswer(endpoint, keyText, simKey);
-  if (refused !== undefined || simKey === undefined) return finish(refused ?? invalidApiKey(), 0);
-
-  const charge = keys.charge(simKey, endpoint.cost);
-  if (!charge.ok) return finish(simKey.legacyQuotaBody ? dailyLimitExceeded(charge.project.number) : quotaExceeded(), 0);
-
-  return finish(endpoint.handle(params, world), endpoint.cost);
+  if (refused !== undefined) return finish(refused);
+  if (overQuota !== undefined) return finish(overQuota);
+  return finish(endpoint.handle(params, world));
 }

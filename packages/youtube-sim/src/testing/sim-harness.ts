@@ -45,8 +45,8 @@ export async function failure(call: Promise<unknown>): Promise<ApiFailure> {
 }
 
 /** A raw GET (for requests the client refuses to build, like a missing `part`). */
-export async function rawGet(baseUrl: string, path: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${baseUrl}${path}`);
+export async function rawGet(baseUrl: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${baseUrl}${path}`, { headers });
   return { status: response.status, body: await response.json() };
 }
 
