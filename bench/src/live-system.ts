@@ -87,7 +87,8 @@ export async function startLiveSystem(options: LiveSystemOptions): Promise<LiveS
     sim = createYoutubeSimulator({
       publishIntervalMs: options.publishIntervalMs,
       maxIndexDelayMs: 0,
-      dailyQuota: 1_000_000_000,
+      searchCallsPerDay: 1_000_000_000,
+      unitsPerDay: 1_000_000_000,
       // No backlog: the stream starts now, so every video is published while we watch.
       maxHistoryVideos: 0,
       queries: [{ q: LIVE_QUERY }],

@@ -159,7 +159,7 @@ beforeAll(async () => {
   subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => capture(`pubsub ${channel}`, message));
   await subscriber.psubscribe(`${prefix}:*`);
   stack = await startStack({
-    sim: { seed: 77, keys: [configured, configured2], publishIntervalMs: 10_000, dailyQuota: DAILY_QUOTA },
+    sim: { seed: 77, keys: [configured, configured2], publishIntervalMs: 10_000, searchCallsPerDay: DAILY_QUOTA, unitsPerDay: DAILY_QUOTA },
     env: {
       YOUTUBE_API_KEYS: [configured, configured2, unknownToYoutube].join(','),
       REDIS_PREFIX: prefix,
@@ -295,7 +295,7 @@ describe('key secrecy', () => {
       expect(added.statusCode).toBe(201);
       expect(added.json()).toMatchObject({ masked: maskKey(key), state: 'active' });
     }
-    stack.sim.setQuotaUsed(spentWhenAdded, DAILY_QUOTA);
+    stack.sim.setQuotaUsed(spentWhenAdded, { searchCalls: DAILY_QUOTA, units: DAILY_QUOTA });
     const spent = await admin('POST', '/admin/keys', { key: spentWhenAdded });
     expect(spent.json()).toMatchObject({ masked: maskKey(spentWhenAdded), state: 'exhausted' });
     const spentId = spent.json<AdminKey>().id;
@@ -344,7 +344,7 @@ describe('key secrecy', () => {
     // YouTube turns on keys the worker uses: blocked, API switched off, quota spent.
     stack.sim.updateKey(blockedLater, { state: 'blocked' });
     stack.sim.updateKey(apiOffLater, { state: 'notConfigured' });
-    stack.sim.setQuotaUsed(quotaLater, DAILY_QUOTA);
+    stack.sim.setQuotaUsed(quotaLater, { searchCalls: DAILY_QUOTA });
     const states = await until(
       'the worker to meet each key’s fate',
       async () => {
@@ -393,8 +393,8 @@ describe('key secrecy', () => {
     await snapshotStores('after the failures');
 
     // Every key out of quota, one of them answered with the legacy body.
-    stack.sim.updateKey(configured, { legacyQuotaBody: true, quotaUsed: DAILY_QUOTA });
-    stack.sim.setQuotaUsed(configured2, DAILY_QUOTA);
+    stack.sim.updateKey(configured, { legacyQuotaBody: true, searchCallsUsed: DAILY_QUOTA });
+    stack.sim.setQuotaUsed(configured2, { searchCalls: DAILY_QUOTA });
     const runsBefore = stack.results.length;
     await until('a run with every key out of quota', () => stack.results.slice(runsBefore).find((r) => r.outcome === 'quota_exhausted'), 30_000);
     expect((await call('GET', '/health')).json()).toMatchObject({ checks: { youtube: 'quota_exhausted' } });

@@ -103,7 +103,7 @@ async function start(workerKeys: readonly string[]): Promise<Scenario> {
 describe('every key out of quota', () => {
   it('makes no search call until Pacific midnight, says so on /health, then resumes', async () => {
     const s = await start(KEYS);
-    for (let i = 0; i < KEYS.length; i++) s.stack.sim.setQuotaUsed(i, 10_000);
+    for (let i = 0; i < KEYS.length; i++) s.stack.sim.setQuotaUsed(i, { searchCalls: 100 });
     s.setTime(new Date(Date.parse(START) + 60_000));
     const callsBefore = s.searchCalls().length;
 
@@ -214,7 +214,7 @@ describe('every key rejected by YouTube (blocked, API not enabled, invalid)', ()
 describe('key state after Redis lost everything', () => {
   it('keeps exhausted and rejected keys uncalled, and the admin list still says why', async () => {
     const s = await start([...KEYS, UNKNOWN_KEY]);
-    s.stack.sim.setQuotaUsed(0, 10_000);
+    s.stack.sim.setQuotaUsed(0, { searchCalls: 100 });
     s.stack.sim.updateKey(1, { state: 'blocked' });
     // Round robin reaches every key within a few runs; each bad one is called once and marked.
     await until(

@@ -21,7 +21,7 @@ let stack: Stack;
 beforeAll(async () => {
   redisServer = await startPrivateRedis();
   stack = await startStack({
-    sim: { seed: 50, publishIntervalMs: 1000, historyMs: 5 * 60_000, dailyQuota: QUOTA },
+    sim: { seed: 50, publishIntervalMs: 1000, historyMs: 5 * 60_000, searchCallsPerDay: QUOTA, unitsPerDay: QUOTA },
     env: {
       REDIS_URL: redisServer.url,
       SEARCH_QUERIES: QUERY,
@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   // The first key is out of quota for the day before the service ever uses it.
-  stack.sim.setQuotaUsed(0, QUOTA);
+  stack.sim.setQuotaUsed(0, { searchCalls: QUOTA });
 });
 
 afterAll(async () => {

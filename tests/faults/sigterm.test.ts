@@ -148,7 +148,7 @@ describe('SIGTERM to the worker during a fetch', () => {
   beforeAll(async () => {
     // Ten uploads a second: a first run has three full pages to fetch, and each call takes 1.5 s,
     // so a run lasts about five seconds.
-    sim = createYoutubeSimulator({ seed: 60, dailyQuota: 100_000_000, publishIntervalMs: 100, maxIndexDelayMs: 0, historyMs: 40_000 });
+    sim = createYoutubeSimulator({ seed: 60, searchCallsPerDay: 1_000_000, unitsPerDay: 100_000_000, publishIntervalMs: 100, maxIndexDelayMs: 0, historyMs: 40_000 });
     const simUrl = await sim.listen();
     db = await createTestDatabase();
     queue = new Queue(FETCH_QUEUE, { connection: createTestRedis(), prefix: bullPrefix(prefix) });

@@ -23,7 +23,7 @@ beforeAll(async () => {
     clock,
     // One upload every 2 s: 900 in the 30 minutes. 20 ms per call keeps a run long enough for
     // the backlog to be seen from outside.
-    sim: { seed: 30, clock: { mode: 'manual', now: START }, publishIntervalMs: 2000, historyMs: 10 * 60_000, dailyQuota: 100_000_000 },
+    sim: { seed: 30, clock: { mode: 'manual', now: START }, publishIntervalMs: 2000, historyMs: 10 * 60_000, searchCallsPerDay: 1_000_000, unitsPerDay: 100_000_000 },
     env: {
       SEARCH_QUERIES: QUERY,
       FETCH_INTERVAL_MS: '1000',

@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Four uploads a second over eight minutes of history: a first run cannot take it all
   // (FETCH_MAX_PAGES × 50), so kills land in head pages, in backfill of pending ranges and in
   // the writes between them. Each call takes 80 ms, so a run spans several hundred ms.
-  sim = createYoutubeSimulator({ seed: SEED, dailyQuota: 100_000_000, publishIntervalMs: 250, maxIndexDelayMs: 0, historyMs: 8 * 60_000 });
+  sim = createYoutubeSimulator({ seed: SEED, searchCallsPerDay: 1_000_000, unitsPerDay: 100_000_000, publishIntervalMs: 250, maxIndexDelayMs: 0, historyMs: 8 * 60_000 });
   sim.setFaults({ latencyMs: 80 });
   const url = await sim.listen();
   db = await createTestDatabase();

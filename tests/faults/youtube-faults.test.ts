@@ -67,7 +67,7 @@ const searchCalls = () => stack.sim.calls().filter((call) => call.endpoint === '
 
 beforeAll(async () => {
   stack = await startStack({
-    sim: { seed: 2026_11_22, publishIntervalMs: PUBLISH_INTERVAL_MS, maxIndexDelayMs: MAX_INDEX_DELAY_MS, historyMs: 5 * 60_000, dailyQuota: 100_000_000 },
+    sim: { seed: 2026_11_22, publishIntervalMs: PUBLISH_INTERVAL_MS, maxIndexDelayMs: MAX_INDEX_DELAY_MS, historyMs: 5 * 60_000, searchCallsPerDay: 1_000_000, unitsPerDay: 100_000_000 },
     env: {
       SEARCH_QUERIES: QUERY,
       FETCH_INTERVAL_MS: String(INTERVAL_MS),

@@ -11,6 +11,10 @@ const SIMULATOR_PORT = 8765;
 // The offline demo gives each simulated key a large quota so the feed keeps moving all day;
 // against real YouTube the default 10,000 units per key apply.
 const DEMO_DAILY_QUOTA = 1_000_000;
+// The demo simulator's buckets per key (each key is a project of its own): far above YouTube's
+// 100 searches and 10,000 units a day.
+const DEMO_SEARCH_CALLS_PER_DAY = 10_000;
+const DEMO_UNITS_PER_DAY = 1_000_000;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const env = readProcessEnvironment();
@@ -38,7 +42,7 @@ const childEnv: Record<string, string> = { LOG_FORMAT: env.LOG_FORMAT ?? 'pretty
 let simulator: YoutubeSimulator | undefined;
 
 if (config.youtube.apiKeys.length === 0) {
-  simulator = createYoutubeSimulator({ dailyQuota: DEMO_DAILY_QUOTA });
+  simulator = createYoutubeSimulator({ searchCallsPerDay: DEMO_SEARCH_CALLS_PER_DAY, unitsPerDay: DEMO_UNITS_PER_DAY });
   const url = await simulator.listen({ host: '127.0.0.1', port: await freePort(SIMULATOR_PORT) });
   const keys = simulator.apiKeys();
   childEnv.SIMULATOR_URL = `${url}/`;

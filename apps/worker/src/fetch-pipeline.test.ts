@@ -85,7 +85,7 @@ describe('fetch pipeline', () => {
   it('does not lose late-indexed videos on a busy query (one page covers less than the overlap)', async () => {
     // An upload every 2 s and indexing up to 2 minutes late: a page of 50 reaches back less
     // than two minutes, so the overlap below it must still be searched once indexing settled.
-    const h = await setUp({ start: START, publishIntervalMs: 2000, maxIndexDelayMs: 120_000, dailyQuota: 1_000_000 });
+    const h = await setUp({ start: START, publishIntervalMs: 2000, maxIndexDelayMs: 120_000, quota: { searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 } });
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
     for (let i = 0; i < 180; i++) {
       await h.run();
@@ -109,7 +109,7 @@ describe('fetch pipeline', () => {
       start: START,
       publishIntervalMs: 3000,
       maxIndexDelayMs: 120_000,
-      dailyQuota: 1_000_000,
+      quota: { searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 },
       settings: { overlapMs: 120_000 },
       searchTakesMs: () => (slow ? 40_000 : 0),
     });
@@ -233,7 +233,7 @@ describe('fetch pipeline', () => {
 
   it('moves to the next key in the same run when one is out of quota, and not back before Pacific midnight', async () => {
     const h = await setUp({ start: START, keys: [{}, {}] });
-    h.sim.setQuotaUsed(0, 10_000); // key 0's project is spent, which our own count cannot know
+    h.sim.setQuotaUsed(0, { searchCalls: 100 }); // key 0's project is spent, which our own count cannot know
     for (let i = 0; i < 6; i++) {
       expect((await h.run()).outcome).toBe('ok');
       h.advance(10_000);
@@ -271,8 +271,8 @@ describe('fetch pipeline', () => {
 
   it('makes no call at all while every key is out of quota, and resumes after the reset', async () => {
     const h = await setUp({ start: START, keys: [{}, {}] });
-    h.sim.setQuotaUsed(0, 10_000);
-    h.sim.setQuotaUsed(1, 10_000);
+    h.sim.setQuotaUsed(0, { searchCalls: 100 });
+    h.sim.setQuotaUsed(1, { searchCalls: 100 });
     const first = await h.run();
     const reset = nextPacificMidnight(h.clock.now());
     expect(first).toMatchObject({ outcome: 'quota_exhausted', quotaResetAt: reset.toISOString() });

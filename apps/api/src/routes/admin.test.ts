@@ -77,7 +77,7 @@ describe('/admin/keys', () => {
 
   it('accepts a valid key that is out of quota today, as exhausted', async () => {
     const key = sim.addKey();
-    sim.setQuotaUsed(key, 10_000);
+    sim.setQuotaUsed(key, { searchCalls: 100, units: 10_000 });
     const added = await call('POST', '/admin/keys', { key });
     expect(added.status).toBe(201);
     expect(added.body).toMatchObject({ state: 'exhausted' });
