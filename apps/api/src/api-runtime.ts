@@ -8,6 +8,7 @@ import {
   createDb,
   createApiKeyRepository,
   createCatalogService,
+  createChannelSubscriber,
   createControlChannel,
   createFeedService,
   createFetchQueue,
@@ -69,7 +70,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   });
   const redisLog = log.child({ module: 'redis' });
   const redis = createRedis(config.redis, 'command', redisLog);
-  const subscriber = createRedis(config.redis, 'subscriber', redisLog);
+  // The process's one pub/sub connection: the snapshot cache and the control channel register
+  // their channels on it, and it subscribes them (again after every reconnect) once started.
+  const channels = createChannelSubscriber({ redis: config.redis, log: redisLog });
   const queueConnection = createRedis(config.redis, 'command', redisLog);
 
   const videos = createVideoRepository({ db: db.kysely, clock });
@@ -98,7 +101,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   });
   const snapshots = createSnapshotCache({
     redis,
-    subscriber,
+    channels,
     prefix: config.redis.prefix,
     clock,
     log: log.child({ module: 'snapshot-cache' }),
@@ -125,11 +128,12 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     if (status.state !== 'no_keys' || (await keys.list(config.youtube.source)).length === 0) return status;
     return { ...status, state: 'keys_disabled' as const };
   };
-  const control = createControlChannel({ redis, subscriber, prefix: config.redis.prefix, log });
+  const control = createControlChannel({ redis, channels, prefix: config.redis.prefix, log });
   control.on((event) => {
     if (event === 'keys-changed') keySource.invalidate();
   });
   control.start();
+  channels.start();
   const queue = createFetchQueue(queueConnection, config.redis.prefix, log);
   const schedule = bullmqFetchSchedule(queue);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
@@ -184,11 +188,12 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       await app.close();
       await requestCounter?.stop();
       control.stop();
-      await snapshots.stop();
+      snapshots.stop();
+      await channels.close();
       // With Redis unreachable BullMQ's close would wait for a connection that never comes.
       await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
       await db.close();
-      for (const connection of [redis, subscriber, queueConnection]) connection.disconnect();
+      for (const connection of [redis, queueConnection]) connection.disconnect();
     },
   };
 }

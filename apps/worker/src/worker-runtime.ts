@@ -8,6 +8,7 @@ import {
   bullPrefix,
   bullmqFetchSchedule,
   createApiKeyRepository,
+  createChannelSubscriber,
   createControlChannel,
   createDb,
   createFetchPlanner,
@@ -61,7 +62,9 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   const redisLog = log.child({ module: 'redis' });
   const redis = createRedis(config.redis, 'worker', redisLog);
   const queueConnection = createRedis(config.redis, 'worker', redisLog);
-  const subscriber = createRedis(config.redis, 'subscriber', redisLog);
+  // The process's one pub/sub connection (the control channel's), subscribed again after every
+  // reconnect.
+  const channels = createChannelSubscriber({ redis: config.redis, log: redisLog });
   const keys = createApiKeyRepository({ db: db.kysely, clock });
   const target = config.youtube.source;
   const imported = await keys.importConfigured(
@@ -125,12 +128,13 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
 
   // Keys or queries changed through the admin API: re-read them and reschedule.
-  const control = createControlChannel({ redis, subscriber, prefix: config.redis.prefix, log });
+  const control = createControlChannel({ redis, channels, prefix: config.redis.prefix, log });
   control.on((event) => {
     if (event === 'keys-changed') keySource.invalidate();
     planner.replan(event).catch((error: unknown) => log.error({ err: (error as Error).message }, 'replanning failed'));
   });
   control.start();
+  channels.start();
 
   // Each Pacific midnight brings every key a new quota.
   let midnight: NodeJS.Timeout | undefined;
@@ -214,6 +218,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     // With Redis unreachable BullMQ's close would wait for a connection that never comes.
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
     await db.close();
-    for (const connection of [redis, queueConnection, subscriber]) connection.disconnect();
+    await channels.close();
+    for (const connection of [redis, queueConnection]) connection.disconnect();
   }
 }

@@ -10,6 +10,7 @@ export * from './db/ensure-database.js';
 export * from './db/migrate.js';
 export * from './db/deadlock-retry.js';
 export * from './redis/create-redis.js';
+export * from './redis/channel-subscriber.js';
 export * from './health/health-check.js';
 export * from './health/health-service.js';
 export * from './queries/search-query-repository.js';

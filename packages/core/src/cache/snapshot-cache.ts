@@ -4,14 +4,17 @@
 //
 // Freshness: the worker publishes on a channel after writing a snapshot; this cache drops the
 // scopes named in the message and reloads them (one Redis GET, shared by concurrent requests)
-// on the next request. While the subscription is down a message could be missed, so entries
-// then live at most `untrustedTtlMs`; every entry is also reloaded after `maxAgeMs` as a last
-// safety net. With no snapshot in Redis, or Redis unreachable, page 1 is built from MySQL by
-// the same code the worker uses, shared by concurrent requests and kept for `untrustedTtlMs`,
-// so even then requests cannot stampede the database.
+// on the next request. While the subscription is down (channel-subscriber.ts says so) a message
+// could be missed, so entries then live at most `untrustedTtlMs`, those loaded before included;
+// when it is up again everything is dropped, since a message may have been missed meanwhile.
+// Every entry is also reloaded after `maxAgeMs` as a last safety net. With no snapshot in
+// Redis, or Redis unreachable, page 1 is built from MySQL by the same code the worker uses,
+// shared by concurrent requests and kept for `untrustedTtlMs`, so even then requests cannot
+// stampede the database.
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
+import type { ChannelState, ChannelSubscriber } from '../redis/channel-subscriber.js';
 import { feedPageJson } from '../videos/video-json.js';
 import { decodeSnapshot, snapshotChannel, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
 
@@ -23,8 +26,8 @@ export interface PageOneBody {
 
 export interface SnapshotCacheDeps {
   readonly redis: Redis;
-  /** A connection of its own for SUBSCRIBE (a subscribed connection cannot run commands). */
-  readonly subscriber: Redis;
+  /** The process's pub/sub connection: the change notices arrive through it. */
+  readonly channels: Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
   readonly prefix: string;
   readonly clock: Clock;
   readonly log: Logger;
@@ -39,7 +42,7 @@ export interface SnapshotCacheDeps {
 interface Entry {
   readonly snapshot: FeedSnapshot;
   readonly source: PageOneBody['source'];
-  readonly expiresAt: number;
+  expiresAt: number;
   readonly bodies: Map<number, PageOneBody>;
 }
 
@@ -54,7 +57,7 @@ export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
 export const MAX_BODIES_PER_SCOPE = 8;
 
 export function createSnapshotCache(deps: SnapshotCacheDeps) {
-  const { redis, subscriber, prefix, clock, log, fromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
+  const { redis, channels, prefix, clock, log, fromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
   const channel = snapshotChannel(prefix);
   const entries = new Map<number, Entry>();
   const loading = new Map<number, Promise<Entry>>();
@@ -62,8 +65,7 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
   // Bumped by every invalidation: a load that started before one must not be cached after it.
   let epoch = 0;
 
-  function onMessage(received: string, message: string): void {
-    if (received !== channel) return;
+  function onMessage(message: string): void {
     epoch++;
     try {
       const { scopes } = JSON.parse(message) as { scopes: number[] };
@@ -77,27 +79,29 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
     }
   }
 
-  /** Subscribes without waiting: with Redis down at boot the API still starts (serving from MySQL). */
-  function start(): void {
-    subscriber.on('message', onMessage);
-    // Whenever the subscription is (re)established, anything cached may have missed messages.
-    subscriber.on('ready', () => {
+  function onChannelState(state: ChannelState): void {
+    if (state === 'up') {
+      // Whenever the subscription is (re)established, anything cached may have missed messages.
       epoch++;
       entries.clear();
       loading.clear();
       trusted = true;
-    });
-    subscriber.on('close', () => {
-      trusted = false;
-    });
-    subscriber.subscribe(channel).then(
-      () => {
-        trusted = true;
-      },
-      (error: unknown) => {
-        log.warn({ err: (error as Error).message }, 'snapshot channel unavailable; page 1 is refreshed by time');
-      },
-    );
+      log.info('snapshot channel up: page 1 is refreshed on change');
+      return;
+    }
+    trusted = false;
+    // Entries loaded while it was up were meant to live until a message: no message may come now.
+    const latest = clock.now().getTime() + untrustedTtlMs;
+    for (const entry of entries.values()) entry.expiresAt = Math.min(entry.expiresAt, latest);
+    log.warn({ refreshMs: untrustedTtlMs }, 'snapshot channel down: page 1 is refreshed by time');
+  }
+
+  const stopListening: Array<() => void> = [];
+
+  /** Registers its channel; the owner subscribes it without waiting, so the API boots without Redis. */
+  function start(): void {
+    stopListening.push(channels.on(channel, onMessage), channels.onState(onChannelState));
+    trusted = channels.state() === 'up';
   }
 
   async function load(scope: number): Promise<Entry> {
@@ -153,10 +157,9 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
     return served;
   }
 
-  async function stop(): Promise<void> {
-    subscriber.off('message', onMessage);
+  function stop(): void {
+    for (const off of stopListening.splice(0)) off();
     entries.clear();
-    if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => undefined);
   }
 
   return { start, stop, pageOne };

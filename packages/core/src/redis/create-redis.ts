@@ -19,7 +19,20 @@ export function redisOptions(role: RedisRole): RedisOptions {
     case 'worker':
       return { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
     case 'subscriber':
-      return { ...common, maxRetriesPerRequest: null };
+      // Only SUBSCRIBE may reach a connection in subscriber mode (channel-subscriber.ts owns it):
+      // no ready check (INFO), no CLIENT SETINFO, no ioredis re-subscribing or resending on its
+      // own, nothing queued while disconnected (a command still unanswered when the connection
+      // drops fails at once), and no connecting before the owner has registered its channels.
+      return {
+        ...common,
+        enableReadyCheck: false,
+        disableClientInfo: true,
+        autoResubscribe: false,
+        autoResendUnfulfilledCommands: false,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        lazyConnect: true,
+      };
   }
 }
 
