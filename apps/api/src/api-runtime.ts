@@ -97,6 +97,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       );
     },
     quotaResetAt: () => nextPacificMidnight(clock.now()),
+    feedChannel: () => ({ up: channels.state() === 'up', losses: channels.losses() }),
     sharedCounters: () => counters.read(),
   });
   const snapshots = createSnapshotCache({
@@ -173,7 +174,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     }),
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
     metrics,
-    health: createHealthService({ db, redis, youtube: youtubeStatus, timeoutMs: 1000 }),
+    health: createHealthService({ db, redis, youtube: youtubeStatus, feedChannel: (ms) => channels.settledState(ms), timeoutMs: 1000 }),
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
     queues: [queue],
     requestCounter,

@@ -21,6 +21,8 @@ export interface MetricsSources {
   >;
   /** The next quota reset. */
   quotaResetAt(): Date;
+  /** Whether the live-update channel is subscribed, and how often the subscription was lost. */
+  feedChannel(): { readonly up: boolean; readonly losses: number };
   sharedCounters(): Promise<Readonly<Record<string, number>>>;
 }
 
@@ -125,6 +127,24 @@ export function createApiMetrics(sources: MetricsSources) {
       const queries = await sources.followedQueries();
       this.reset();
       for (const query of queries) this.set({ query: query.text }, query.backlog.seconds);
+    },
+  });
+
+  new Gauge({
+    name: 'tubefeed_feed_channel_up',
+    help: 'Whether this API process receives change notices (1); while 0 page 1 is refreshed by time',
+    registers,
+    collect() {
+      this.set(sources.feedChannel().up ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: 'tubefeed_feed_channel_losses_total',
+    help: "Times this API process's live-update subscription was lost (Redis gone, a connection dropped); each is re-subscribed",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(sources.feedChannel().losses);
     },
   });
 

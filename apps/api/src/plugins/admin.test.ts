@@ -83,7 +83,7 @@ describe('/health and the YouTube keys', () => {
     expect(response.json()).toEqual({
       isError: false,
       message: 'Server is Up and Running',
-      checks: { mysql: 'up', redis: 'up', youtube: 'quota_exhausted' },
+      checks: { mysql: 'up', redis: 'up', youtube: 'quota_exhausted', feedChannel: 'up' },
       quotaResetAt: nextPacificMidnight(new Date()).toISOString(),
       keys: { ok: 0, exhausted: 2, disabled: 0 },
       youtube: {

@@ -1,6 +1,8 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@tubefeed/core';
-import { createTestDatabase, testConfig, type TestDatabase } from '@tubefeed/core/testing';
+import { createTestDatabase, testConfig, until, type TestDatabase } from '@tubefeed/core/testing';
+import { startPrivateRedis, type PrivateRedis } from '../../../../tests/faults/support/redis-server.js';
 import { buildTestApi, type TestApi } from '../testing/test-api.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -23,7 +25,7 @@ describe('GET /health with its dependencies up', () => {
     expect(response.json()).toEqual({
       isError: false,
       message: 'Server is Up and Running',
-      checks: { mysql: 'up', redis: 'up', youtube: 'no_keys' },
+      checks: { mysql: 'up', redis: 'up', youtube: 'no_keys', feedChannel: 'up' },
       quotaResetAt: null,
       keys: { ok: 0, exhausted: 0, disabled: 0 },
       youtube: {
@@ -32,6 +34,56 @@ describe('GET /health with its dependencies up', () => {
         message: 'No YouTube API key is configured: set YOUTUBE_API_KEYS or add one (POST /admin/keys); stored videos are still served.',
       },
     });
+  });
+});
+
+describe('with the live-update channel down while MySQL and Redis answer', () => {
+  // A Redis of its own whose default user may run every command but subscribe to no channel
+  // (an ACL mistake): the API works, only change notices cannot arrive.
+  let db: TestDatabase;
+  let redisServer: PrivateRedis;
+  let admin: Redis;
+  let api: TestApi;
+  const auth = { authorization: `Basic ${Buffer.from('admin:health-pw').toString('base64')}` };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redisServer = await startPrivateRedis();
+    admin = new Redis(redisServer.url);
+    await admin.call('ACL', 'SETUSER', 'default', 'resetchannels');
+    api = await buildTestApi({ databaseUrl: db.url, clock, env: { REDIS_URL: redisServer.url, ADMIN_PASSWORD: 'health-pw' } });
+  });
+  afterAll(async () => {
+    await api?.close();
+    admin?.disconnect();
+    await redisServer?.stop();
+    await db?.drop();
+  });
+
+  const metric = async (name: string) => {
+    const text = (await api.app.inject({ method: 'GET', url: '/metrics', headers: auth })).body;
+    return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  };
+
+  it('answers 200, degraded: the message says page 1 is refreshed by time; up again once SUBSCRIBE is allowed', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/health' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      isError: false,
+      message: 'Degraded: the live-update channel is down; page 1 is refreshed by time instead of on change',
+      checks: { mysql: 'up', redis: 'up', feedChannel: 'down' },
+    });
+    expect(await metric('tubefeed_feed_channel_up')).toBe(0);
+
+    await admin.call('ACL', 'SETUSER', 'default', 'allchannels');
+    await until('the channel to be up', async () => {
+      const body = (await api.app.inject({ method: 'GET', url: '/health' })).json<{ checks: { feedChannel: string }; message: string }>();
+      return body.checks.feedChannel === 'up' ? body : undefined;
+    });
+    const healthy = (await api.app.inject({ method: 'GET', url: '/health' })).json<{ message: string }>();
+    expect(healthy.message).toBe('Server is Up and Running');
+    expect(await metric('tubefeed_feed_channel_up')).toBe(1);
+    // Never up before, so nothing was lost.
+    expect(await metric('tubefeed_feed_channel_losses_total')).toBe(0);
   });
 });
 
@@ -58,7 +110,7 @@ describe('with MySQL and Redis unreachable (closed ports)', () => {
     expect(response.json()).toEqual({
       isError: true,
       message: 'Unavailable: mysql, redis',
-      checks: { mysql: 'down', redis: 'down', youtube: 'unknown' },
+      checks: { mysql: 'down', redis: 'down', youtube: 'unknown', feedChannel: 'down' },
       quotaResetAt: null,
       keys: null,
       youtube: { searching: null, resumesAt: null, message: 'The state of the YouTube keys is unknown while Redis cannot be read.' },

@@ -1,5 +1,6 @@
 // GET /health: liveness and the state of each dependency. 503 when one is down, always within
-// about 1 s (every probe is bounded).
+// about 1 s (every probe is bounded). The live-update channel being down is a degradation, not
+// an outage: still 200, and the message says what it costs.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { HealthService } from '@tubefeed/core';
@@ -20,7 +21,16 @@ const YoutubeState = Type.Union(
 const HealthBody = Type.Object({
   isError: Type.Boolean(),
   message: Type.String(),
-  checks: Type.Object({ mysql: DependencyState, redis: DependencyState, youtube: YoutubeState }),
+  checks: Type.Object({
+    mysql: DependencyState,
+    redis: DependencyState,
+    youtube: YoutubeState,
+    feedChannel: Type.Union([Type.Literal('up'), Type.Literal('down')], {
+      description:
+        'The live-update channel (change notices from the worker). down still answers 200 (degraded): page 1 is then ' +
+        'refreshed by time (within about a second) instead of at once on change',
+    }),
+  }),
   quotaResetAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
     description: 'When every key is out of quota: when the first one resets (midnight Pacific time)',
   }),
@@ -39,6 +49,8 @@ const HealthBody = Type.Object({
     { description: 'Whether the worker can search YouTube now, and what ends a pause' },
   ),
 });
+
+const DEGRADED_FEED_CHANNEL = 'Degraded: the live-update channel is down; page 1 is refreshed by time instead of on change';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = async (app, { health }) => {
   app.get(
@@ -60,7 +72,11 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
         .header('cache-control', 'no-store')
         .send({
           isError: !report.healthy,
-          message: report.healthy ? 'Server is Up and Running' : `Unavailable: ${down.join(', ')}`,
+          message: !report.healthy
+            ? `Unavailable: ${down.join(', ')}`
+            : report.checks.feedChannel === 'down'
+              ? DEGRADED_FEED_CHANNEL
+              : 'Server is Up and Running',
           checks: report.checks,
           quotaResetAt: report.quotaResetAt,
           keys: report.keys,

@@ -1,8 +1,11 @@
 // What /health reports: each dependency probed in parallel, each bounded, so the answer comes
 // within the timeout even when a dependency hangs. The YouTube state is informational: with
-// every key out of quota the stored feed is still served, so the service stays healthy.
+// every key out of quota the stored feed is still served, so the service stays healthy. So is
+// the live-update channel: while it is down page 1 is refreshed by time instead of on change,
+// a degraded service, not an unavailable one.
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/create-db.js';
+import type { ChannelState } from '../redis/channel-subscriber.js';
 import type { KeyState, PoolStatus, YoutubeState } from '../youtube/key-pool.js';
 import { probeMysql, probeRedis, withTimeout, type ProbeState } from './health-check.js';
 
@@ -47,7 +50,13 @@ export function describeYoutube(state: YoutubeState | 'unknown', resetAt: Date |
 
 export interface HealthReport {
   readonly healthy: boolean;
-  readonly checks: { readonly mysql: ProbeState; readonly redis: ProbeState; readonly youtube: YoutubeState | 'unknown' };
+  readonly checks: {
+    readonly mysql: ProbeState;
+    readonly redis: ProbeState;
+    readonly youtube: YoutubeState | 'unknown';
+    /** Whether page-1 change notices arrive (the feed-changed subscription). */
+    readonly feedChannel: ChannelState;
+  };
   /** When every key is out of quota: the earliest reset (next Pacific midnight). */
   readonly quotaResetAt: string | null;
   /** How many keys are in each state (null while Redis cannot be read). */
@@ -61,22 +70,29 @@ export function createHealthService({
   db,
   redis,
   youtube,
+  feedChannel,
   timeoutMs = 1500,
 }: {
   db: Pick<Db, 'kysely'>;
   redis: Redis;
   youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys'>>;
+  /** The subscription's state, once a (re)subscription in progress has settled (bounded). */
+  feedChannel: (timeoutMs: number) => Promise<ChannelState>;
   timeoutMs?: number;
 }) {
   async function check(): Promise<HealthReport> {
     const started = performance.now();
-    const [mysql, redisState] = await Promise.all([probeMysql(db, timeoutMs), probeRedis(redis, timeoutMs)]);
+    const [mysql, redisState, feedChannelState] = await Promise.all([
+      probeMysql(db, timeoutMs),
+      probeRedis(redis, timeoutMs),
+      feedChannel(timeoutMs),
+    ]);
     // Key states live in Redis: read them once Redis answers, within what is left of the budget.
     const remaining = Math.max(100, timeoutMs - (performance.now() - started));
     const keys = redisState === 'up' ? await withTimeout(youtube(), remaining, 'youtube key state').catch(() => null) : null;
     return {
       healthy: mysql === 'up' && redisState === 'up',
-      checks: { mysql, redis: redisState, youtube: keys?.state ?? 'unknown' },
+      checks: { mysql, redis: redisState, youtube: keys?.state ?? 'unknown', feedChannel: feedChannelState },
       quotaResetAt: keys?.state === 'quota_exhausted' ? (keys.resetAt?.toISOString() ?? null) : null,
       youtube: describeYoutube(keys?.state ?? 'unknown', keys?.resetAt ?? null),
       keys:
