@@ -193,6 +193,26 @@ describe('SIGTERM to the worker during a fetch', () => {
     expect(await queue.getActiveCount()).toBe(0);
   });
 
+  it('ignores a second signal while it stops (npm start sends one more): the fetch still finishes, exit 0', async () => {
+    sim.setFaults({ latencyMs: 1500 });
+    const worker = services.start('worker', env);
+    await until('a fetch to be waiting on YouTube', () => (sim.hangingCalls() > 0 ? true : undefined), 30_000);
+    const exit = terminate(worker);
+    await sleep(200);
+    worker.signal('SIGTERM');
+    await sleep(200);
+    worker.signal('SIGINT');
+    const { code, ms } = await exit;
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(EXIT_WITHIN_MS);
+    const records = logRecords(worker);
+    const stopAt = records.findIndex((record) => record.msg === 'shutting down');
+    expect(records.slice(stopAt).some((record) => record.msg === 'fetch run finished')).toBe(true);
+    expect(records.filter((record) => record.msg === 'shutting down')).toHaveLength(1);
+    expect(records.at(-1)?.msg).toBe('worker stopped');
+    sim.clearFaults();
+  });
+
   it('abandons a fetch that cannot finish in time, exits 0 within 10 s, and the job runs again', async () => {
     sim.setFaults({ failNext: [{ hang: true }] });
     const worker = services.start('worker', env);

@@ -39,6 +39,9 @@ export function handleShutdownSignals({ log, graceMs, name, stop }: ShutdownSign
     log.info(`${name} stopped`);
     process.exit(0);
   }
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
+  // `on`, not `once`: with no listener left a second signal would end the process mid-stop.
+  // Under `npm start` a second one is the rule: Ctrl-C comes from the terminal and from the
+  // launcher, and when one child exits the launcher sends the other SIGTERM again.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void shutdown(signal));
   return { closing: () => closing };
 }
