@@ -56,9 +56,13 @@ if (config.youtube.apiKeys.length === 0) {
   say(`using YouTube at ${config.youtube.apiRoot} with ${config.youtube.apiKeys.length} key(s)`);
 }
 
+// concurrently runs each command through a shell; `exec` replaces that shell with Node, so a
+// stop signal reaches the API and the worker themselves and the status they exit with (0 after
+// a graceful stop) is the command's, not the killed shell's. cmd.exe has no exec and needs none.
+const exec = process.platform === 'win32' ? '' : 'exec ';
 const commands: ConcurrentlyCommandInput[] = [
-  { name: 'api', command: `node ${root}apps/api/dist/server.js`, env: childEnv, prefixColor: 'cyan' },
-  { name: 'worker', command: `node ${root}apps/worker/dist/main.js`, env: childEnv, prefixColor: 'magenta' },
+  { name: 'api', command: `${exec}node ${root}apps/api/dist/server.js`, env: childEnv, prefixColor: 'cyan' },
+  { name: 'worker', command: `${exec}node ${root}apps/worker/dist/main.js`, env: childEnv, prefixColor: 'magenta' },
 ];
 say(`API on http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}/ ; Ctrl-C stops everything`);
 
