@@ -98,7 +98,7 @@ export function startWorker(system: SystemEnv, label: string, vars: WorkerVars):
       REDIS_PREFIX: vars.prefix,
       YOUTUBE_API_KEYS: vars.apiKeys.join(','),
       YOUTUBE_API_ROOT: vars.apiRoot,
-      YOUTUBE_DAILY_QUOTA: '100000000',
+      YOUTUBE_SEARCH_CALLS_PER_DAY: '1000000',
       SEARCH_QUERIES: vars.query,
       FETCH_INTERVAL_MS: String(vars.fetchIntervalMs),
       QUOTA_PACING: 'off',

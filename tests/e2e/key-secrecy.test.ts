@@ -166,7 +166,8 @@ beforeAll(async () => {
       ADMIN_PASSWORD: 'key-secrecy-pw',
       QUOTA_PACING: 'off',
       FETCH_INTERVAL_MS: '1000',
-      YOUTUBE_DAILY_QUOTA: String(DAILY_QUOTA),
+      YOUTUBE_SEARCH_CALLS_PER_DAY: String(DAILY_QUOTA),
+      YOUTUBE_UNITS_PER_DAY: String(DAILY_QUOTA),
       YOUTUBE_TIMEOUT_MS: '3000',
     },
     log: capturingLogger,
@@ -328,7 +329,7 @@ describe('key secrecy', () => {
     try {
       expect((await admin('POST', '/admin/keys', { key: refusedByDatabase })).statusCode).toBe(500);
       const keys = createApiKeyRepository({ db, clock: systemClock });
-      const bootFailure = await keys.importConfigured([refusedByDatabase], 'youtube').then(
+      const bootFailure = await keys.importConfigured([{ key: refusedByDatabase, project: null }], 'youtube').then(
         () => undefined,
         (error: unknown) => error,
       );

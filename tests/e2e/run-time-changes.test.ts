@@ -13,7 +13,7 @@ beforeAll(async () => {
     sim: { seed: 8, keys: [{}] },
     env: {
       // A small daily quota makes pacing visible at any time of day: 10 searches a day per key.
-      YOUTUBE_DAILY_QUOTA: '1000',
+      YOUTUBE_SEARCH_CALLS_PER_DAY: '10',
       QUOTA_PACING: 'on',
       ADMIN_PASSWORD: 'pw-123456',
     },

@@ -27,7 +27,8 @@ beforeAll(async () => {
       SEARCH_QUERIES: QUERY,
       FETCH_INTERVAL_MS: '1000',
       QUOTA_PACING: 'off',
-      YOUTUBE_DAILY_QUOTA: String(QUOTA),
+      YOUTUBE_SEARCH_CALLS_PER_DAY: String(QUOTA),
+      YOUTUBE_UNITS_PER_DAY: String(QUOTA),
     },
   });
   // The first key is out of quota for the day before the service ever uses it.

@@ -158,7 +158,7 @@ describe('SIGTERM to the worker during a fetch', () => {
       REDIS_PREFIX: prefix,
       YOUTUBE_API_KEYS: sim.apiKeys().join(','),
       YOUTUBE_API_ROOT: `${simUrl}/`,
-      YOUTUBE_DAILY_QUOTA: '100000000',
+      YOUTUBE_SEARCH_CALLS_PER_DAY: '1000000',
       YOUTUBE_TIMEOUT_MS: '30000',
       SEARCH_QUERIES: QUERY,
       FETCH_INTERVAL_MS: '1000',

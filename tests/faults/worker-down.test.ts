@@ -30,7 +30,7 @@ beforeAll(async () => {
       QUOTA_PACING: 'off',
       // Twelve pages: enough for one search sequence to reach the cap (10 pages of 50).
       FETCH_MAX_PAGES: '12',
-      YOUTUBE_DAILY_QUOTA: '100000000',
+      YOUTUBE_SEARCH_CALLS_PER_DAY: '1000000',
       ADMIN_PASSWORD: 'fault-suite-password',
     },
     log: (runtime) =>

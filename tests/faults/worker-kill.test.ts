@@ -52,7 +52,7 @@ beforeAll(async () => {
     REDIS_PREFIX: prefix,
     YOUTUBE_API_KEYS: sim.apiKeys().join(','),
     YOUTUBE_API_ROOT: `${url}/`,
-    YOUTUBE_DAILY_QUOTA: '100000000',
+    YOUTUBE_SEARCH_CALLS_PER_DAY: '1000000',
     SEARCH_QUERIES: QUERY,
     FETCH_INTERVAL_MS: '1000',
     FETCH_MAX_PAGES: '4',

@@ -111,14 +111,19 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   });
   snapshots.start();
   const keys = createApiKeyRepository({ db: db.kysely, clock });
-  if (prepareDatabase) await keys.importConfigured(config.youtube.apiKeys.map((key) => key.reveal()), config.youtube.source);
+  if (prepareDatabase) {
+    await keys.importConfigured(
+      config.youtube.apiKeys.map(({ key, project }) => ({ key: key.reveal(), project })),
+      config.youtube.source,
+    );
+  }
   const keySource = storedKeySource({ keys, target: config.youtube.source, clock });
   const pool = createKeyPool({
     redis,
     prefix: config.redis.prefix,
     source: keySource,
     clock,
-    dailyQuota: config.youtube.dailyQuota,
+    quota: config.youtube.quota,
     log: log.child({ module: 'key-pool' }),
     store: keys,
   });

@@ -5,6 +5,7 @@ import { createApiRuntime } from './api-runtime.js';
 
 const config = loadConfig(readProcessEnvironment());
 const log = createLogger(config.log, 'api');
+for (const warning of config.warnings) log.warn(warning);
 // Signals are handled from the first moment: one that arrives during boot lets it finish (a
 // migration is never cut in half) and then shuts down as usual.
 const starting = createApiRuntime({ config, log, clock: systemClock });

@@ -5,6 +5,7 @@ import { startWorkerRuntime } from './worker-runtime.js';
 
 const config = loadConfig(readProcessEnvironment());
 const log = createLogger(config.log, 'worker');
+for (const warning of config.warnings) log.warn(warning);
 
 if (config.youtube.source === 'simulator') {
   log.info({ simulator: config.youtube.apiRoot, keys: config.youtube.apiKeys.length }, 'no YOUTUBE_API_KEYS: fetching from the YouTube simulator');

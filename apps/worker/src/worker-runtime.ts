@@ -68,7 +68,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   const keys = createApiKeyRepository({ db: db.kysely, clock });
   const target = config.youtube.source;
   const imported = await keys.importConfigured(
-    config.youtube.apiKeys.map((key) => key.reveal()),
+    config.youtube.apiKeys.map(({ key, project }) => ({ key: key.reveal(), project })),
     target,
   );
   if (imported > 0) log.info({ imported, target }, 'API keys imported from the environment');
@@ -81,9 +81,15 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     log,
     keys: keySource,
     keyStates: keys,
-    dailyQuota: config.youtube.dailyQuota,
+    quota: config.youtube.quota,
     youtube: { rootUrl: config.youtube.apiRoot, timeoutMs: config.youtube.timeoutMs },
-    settings: { overlapMs: config.fetch.overlapMs, lookbackMs: config.fetch.lookbackMs, maxPages: config.fetch.maxPages, pageSize: 50 },
+    settings: {
+      overlapMs: config.fetch.overlapMs,
+      lookbackMs: config.fetch.lookbackMs,
+      sweepDelaysMs: config.fetch.sweepDelaysMs,
+      maxPages: config.fetch.maxPages,
+      pageSize: 50,
+    },
     retry,
     storeRetryMs: config.fetch.storeRetryMs,
   });
@@ -106,7 +112,6 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     pool,
     clock,
     log: log.child({ module: 'pacing' }),
-    dailyQuota: config.youtube.dailyQuota,
     minIntervalMs: config.fetch.intervalMs,
     pacing: config.fetch.pacing,
   });
@@ -159,15 +164,18 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
       fetch,
       snapshots,
       log: log.child({ module: 'fetch-job' }),
-      sweepAllowed: () => planner.hasSlack(),
+      sweepSearchesPerHour: () => planner.sweepSearchesPerHour(),
       onResult: async (result) => {
         await counters.add({
           [`fetch_runs:${result.outcome}`]: 1,
           videos_inserted: result.inserted,
           videos_updated: result.updated,
           fetch_result_cap_hits: result.capHits,
+          fetch_outside_window: result.outsideWindow,
+          fetch_found_below_head: result.foundBelowHead,
+          fetch_unverified_seconds: result.unverifiedSeconds,
         });
-        planner.observe(result.unitsSpent);
+        planner.observe(result.searchCalls);
         await planner.replan('run');
         await onResult?.(result);
       },

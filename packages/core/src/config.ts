@@ -42,12 +42,17 @@ const schema = z.object({
     .string()
     .default('')
     .transform((value) => list(value))
-    .refine((keys) => keys.every((key) => /^[A-Za-z0-9_-]{6,100}$/.test(key)), {
-      message: 'must be a comma-separated list of API keys (letters, digits, _ and -)',
+    .refine((entries) => entries.every((entry) => parseKeyEntry(entry) !== undefined), {
+      message:
+        'must be a comma-separated list of API keys (letters, digits, _ and -), each optionally preceded by its ' +
+        'Google Cloud project and a colon (project:key; a project is 1-64 letters, digits or _ . -)',
     }),
   YOUTUBE_API_ROOT: url(['https:', 'http:']).default('https://youtube.googleapis.com/'),
   YOUTUBE_TIMEOUT_MS: int(100, 120_000).default(10_000),
-  YOUTUBE_DAILY_QUOTA: int(100, 100_000_000).default(10_000),
+  YOUTUBE_SEARCH_CALLS_PER_DAY: int(1, 100_000_000).optional(),
+  YOUTUBE_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
+  /** Deprecated (one release): units per key with a search costing 100. */
+  YOUTUBE_DAILY_QUOTA: int(100, 100_000_000).optional(),
   SEARCH_QUERIES: z
     .string()
     .default('cricket')
@@ -56,6 +61,16 @@ const schema = z.object({
   FETCH_INTERVAL_MS: int(1000, 86_400_000).default(10_000),
   FETCH_OVERLAP_MS: int(0, 7 * 86_400_000).default(600_000),
   FETCH_LOOKBACK_MS: int(60_000, 365 * 86_400_000).default(3_600_000),
+  FETCH_SWEEP_DELAYS_MS: z
+    .string()
+    .default('3600000,46800000')
+    .transform((value, context) => {
+      if (value.toLowerCase() === 'none') return [];
+      const delays = list(value).map(Number);
+      if (delays.length <= 5 && delays.every((d) => Number.isInteger(d) && d >= 60_000 && d <= 7 * 86_400_000)) return delays;
+      context.addIssue({ code: 'custom', message: 'must be none, or a comma-separated list of up to 5 delays in ms, each from 60000 (1 min) to 604800000 (7 days)' });
+      return z.NEVER;
+    }),
   FETCH_MAX_PAGES: int(2, 20).default(5),
   FETCH_STORE_RETRY_MS: int(0, 3_600_000).default(60_000),
   QUOTA_PACING: z.enum(['on', 'off']).default('on'),
@@ -68,7 +83,10 @@ const schema = z.object({
     .string()
     .default('')
     .transform((value) => list(value)),
-  SIMULATOR_DAILY_QUOTA: int(100, 100_000_000).default(1_000_000),
+  SIMULATOR_SEARCH_CALLS_PER_DAY: int(1, 100_000_000).optional(),
+  SIMULATOR_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
+  /** Deprecated (one release), as YOUTUBE_DAILY_QUOTA. */
+  SIMULATOR_DAILY_QUOTA: int(100, 100_000_000).optional(),
   METRICS_PORT: int(0, 65535).default(0),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_USER: z.string().min(1).max(100).default('admin'),
@@ -133,6 +151,66 @@ function isOrigin(value: string): boolean {
   }
 }
 
+export const API_KEY_PATTERN = /^[A-Za-z0-9_-]{6,100}$/;
+/** A Google Cloud project as operators name it: letters, digits and _ . - (never a colon). */
+export const PROJECT_LABEL_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A configured key: the key, and the project whose quota it shares (null: a project of its own). */
+export interface ConfiguredKey {
+  readonly key: Secret;
+  readonly project: string | null;
+}
+
+/** `key` or `project:key` (keys never contain a colon, so the first one separates them). */
+function parseKeyEntry(entry: string): { key: string; project: string | null } | undefined {
+  const colon = entry.indexOf(':');
+  const project = colon === -1 ? null : entry.slice(0, colon);
+  const key = colon === -1 ? entry : entry.slice(colon + 1);
+  if (!API_KEY_PATTERN.test(key)) return undefined;
+  if (project !== null && !PROJECT_LABEL_PATTERN.test(project)) return undefined;
+  return { key, project };
+}
+
+/** YouTube's daily quota of one Google Cloud project, by bucket (see youtube-api.md). */
+export interface ProjectQuota {
+  /** search.list calls per Pacific day (1 per call, every page). */
+  readonly searchCallsPerDay: number;
+  /** Units per Pacific day for every other read method together (videos.list etc., 1 per call). */
+  readonly unitsPerDay: number;
+}
+
+/**
+ * The quota from the new variables, or from the deprecated single figure (units with a search
+ * costing 100, as older documentation counted) while it is still accepted; says what it did.
+ */
+function projectQuota(
+  names: { search: string; units: string; legacy: string },
+  values: { search?: number | undefined; units?: number | undefined; legacy?: number | undefined },
+  defaults: ProjectQuota,
+  warnings: string[],
+): ProjectQuota {
+  const { search, units, legacy } = values;
+  if (legacy !== undefined) {
+    if (search !== undefined || units !== undefined) {
+      warnings.push(`${names.legacy} is deprecated and ignored because ${names.search}/${names.units} are set; remove it.`);
+    } else {
+      const derived = { searchCallsPerDay: Math.floor(legacy / 100), unitsPerDay: legacy };
+      warnings.push(
+        `${names.legacy} is deprecated and will be removed in the next release: YouTube counts searches (${names.search}, ` +
+          `default ${defaults.searchCallsPerDay} calls a day) apart from every other method (${names.units}, default ` +
+          `${defaults.unitsPerDay} units a day). Read ${legacy} as ${derived.searchCallsPerDay} searches and ${derived.unitsPerDay} units a day per project.`,
+      );
+      return derived;
+    }
+  }
+  return { searchCallsPerDay: search ?? defaults.searchCallsPerDay, unitsPerDay: units ?? defaults.unitsPerDay };
+}
+
+/** YouTube's defaults per Google Cloud project. */
+export const YOUTUBE_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPerDay: 100, unitsPerDay: 10_000 });
+/** The offline demo's simulated keys get plenty, so the feed keeps moving all day. */
+export const SIMULATOR_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 });
+
 /** A comma-separated list: trimmed, empty items dropped, duplicates removed. */
 function list(value: string): string[] {
   return [...new Set(value.split(',').map((item) => item.trim().replace(/\s+/g, ' ')).filter((item) => item !== ''))];
@@ -145,6 +223,8 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   readonly env: Env['NODE_ENV'];
+  /** Settings that were accepted but deserve a word at boot (deprecated variables). */
+  readonly warnings: readonly string[];
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -178,16 +258,22 @@ export interface Config {
   readonly youtube: {
     /** 'simulator' when YOUTUBE_API_KEYS is empty and SIMULATOR_URL/SIMULATOR_KEYS are set. */
     readonly source: 'youtube' | 'simulator';
-    readonly apiKeys: readonly Secret[];
+    readonly apiKeys: readonly ConfiguredKey[];
     readonly apiRoot: string;
     readonly timeoutMs: number;
-    readonly dailyQuota: number;
+    /** Each Google Cloud project's daily quota (keys of one project share it). */
+    readonly quota: ProjectQuota;
   };
   readonly fetch: {
     readonly queries: readonly string[];
     readonly intervalMs: number;
     readonly overlapMs: number;
     readonly lookbackMs: number;
+    /**
+     * Later looks at past windows for videos search indexed late (fetch-service.ts), in ms
+     * after publication; the deepest bounds how late a video may be indexed and still be found.
+     */
+    readonly sweepDelaysMs: readonly number[];
     readonly maxPages: number;
     /** Spread each day's quota evenly until Pacific midnight (fetch/pacing.ts). */
     readonly pacing: boolean;
@@ -263,8 +349,24 @@ export function loadConfig(env: EnvSource): Config {
   // The offline demo (npm start, docker compose): with no real keys, fetch from the YouTube
   // simulator instead. Real keys always win, so they can never be sent to the simulator.
   const simulated = e.YOUTUBE_API_KEYS.length === 0 && e.SIMULATOR_URL !== '' && e.SIMULATOR_KEYS.length > 0;
+  const warnings: string[] = [];
+  const quota = simulated
+    ? projectQuota(
+        { search: 'SIMULATOR_SEARCH_CALLS_PER_DAY', units: 'SIMULATOR_UNITS_PER_DAY', legacy: 'SIMULATOR_DAILY_QUOTA' },
+        { search: e.SIMULATOR_SEARCH_CALLS_PER_DAY, units: e.SIMULATOR_UNITS_PER_DAY, legacy: e.SIMULATOR_DAILY_QUOTA },
+        SIMULATOR_DEFAULT_QUOTA,
+        warnings,
+      )
+    : projectQuota(
+        { search: 'YOUTUBE_SEARCH_CALLS_PER_DAY', units: 'YOUTUBE_UNITS_PER_DAY', legacy: 'YOUTUBE_DAILY_QUOTA' },
+        { search: e.YOUTUBE_SEARCH_CALLS_PER_DAY, units: e.YOUTUBE_UNITS_PER_DAY, legacy: e.YOUTUBE_DAILY_QUOTA },
+        YOUTUBE_DEFAULT_QUOTA,
+        warnings,
+      );
+  const keyEntries = (simulated ? e.SIMULATOR_KEYS : e.YOUTUBE_API_KEYS).map((entry) => parseKeyEntry(entry) ?? { key: entry, project: null });
   return deepFreeze({
     env: e.NODE_ENV,
+    warnings,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
     cors: { origins: e.CORS_ORIGINS },
@@ -279,16 +381,17 @@ export function loadConfig(env: EnvSource): Config {
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
     youtube: {
       source: simulated ? 'simulator' : 'youtube',
-      apiKeys: (simulated ? e.SIMULATOR_KEYS : e.YOUTUBE_API_KEYS).map((key) => new Secret(key)),
+      apiKeys: keyEntries.map(({ key, project }) => ({ key: new Secret(key), project })),
       apiRoot: simulated ? e.SIMULATOR_URL : e.YOUTUBE_API_ROOT,
       timeoutMs: e.YOUTUBE_TIMEOUT_MS,
-      dailyQuota: simulated ? e.SIMULATOR_DAILY_QUOTA : e.YOUTUBE_DAILY_QUOTA,
+      quota,
     },
     fetch: {
       queries: e.SEARCH_QUERIES,
       intervalMs: e.FETCH_INTERVAL_MS,
       overlapMs: e.FETCH_OVERLAP_MS,
       lookbackMs: e.FETCH_LOOKBACK_MS,
+      sweepDelaysMs: e.FETCH_SWEEP_DELAYS_MS,
       maxPages: e.FETCH_MAX_PAGES,
       pacing: e.QUOTA_PACING === 'on',
       jobLockMs: e.FETCH_JOB_LOCK_MS,

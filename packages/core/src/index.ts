@@ -24,6 +24,7 @@ export * from './videos/demo-videos.js';
 export * from './secret.js';
 export * from './youtube/key-mask.js';
 export * from './youtube/youtube-errors.js';
+export * from './youtube/quota-buckets.js';
 export * from './youtube/youtube-client.js';
 export * from './youtube/key-pool.js';
 export * from './fetch/fetch-service.js';

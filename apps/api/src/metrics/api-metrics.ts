@@ -4,7 +4,7 @@
 // freshness from MySQL, and the counters workers add to in Redis (shared-counters.ts).
 // Keys appear only masked ("AIza…Xk3Q"), never in full.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Clock, KeyStatus } from '@tubefeed/core';
+import { QUOTA_BUCKETS, projectsOf, type Clock, type KeyStatus } from '@tubefeed/core';
 
 export interface MetricsSources {
   readonly clock: Clock;
@@ -28,7 +28,7 @@ export interface MetricsSources {
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
-const FETCH_OUTCOMES = ['ok', 'partial', 'quota_exhausted', 'no_keys', 'keys_disabled', 'skipped', 'failed'] as const;
+const FETCH_OUTCOMES = ['ok', 'partial', 'quota_exhausted', 'no_keys', 'keys_disabled', 'keys_suspect', 'skipped', 'failed'] as const;
 
 export function createApiMetrics(sources: MetricsSources) {
   const registry = new Registry();
@@ -59,20 +59,42 @@ export function createApiMetrics(sources: MetricsSources) {
     async collect() {
       const keys = await sources.keyStatuses();
       this.reset();
-      for (const state of ['ok', 'exhausted', 'disabled'] as const) this.set({ state }, keys.filter((k) => k.state === state).length);
+      for (const state of ['ok', 'exhausted', 'suspect', 'disabled'] as const) this.set({ state }, keys.filter((k) => k.state === state).length);
     },
   });
   new Gauge({
-    name: 'tubefeed_youtube_key_units_today',
-    help: 'Quota units spent by each key in the current Pacific day',
-    labelNames: ['key'] as const,
+    name: 'tubefeed_youtube_key_calls_today',
+    help: 'Calls made with each key in the current Pacific day, by quota bucket (search: search.list; units: every other method)',
+    labelNames: ['key', 'bucket'] as const,
     registers,
     async collect() {
       const keys = await sources.keyStatuses();
       this.reset();
-      for (const key of keys) this.set({ key: key.masked }, key.unitsToday);
+      for (const key of keys) for (const bucket of QUOTA_BUCKETS) this.set({ key: key.masked, bucket }, key.callsToday[bucket]);
     },
   });
+  // Per Google Cloud project: its keys share these. A project is named by its operator label
+  // (letters, digits, _ . - only) or, for a key of its own, by that key masked.
+  const projectName = (keys: readonly KeyStatus[], project: { id: string; label: string | null }) =>
+    project.label ?? `own:${keys.find((k) => k.projectId === project.id)?.masked ?? project.id.slice(0, 12)}`;
+  for (const [name, help, value] of [
+    ['tubefeed_youtube_quota_used', 'Quota spent by each Google Cloud project in the current Pacific day, by bucket', 'used'],
+    ['tubefeed_youtube_quota_limit', "Each Google Cloud project's daily quota, by bucket (search: calls; units: units)", 'limit'],
+  ] as const) {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['project', 'bucket'] as const,
+      registers,
+      async collect() {
+        const keys = await sources.keyStatuses();
+        this.reset();
+        for (const project of projectsOf(keys)) {
+          for (const bucket of QUOTA_BUCKETS) this.set({ project: projectName(keys, project), bucket }, project.buckets[bucket][value]);
+        }
+      },
+    });
+  }
   new Gauge({
     name: 'tubefeed_youtube_quota_reset_seconds',
     help: 'Seconds until the daily quota resets (midnight Pacific time)',
@@ -173,12 +195,27 @@ export function createApiMetrics(sources: MetricsSources) {
     (c, v) => c.inc(v.fetch_result_cap_hits ?? 0),
   );
   shared('tubefeed_fetch_job_failures_total', 'Fetch jobs that failed (each attempt)', [], (c, v) => c.inc(v.job_failures ?? 0));
-  shared('tubefeed_youtube_search_calls_total', 'YouTube search.list calls by key (masked)', ['key'], (c, v, labels) => {
-    for (const [field, n] of Object.entries(v)) if (field.startsWith('search_calls:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
+  shared('tubefeed_youtube_search_calls_total', "YouTube search.list calls by key (masked), each 1 of its project's search bucket", ['key'], (c, v, labels) => {
+    for (const [field, n] of Object.entries(v)) if (field.startsWith('quota:search:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
   });
-  shared('tubefeed_youtube_units_total', 'YouTube quota units spent by key (masked)', ['key'], (c, v, labels) => {
-    for (const [field, n] of Object.entries(v)) if (field.startsWith('search_units:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
+  shared('tubefeed_youtube_units_total', "Units of the units bucket (videos.list and other methods) spent by key (masked)", ['key'], (c, v, labels) => {
+    for (const [field, n] of Object.entries(v)) if (field.startsWith('quota:units:')) c.inc({ key: keyLabel(labels, field.slice(12)) }, n);
   });
+  shared(
+    'tubefeed_fetch_outside_window_total',
+    'Videos YouTube returned from outside the publishedAfter/publishedBefore window asked for (stored, not counted as new)',
+    [],
+    (c, v) => c.inc(v.fetch_outside_window ?? 0),
+  );
+  shared('tubefeed_fetch_found_below_head_total', 'New videos found below the head: by sweeps for late indexing and by backfill', [], (c, v) =>
+    c.inc(v.fetch_found_below_head ?? 0),
+  );
+  shared(
+    'tubefeed_fetch_unverified_seconds_total',
+    'Publish time searched in windows too old for search to be complete (after a long outage): found videos are stored, completeness cannot be known',
+    [],
+    (c, v) => c.inc(v.fetch_unverified_seconds ?? 0),
+  );
 
   // Per request, only the observation: the labelled children are looked up once per route and
   // status (a bounded set: routes are the app's own, unmatched paths share one label).

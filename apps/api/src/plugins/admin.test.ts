@@ -74,10 +74,10 @@ describe('/health and the YouTube keys', () => {
       prefix: api.config.redis.prefix,
       source: staticKeySource([]),
       clock: systemClock,
-      dailyQuota: 10_000,
+      quota: api.config.youtube.quota,
       log: silentLogger,
     });
-    for (const key of ['test-key-aaaa00001', 'test-key-bbbb00002']) await pool.markExhausted(poolKey(key));
+    for (const key of ['test-key-aaaa00001', 'test-key-bbbb00002']) await pool.markExhausted(poolKey(key), 'search');
     const response = await api.app.inject({ method: 'GET', url: '/health' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
@@ -85,11 +85,16 @@ describe('/health and the YouTube keys', () => {
       message: 'Server is Up and Running',
       checks: { mysql: 'up', redis: 'up', youtube: 'quota_exhausted', feedChannel: 'up' },
       quotaResetAt: nextPacificMidnight(new Date()).toISOString(),
-      keys: { ok: 0, exhausted: 2, disabled: 0 },
+      keys: { ok: 0, exhausted: 2, suspect: 0, disabled: 0 },
+      // Two keys of projects of their own: 200 searches a day, none left; their units untouched.
+      quota: {
+        projects: 2,
+        buckets: { search: { used: 0, limit: 200, remaining: 0 }, units: { used: 0, limit: 20_000, remaining: 20_000 } },
+      },
       youtube: {
         searching: false,
         resumesAt: nextPacificMidnight(new Date()).toISOString(),
-        message: `Every usable YouTube key is out of quota: no search until ${nextPacificMidnight(new Date()).toISOString()} (midnight Pacific time); stored videos are still served.`,
+        message: `Every usable YouTube project has spent its searches for the day: no search until ${nextPacificMidnight(new Date()).toISOString()} (midnight Pacific time); stored videos are still served.`,
       },
     });
   });

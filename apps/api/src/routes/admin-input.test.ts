@@ -128,8 +128,8 @@ describe('admin API input', () => {
 
   it.each([
     ['POST', '/admin/queries', { text: 'tea', priority: 1 }, 'unknown field priority; allowed: text'],
-    ['POST', '/admin/keys', { key: 'abcdef1234', owner: 'me' }, 'unknown field owner; allowed: key, label'],
-    ['PATCH', '/admin/keys/1', { enabled: true, state: 'active' }, 'unknown field state; allowed: enabled, label'],
+    ['POST', '/admin/keys', { key: 'abcdef1234', owner: 'me' }, 'unknown field owner; allowed: key, label, project'],
+    ['PATCH', '/admin/keys/1', { enabled: true, state: 'active' }, 'unknown field state; allowed: enabled, label, project'],
     ['POST', '/admin/queries', {}, 'text is required and must be text of 1 to 200 characters'],
     ['POST', '/admin/queries', { text: 5 }, 'text must be text of 1 to 200 characters (got "5")'],
     ['POST', '/admin/queries', [], 'invalid body: must be object'],

@@ -22,12 +22,21 @@ async function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, pa
   return { status: response.statusCode, body: response.body === '' ? null : response.json<Record<string, unknown>>(), raw: response.body };
 }
 
+interface Bucket {
+  used: number;
+  limit: number;
+  remaining: number;
+  exhaustedUntil: string | null;
+}
+
 interface KeyView {
   id: number;
   masked: string;
   state: string;
   label: string;
-  unitsToday: number;
+  project: string | null;
+  quota: { search: Bucket; units: Bucket };
+  callsToday: { search: number; units: number };
   rejectedReason: string | null;
 }
 
@@ -37,7 +46,12 @@ describe('/admin/keys', () => {
     expect(status).toBe(200);
     const keys = (body as { keys: KeyView[] }).keys;
     expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatchObject({ state: 'active', masked: `sim-…${sim.apiKeys()[0]!.slice(-4)}`, unitsToday: 0 });
+    expect(keys[0]).toMatchObject({
+      state: 'active',
+      masked: `sim-…${sim.apiKeys()[0]!.slice(-4)}`,
+      project: null,
+      quota: { search: { used: 0, limit: 100, remaining: 100 }, units: { used: 0, limit: 10_000, remaining: 10_000 } },
+    });
     expect(raw).not.toContain(sim.apiKeys()[0]);
   });
 
@@ -52,20 +66,28 @@ describe('/admin/keys', () => {
     expect(((await call('GET', '/admin/keys')).body as { keys: KeyView[] }).keys).toHaveLength(1);
   });
 
-  it('adds a key after one 1-unit check, then switches it off and on, relabels and removes it', async () => {
+  it("adds a key after one check that costs 1 unit of its project's units bucket and no search, then switches it off and on, relabels and removes it", async () => {
     const key = sim.addKey();
     sim.resetCalls();
     const added = await call('POST', '/admin/keys', { key, label: 'second project' });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ state: 'active', label: 'second project', unitsToday: 1, origin: 'admin' });
+    expect(added.body).toMatchObject({
+      state: 'active',
+      label: 'second project',
+      origin: 'admin',
+      quota: { search: { used: 0, remaining: 100 }, units: { used: 1, remaining: 9999 } },
+      callsToday: { search: 0, units: 1 },
+    });
     expect(added.raw).not.toContain(key);
     expect(sim.calls().map((c) => [c.endpoint, c.units, c.status])).toEqual([['videos.list', 1, 200]]);
+    // The simulator charged the same bucket: all 100 searches of the day are still there.
+    expect(sim.quota().find((k) => key.endsWith(k.key.slice(-4)))).toMatchObject({ search: { used: 0 }, units: { used: 1 } });
     const id = (added.body as unknown as KeyView).id;
 
     expect((await call('POST', '/admin/keys', { key })).status).toBe(409);
     expect((await call('PATCH', `/admin/keys/${id}`, { enabled: false })).body).toMatchObject({ state: 'disabled', enabled: false });
     const health = await api.app.inject({ method: 'GET', url: '/health' });
-    expect(health.json()).toMatchObject({ keys: { ok: 1, exhausted: 0, disabled: 0 } });
+    expect(health.json()).toMatchObject({ keys: { ok: 1, exhausted: 0, suspect: 0, disabled: 0 } });
     expect((await call('PATCH', `/admin/keys/${id}`, { enabled: true, label: 'renamed' })).body).toMatchObject({
       state: 'active',
       label: 'renamed',
@@ -75,13 +97,34 @@ describe('/admin/keys', () => {
     expect(((await call('GET', '/admin/keys')).body as { keys: KeyView[] }).keys).toHaveLength(1);
   });
 
-  it('accepts a valid key that is out of quota today, as exhausted', async () => {
+  it('accepts a valid key whose units are spent today: its searches are a bucket of their own', async () => {
     const key = sim.addKey();
-    sim.setQuotaUsed(key, { searchCalls: 100, units: 10_000 });
+    sim.setQuotaUsed(key, { units: 10_000 });
     const added = await call('POST', '/admin/keys', { key });
     expect(added.status).toBe(201);
-    expect(added.body).toMatchObject({ state: 'exhausted' });
-    await call('DELETE', `/admin/keys/${(added.body as unknown as KeyView).id}`);
+    const view = added.body as unknown as KeyView;
+    expect(view).toMatchObject({ state: 'active', quota: { search: { remaining: 100, exhaustedUntil: null }, units: { remaining: 0 } } });
+    expect(view.quota.units.exhaustedUntil).not.toBeNull();
+    await call('DELETE', `/admin/keys/${view.id}`);
+  });
+
+  it('counts keys of one Google Cloud project against one quota', async () => {
+    const [first, second] = [sim.addKey({ project: 'team-x' }), sim.addKey({ project: 'team-x' })];
+    const a = await call('POST', '/admin/keys', { key: first, project: 'team-x' });
+    const b = await call('POST', '/admin/keys', { key: second, project: 'team-x' });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    // Two key checks, one project: its units bucket shows both.
+    const listed = ((await call('GET', '/admin/keys')).body as { keys: KeyView[] }).keys.filter((k) => k.project === 'team-x');
+    expect(listed.map((k) => k.quota.units.used)).toEqual([2, 2]);
+    expect(listed.map((k) => k.callsToday.units)).toEqual([1, 1]);
+    // Moved to a project of its own, the second key has its own quota again.
+    const moved = await call('PATCH', `/admin/keys/${(b.body as unknown as KeyView).id}`, { project: null });
+    expect(moved.body).toMatchObject({ project: null, quota: { units: { used: 0 } } });
+    expect((await call('POST', '/admin/keys', { key: sim.addKey(), project: 'bad project!' })).body).toMatchObject({
+      isError: true,
+      message: 'project must be a label of the Google Cloud project the key belongs to: 1-64 letters, digits, _ . or - (got "bad project!")',
+    });
+    for (const view of [a, b]) await call('DELETE', `/admin/keys/${(view.body as unknown as KeyView).id}`);
   });
 
   it.each([
@@ -89,7 +132,7 @@ describe('/admin/keys', () => {
     ['POST', '/admin/keys', { key: 'x'.repeat(101) }, 'key must be text of 6 to 100 characters'],
     ['POST', '/admin/keys', { key: 'has spaces in it' }, 'key must be 6 to 100 letters, digits, _ or -'],
     ['PATCH', '/admin/keys/abc', { enabled: true }, 'id must be an integer from 1 to 4294967295 (got "abc")'],
-    ['PATCH', '/admin/keys/1', {}, 'body must set at least one of: enabled, label'],
+    ['PATCH', '/admin/keys/1', {}, 'body must set at least one of: enabled, label, project'],
     ['POST', '/admin/queries', { text: '' }, 'text must be text of 1 to 200 characters (got "")'],
   ] as const)('%s %s %j answers 400 naming the parameter', async (method, url, payload, message) => {
     const { status, body } = await call(method, url, payload);

@@ -11,12 +11,15 @@ const YoutubeState = Type.Union(
   [
     Type.Literal('ok'),
     Type.Literal('quota_exhausted'),
+    Type.Literal('keys_suspect'),
     Type.Literal('keys_disabled'),
     Type.Literal('no_keys'),
     Type.Literal('unknown'),
   ],
   { description: 'quota_exhausted still answers 200: stored videos are served until the keys reset' },
 );
+
+const QuotaBucket = Type.Object({ used: Type.Integer(), limit: Type.Integer(), remaining: Type.Integer() });
 
 const HealthBody = Type.Object({
   isError: Type.Boolean(),
@@ -35,8 +38,22 @@ const HealthBody = Type.Object({
     description: 'When every key is out of quota: when the first one resets (midnight Pacific time)',
   }),
   keys: Type.Union(
-    [Type.Object({ ok: Type.Integer(), exhausted: Type.Integer(), disabled: Type.Integer() }), Type.Null()],
+    [Type.Object({ ok: Type.Integer(), exhausted: Type.Integer(), suspect: Type.Integer(), disabled: Type.Integer() }), Type.Null()],
     { description: 'YouTube API keys by state (null while Redis cannot be read)' },
+  ),
+  quota: Type.Union(
+    [
+      Type.Object({
+        projects: Type.Integer({ description: 'Usable Google Cloud projects (keys of one project share its quota)' }),
+        buckets: Type.Object({ search: QuotaBucket, units: QuotaBucket }),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        "Today's quota over the usable projects, by bucket: search (search.list calls, 100 a day per project by default) and " +
+        'units (every other method, 10,000 a day); null while Redis cannot be read',
+    },
   ),
   youtube: Type.Object(
     {
@@ -80,6 +97,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
           checks: report.checks,
           quotaResetAt: report.quotaResetAt,
           keys: report.keys,
+          quota: report.quota,
           youtube: report.youtube,
         });
     },

@@ -13,7 +13,7 @@ const QueryList = Type.Object({
       text: Type.String(),
       lastFetchAt: nullableTime,
       lastOutcome: Type.Union([Type.String(), Type.Null()], {
-        description: 'ok, partial (ranges still to backfill), quota_exhausted, no_keys, keys_disabled or failed',
+        description: 'ok, partial (ranges still to backfill), quota_exhausted, no_keys, keys_disabled, keys_suspect or failed',
       }),
       lastError: Type.Union([Type.String(), Type.Null()]),
       lastNewVideos: Type.Union([Type.Integer(), Type.Null()]),

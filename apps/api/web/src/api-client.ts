@@ -30,14 +30,21 @@ export interface FollowedQuery {
   readonly intervalMs: number | null;
 }
 
-export type YoutubeState = 'ok' | 'quota_exhausted' | 'keys_disabled' | 'no_keys' | 'unknown';
+export type YoutubeState = 'ok' | 'quota_exhausted' | 'keys_suspect' | 'keys_disabled' | 'no_keys' | 'unknown';
 
 export interface Health {
   readonly isError: boolean;
   readonly message: string;
   readonly checks: { readonly mysql: 'up' | 'down'; readonly redis: 'up' | 'down'; readonly youtube: YoutubeState };
   readonly quotaResetAt: string | null;
-  readonly keys: { readonly ok: number; readonly exhausted: number; readonly disabled: number } | null;
+  readonly keys: { readonly ok: number; readonly exhausted: number; readonly suspect: number; readonly disabled: number } | null;
+  readonly quota: { readonly projects: number; readonly buckets: { readonly search: QuotaLeft; readonly units: QuotaLeft } } | null;
+}
+
+export interface QuotaLeft {
+  readonly used: number;
+  readonly limit: number;
+  readonly remaining: number;
 }
 
 /** The newest video of a feed scope and its size, with the validator for the next poll. */

@@ -20,8 +20,10 @@ function keyState(report: Health): { text: string; tone: Tone } {
       return { text: 'healthy', tone: 'ok' };
     case 'quota_exhausted': {
       const until = report.quotaResetAt === null ? 'the next reset' : resetTime.format(new Date(report.quotaResetAt));
-      return { text: `quota exhausted until ${until} (midnight Pacific)`, tone: 'warn' };
+      return { text: `searches spent until ${until} (midnight Pacific)`, tone: 'warn' };
     }
+    case 'keys_suspect':
+      return { text: 'keys set aside (unexplained YouTube answers)', tone: 'bad' };
     case 'keys_disabled':
       return { text: 'keys disabled', tone: 'bad' };
     case 'no_keys':
@@ -37,7 +39,14 @@ function renderKeys(target: HTMLElement, report: Health | null): void {
     return;
   }
   const { text, tone } = keyState(report);
-  const counts = report.keys === null ? null : `${report.keys.ok} ok · ${report.keys.exhausted} exhausted · ${report.keys.disabled} disabled`;
+  const search = report.quota?.buckets.search;
+  const counts =
+    report.keys === null
+      ? null
+      : [
+          `${report.keys.ok} ok · ${report.keys.exhausted} exhausted · ${report.keys.suspect} suspect · ${report.keys.disabled} disabled`,
+          ...(search === undefined ? [] : [`${search.remaining} of ${search.limit} searches left today`]),
+        ].join(' · ');
   target.replaceChildren(
     el('span', { class: `dot dot--${tone}`, 'aria-hidden': 'true' }),
     'YouTube keys: ',

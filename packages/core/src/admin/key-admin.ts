@@ -6,28 +6,37 @@ import type { Clock } from '../clock.js';
 import type { ControlChannel } from '../control/control-channel.js';
 import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
+import { API_KEY_PATTERN, PROJECT_LABEL_PATTERN } from '../config.js';
 import { toApiKeyView, type ApiKeyRepository, type ApiKeyView, type KeyTarget } from '../youtube/api-key-repository.js';
 import { maskKey } from '../youtube/key-mask.js';
 import { poolKey, storedPoolKey, type KeyPool, type KeyStatus } from '../youtube/key-pool.js';
-import { VIDEOS_LIST_COST_UNITS, type YoutubeClient } from '../youtube/youtube-client.js';
+import { METHOD_COST } from '../youtube/quota-buckets.js';
+import type { YoutubeClient } from '../youtube/youtube-client.js';
 import { YoutubeApiError } from '../youtube/youtube-errors.js';
 
-/** active: in use; exhausted: out of quota until the reset; rejected: refused by YouTube; disabled: switched off by an operator. */
-export type AdminKeyState = 'active' | 'exhausted' | 'rejected' | 'disabled';
+/**
+ * active: in use; exhausted: its project's search bucket is spent until the reset; suspect: set
+ * aside after answers no known error explains (until the next quota day or an enable);
+ * rejected: refused by YouTube; disabled: switched off by an operator.
+ */
+export type AdminKeyState = 'active' | 'exhausted' | 'suspect' | 'rejected' | 'disabled';
 
 export interface AdminKeyView extends ApiKeyView {
   readonly state: AdminKeyState;
+  /** When its project's search bucket is spent: until when. */
   readonly exhaustedUntil: Date | null;
   readonly rejectedReason: string | null;
-  readonly unitsToday: number;
-  readonly callsToday: number;
+  readonly suspectReason: string | null;
+  readonly suspectUntil: Date | null;
+  /** Its project's buckets today (shared with the project's other keys). */
+  readonly quota: KeyStatus['quota'];
+  /** Calls made with this key today, by bucket. */
+  readonly callsToday: KeyStatus['callsToday'];
   readonly errorsToday: KeyStatus['errorsToday'];
   readonly lastUsedAt: Date | null;
   readonly lastError: string | null;
   readonly lastErrorAt: Date | null;
 }
-
-export const API_KEY_PATTERN = /^[A-Za-z0-9_-]{6,100}$/;
 
 export interface KeyAdminDeps {
   readonly keys: ApiKeyRepository;
@@ -47,13 +56,21 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
     return rows.map((row, i) => {
       const status = states[i]!;
       const state: AdminKeyState =
-        row.enabled !== 1 ? 'disabled' : status.state === 'disabled' ? 'rejected' : status.state === 'exhausted' ? 'exhausted' : 'active';
+        row.enabled !== 1
+          ? 'disabled'
+          : status.state === 'disabled'
+            ? 'rejected'
+            : status.state === 'ok'
+              ? 'active'
+              : status.state;
       return {
         ...toApiKeyView(row),
         state,
         exhaustedUntil: status.exhaustedUntil,
         rejectedReason: status.disabledReason,
-        unitsToday: status.unitsToday,
+        suspectReason: status.suspectReason,
+        suspectUntil: status.suspectUntil,
+        quota: status.quota,
         callsToday: status.callsToday,
         errorsToday: status.errorsToday,
         lastUsedAt: status.lastUsedAt,
@@ -73,14 +90,19 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
     return views(await keys.list(target));
   }
 
-  /** Checks the key with one cheap call (videos.list, 1 unit) and stores it if YouTube accepts it. */
-  async function add(key: string, label?: string): Promise<AdminKeyView> {
+  /**
+   * Checks the key with one cheap call (videos.list: 1 unit of its project's units bucket, never
+   * a search) and stores it if YouTube accepts it. `project` names the Google Cloud project whose
+   * quota it shares with other keys; without one it counts as a project of its own.
+   */
+  async function add(key: string, label?: string, project?: string | null): Promise<AdminKeyView> {
     if (!API_KEY_PATTERN.test(key)) {
       throw new InvalidRequestError('key', 'key must be 6 to 100 letters, digits, _ or -');
     }
+    checkProject(project);
     const existing = await keys.findByKey(key);
     if (existing !== undefined) throw new ConflictError(`this key is already stored (id ${existing.id})`);
-    const probe = poolKey(key);
+    const probe = poolKey(key, { project: project ?? null });
     let outOfQuota = false;
     try {
       await youtube.probeKey(key);
@@ -98,21 +120,27 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
           throw new UpstreamError('unavailable', `YouTube refused the key check (${error.reason})`);
       }
     } finally {
-      await pool.charge(probe, VIDEOS_LIST_COST_UNITS);
+      const { bucket, cost } = METHOD_COST['videos.list'];
+      await pool.charge(probe, bucket, cost);
     }
-    const row = await keys.add(key, label ?? maskKey(key), target);
+    const row = await keys.add(key, label ?? maskKey(key), target, project ?? null);
     if (row === undefined) throw new ConflictError('this key is already stored');
-    if (outOfQuota) await pool.markExhausted(probe);
+    if (outOfQuota) await pool.markExhausted(probe, METHOD_COST['videos.list'].bucket);
     await control.publish('keys-changed');
     log.info({ key: probe.masked, id: row.id, outOfQuota }, 'API key added');
     return viewOf(row.id);
   }
 
-  async function update(id: number, changes: { enabled?: boolean | undefined; label?: string | undefined }): Promise<AdminKeyView> {
+  async function update(
+    id: number,
+    changes: { enabled?: boolean | undefined; label?: string | undefined; project?: string | null | undefined },
+  ): Promise<AdminKeyView> {
+    checkProject(changes.project);
     const before = await viewOf(id);
     await keys.update(id, changes);
-    // Enabling is an operator's decision: it also clears a rejection YouTube gave the key.
-    if (changes.enabled === true) await pool.enable({ id: before.fingerprint });
+    // Enabling is an operator's decision: it also clears a rejection or suspicion YouTube gave
+    // the key, and its project's exhaustion.
+    if (changes.enabled === true) await pool.enable({ id: before.fingerprint, project: changes.project !== undefined ? changes.project : before.project });
     await control.publish('keys-changed');
     log.info({ key: before.masked, id, ...changes }, 'API key changed');
     return viewOf(id);
@@ -127,4 +155,10 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
   }
 
   return { list, get: viewOf, add, update, remove };
+}
+
+function checkProject(project: string | null | undefined): void {
+  if (project != null && !PROJECT_LABEL_PATTERN.test(project)) {
+    throw new InvalidRequestError('project', 'project must be 1 to 64 letters, digits, _ . or - (the Google Cloud project the key belongs to)');
+  }
 }

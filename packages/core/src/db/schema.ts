@@ -39,8 +39,13 @@ export interface SearchQueriesTable {
   last_error: string | null;
   /** JSON list of {after, before} ranges still to fetch (see fetch-service.ts). */
   pending_ranges: string | null;
-  /** Everything published up to here was searched for after it was surely indexed. */
-  checked_until: Date | null;
+  /**
+   * JSON {delayMs: RFC 3339}: for each sweep delay, every video published up to the mark was
+   * searched for at least once when it was that old (fetch-service.ts).
+   */
+  sweep_marks: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Newest publish time a head search returned inside its own window: where the next head starts. */
+  head_mark: ColumnType<Date | null, Date | null | undefined, Date | null>;
   last_new_videos: number | null;
   /** 'config' (SEARCH_QUERIES) or 'admin' (added at run time). */
   origin: ColumnType<string, string | undefined, string>;
@@ -57,8 +62,15 @@ export interface ApiKeysTable {
   origin: string;
   enabled: ColumnType<number, number | undefined, number>;
   added_at: Date;
-  /** Out of quota until this Pacific midnight (a past value means nothing). */
-  exhausted_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The Google Cloud project whose quota the key shares (null: a project of its own). */
+  project: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The project's search bucket is spent until this Pacific midnight (a past value means nothing). */
+  search_exhausted_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The project's units bucket (every method but search) is spent until this Pacific midnight. */
+  units_exhausted_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** YouTube kept answering with errors no known reason explains: set aside until `suspect_until`. */
+  suspect_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  suspect_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** YouTube refused the key (invalid, blocked, API not enabled): unusable until an operator enables it. */
   rejected_reason: ColumnType<string | null, string | null | undefined, string | null>;
   rejected_at: ColumnType<Date | null, Date | null | undefined, Date | null>;

@@ -16,7 +16,6 @@ export interface FetchPlannerDeps {
   readonly pool: Pick<KeyPool, 'status'>;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly dailyQuota: number;
   readonly minIntervalMs: number;
   readonly pacing: boolean;
 }
@@ -30,39 +29,48 @@ export interface PlanResult {
 
 export type FetchPlanner = ReturnType<typeof createFetchPlanner>;
 
+/** How many recent runs the cost per run is averaged over. */
+const RECENT_RUNS = 24;
+/** Share of the search budget sweeps may take while it binds (sweepSearchesPerHour). */
+const SWEEP_SHARE = 0.2;
+
 export function createFetchPlanner(deps: FetchPlannerDeps) {
   const { schedule, queries, pool, clock, log } = deps;
   let last: Pacing | undefined;
+  let queriesFollowed = 0;
   let chain: Promise<unknown> = Promise.resolve();
-  // What recent runs that made calls cost. The median, not a mean: one costly catch-up run
-  // (a first look-back, a backfill after an outage) must not stretch every interval after it,
-  // which would make the following runs page more and keep it stretched.
+  // What recent runs that made calls cost, in searches: the mean over the last RECENT_RUNS, so
+  // the occasional sweep of a late-indexing window (a page or two every few hours) is paid for
+  // out of the budget instead of eating the last runs of the day. The largest is left out, so
+  // one costly catch-up run (a first look-back, a backfill after an outage) does not stretch
+  // every interval after it (which would make the following runs page more).
   const recentCosts: number[] = [];
-  const unitsPerRun = (): number | undefined => {
+  const searchesPerRun = (): number | undefined => {
     if (recentCosts.length < 3) return undefined;
-    const sorted = [...recentCosts].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)];
+    const sorted = [...recentCosts].sort((a, b) => a - b).slice(0, -1);
+    return sorted.reduce((sum, n) => sum + n, 0) / sorted.length;
   };
 
-  /** Tells the planner what a run cost. */
-  function observe(unitsSpent: number): void {
-    if (unitsSpent <= 0) return;
-    recentCosts.push(unitsSpent);
-    if (recentCosts.length > 7) recentCosts.shift();
+  /** Tells the planner what a run cost, in searches. */
+  function observe(searchCalls: number): void {
+    if (searchCalls <= 0) return;
+    recentCosts.push(searchCalls);
+    if (recentCosts.length > RECENT_RUNS) recentCosts.shift();
   }
 
   async function plan(reason: string): Promise<PlanResult> {
     const followed = await queries.list({ enabledOnly: true });
+    queriesFollowed = followed.length;
     const status = await pool.status();
     const now = clock.now();
+    const perRun = searchesPerRun();
     const pacing = computePacing({
       now,
-      keys: status.keys,
-      dailyQuota: deps.dailyQuota,
+      projects: status.projects,
       queries: followed.length,
       minIntervalMs: deps.minIntervalMs,
       enabled: deps.pacing,
-      ...(unitsPerRun() === undefined ? {} : { unitsPerRun: unitsPerRun()! }),
+      ...(perRun === undefined ? {} : { searchesPerRun: perRun }),
     });
     const existing = await schedule.current();
     const result: PlanResult = { pacing, created: [], updated: [], removed: [] };
@@ -83,7 +91,16 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
     const changed = last === undefined || intervalChanged(last.intervalMs, pacing.intervalMs) || result.created.length + result.removed.length > 0;
     if (changed) {
       log.info(
-        { reason, intervalMs: pacing.intervalMs, budgetUnits: pacing.budgetUnits, keys: pacing.usableKeys, queries: followed.length, ...result, pacing: undefined },
+        {
+          reason,
+          intervalMs: pacing.intervalMs,
+          searchesLeft: pacing.budgetSearches,
+          unitsLeft: pacing.budgetUnits,
+          projects: pacing.usableProjects,
+          queries: followed.length,
+          ...result,
+          pacing: undefined,
+        },
         pacing.summary,
       );
     }
@@ -98,8 +115,19 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
     return next;
   }
 
-  /** Whether the quota has room for more than the scheduled runs (see fetch-service.ts). */
+  /** Whether the quota has room for more than the scheduled runs. */
   const hasSlack = (): boolean => last !== undefined && !last.budgetBound;
 
-  return { replan, observe, current: () => last, hasSlack };
+  /**
+   * Searches per hour each query may spend on sweeps for late-indexed videos (fetch-service.ts):
+   * no limit while the quota has slack; while the budget sets the interval, SWEEP_SHARE of what
+   * is left until the reset, so the head keeps most of it.
+   */
+  function sweepSearchesPerHour(): number {
+    if (last === undefined || !last.budgetBound) return Number.POSITIVE_INFINITY;
+    const hoursLeft = Math.max(1 / 60, (last.resetAt.getTime() - clock.now().getTime()) / 3_600_000);
+    return (SWEEP_SHARE * last.budgetSearches) / hoursLeft / Math.max(1, queriesFollowed);
+  }
+
+  return { replan, observe, current: () => last, hasSlack, sweepSearchesPerHour };
 }

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
+import type { ProjectQuota } from '../config.js';
 import type { Logger } from '../logging/logger.js';
 import { createSearchQueryRepository } from '../queries/search-query-repository.js';
 import { createVideoRepository } from '../videos/video-repository.js';
@@ -21,7 +22,8 @@ export interface FetchStackOptions {
   readonly keys: KeySource;
   /** Where exhaustion and rejection are kept durably (the api_keys table); Redis only without it. */
   readonly keyStates?: KeyStateStore;
-  readonly dailyQuota: number;
+  /** Each Google Cloud project's daily quota. */
+  readonly quota: ProjectQuota;
   readonly youtube: { readonly rootUrl: string; readonly timeoutMs: number };
   readonly settings: FetchSettings;
   readonly retry: RetrySettings;
@@ -38,7 +40,7 @@ export function createFetchStack(options: FetchStackOptions) {
     prefix: redisPrefix,
     source: options.keys,
     clock,
-    dailyQuota: options.dailyQuota,
+    quota: options.quota,
     log: log.child({ module: 'key-pool' }),
     ...(options.keyStates === undefined ? {} : { store: options.keyStates }),
   });

@@ -6,7 +6,8 @@
 import type { Redis } from 'ioredis';
 import type { Db } from '../db/create-db.js';
 import type { ChannelState } from '../redis/channel-subscriber.js';
-import type { KeyState, PoolStatus, YoutubeState } from '../youtube/key-pool.js';
+import type { KeyState, PoolStatus, ProjectStatus, YoutubeState } from '../youtube/key-pool.js';
+import type { QuotaBucket } from '../youtube/quota-buckets.js';
 import { probeMysql, probeRedis, withTimeout, type ProbeState } from './health-check.js';
 
 /** Whether the worker can search YouTube now, and what ends a pause. */
@@ -30,9 +31,17 @@ export function describeYoutube(state: YoutubeState | 'unknown', resetAt: Date |
       return {
         searching: false,
         resumesAt: at,
-        message: `Every usable YouTube key is out of quota: no search until ${at ?? 'the next reset'} (midnight Pacific time); ${served}.`,
+        message: `Every usable YouTube project has spent its searches for the day: no search until ${at ?? 'the next reset'} (midnight Pacific time); ${served}.`,
       };
     }
+    case 'keys_suspect':
+      return {
+        searching: false,
+        resumesAt: resetAt?.toISOString() ?? null,
+        message:
+          'Every usable YouTube key kept getting answers no known error explains and is set aside until the next quota day ' +
+          `(midnight Pacific time) or until an operator enables it (PATCH /admin/keys/:id); see lastError in /admin/keys; ${served}.`,
+      };
     case 'keys_disabled':
       return {
         searching: false,
@@ -48,6 +57,13 @@ export function describeYoutube(state: YoutubeState | 'unknown', resetAt: Date |
   }
 }
 
+/** What is left today of one bucket, over every usable project. */
+export interface QuotaSummary {
+  readonly used: number;
+  readonly limit: number;
+  readonly remaining: number;
+}
+
 export interface HealthReport {
   readonly healthy: boolean;
   readonly checks: {
@@ -61,7 +77,27 @@ export interface HealthReport {
   readonly quotaResetAt: string | null;
   /** How many keys are in each state (null while Redis cannot be read). */
   readonly keys: Readonly<Record<KeyState, number>> | null;
+  /** Today's quota of the usable projects by bucket (null while Redis cannot be read). */
+  readonly quota: { readonly projects: number; readonly buckets: Readonly<Record<QuotaBucket, QuotaSummary>> } | null;
   readonly youtube: YoutubeSummary;
+}
+
+/** Each bucket summed over the usable projects (a spent bucket counts as nothing left). */
+export function quotaSummary(projects: readonly ProjectStatus[]): NonNullable<HealthReport['quota']> {
+  const usable = projects.filter((p) => p.usable);
+  const sum = (bucket: QuotaBucket): QuotaSummary => {
+    let used = 0;
+    let limit = 0;
+    let remaining = 0;
+    for (const project of usable) {
+      const b = project.buckets[bucket];
+      used += b.used;
+      limit += b.limit;
+      remaining += b.remaining;
+    }
+    return { used, limit, remaining };
+  };
+  return { projects: usable.length, buckets: { search: sum('search'), units: sum('units') } };
 }
 
 export type HealthService = ReturnType<typeof createHealthService>;
@@ -75,7 +111,7 @@ export function createHealthService({
 }: {
   db: Pick<Db, 'kysely'>;
   redis: Redis;
-  youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys'>>;
+  youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys' | 'projects'>>;
   /** The subscription's state, once a (re)subscription in progress has settled (bounded). */
   feedChannel: (timeoutMs: number) => Promise<ChannelState>;
   timeoutMs?: number;
@@ -101,8 +137,10 @@ export function createHealthService({
           : {
               ok: keys.keys.filter((k) => k.state === 'ok').length,
               exhausted: keys.keys.filter((k) => k.state === 'exhausted').length,
+              suspect: keys.keys.filter((k) => k.state === 'suspect').length,
               disabled: keys.keys.filter((k) => k.state === 'disabled').length,
             },
+      quota: keys === null ? null : quotaSummary(keys.projects),
     };
   }
   return { check };

@@ -8,8 +8,6 @@ import { decode } from 'html-entities';
 import type { VideoInput } from '../videos/video.js';
 import { classifyYoutubeError } from './youtube-errors.js';
 
-export const SEARCH_COST_UNITS = 100;
-export const VIDEOS_LIST_COST_UNITS = 1;
 
 export interface SearchRequest {
   readonly q: string;

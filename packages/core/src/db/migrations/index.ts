@@ -7,6 +7,8 @@ import * as videoSearch from './20261121150000_video_search.js';
 import * as apiKeys from './20261121180000_api_keys.js';
 import * as queryCheckedUntil from './20261121200000_query_checked_until.js';
 import * as apiKeyState from './20261122090000_api_key_state.js';
+import * as apiKeyProjects from './20261206090000_api_key_projects.js';
+import * as querySweepMarks from './20261206100000_query_sweep_marks.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -15,4 +17,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261121180000_api_keys': apiKeys,
   '20261121200000_query_checked_until': queryCheckedUntil,
   '20261122090000_api_key_state': apiKeyState,
+  '20261206090000_api_key_projects': apiKeyProjects,
+  '20261206100000_query_sweep_marks': querySweepMarks,
 };
