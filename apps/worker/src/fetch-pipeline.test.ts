@@ -31,7 +31,7 @@ describe('fetch pipeline', () => {
     expect(result).toMatchObject({ outcome: 'ok', pendingRanges: 0 });
     const expected = h.publishedIds(new Date(h.clock.now().getTime() - h.settings.lookbackMs));
     expect(expected.length).toBeGreaterThan(150); // one upload every 20 s for an hour
-    expect(await h.storedIds()).toEqual(expected);
+    expect(await h.storedIdsWithin(new Date(h.clock.now().getTime() - h.settings.lookbackMs))).toEqual(expected);
     expect(result.searchCalls).toBe(Math.ceil((expected.length + 1) / 50));
 
     const truth = h.sim.groundTruth('cricket', { publishedAfter: new Date(h.clock.now().getTime() - h.settings.lookbackMs) });
@@ -54,7 +54,7 @@ describe('fetch pipeline', () => {
     const counts = await countRows(h);
     expect(counts.videos).toBe(counts.distinct);
     expect(counts.links).toBe(counts.videos);
-    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+    expect(await h.storedIdsWithin(from)).toEqual(h.publishedIds(from));
     expect(await h.videos.total()).toBe(counts.videos);
   });
 
@@ -132,8 +132,9 @@ describe('fetch pipeline', () => {
 
   it('keeps the range below a page it could not store, even without settled sweeps', async () => {
     // The first run's second write fails (the process could as well be killed there): the
-    // newest page is stored, the watermark moved past the second page's videos, and only the
-    // pending range remembers them. Sweeps are off, so nothing else would search there again.
+    // newest page is stored and the older ones are not. The head's state is saved only after
+    // the head, so the next run starts the look-back again instead of starting above the stored
+    // page. Sweeps are off, so nothing else would search there again.
     const h = await setUp({ start: START });
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
     let writes = 0;
@@ -143,13 +144,13 @@ describe('fetch pipeline', () => {
         upsertBatch: (batch, options) => (++writes === 2 ? Promise.reject(new Error('write failed')) : h.videos.upsertBatch(batch, options)),
       },
     });
-    await expect(failing.run(h.query.id, { sweep: false })).rejects.toThrow('write failed');
+    await expect(failing.run(h.query.id, { sweepSearchesPerHour: 0 })).rejects.toThrow('write failed');
     expect((await h.storedIds()).length).toBe(50);
     for (let i = 0; i < 5; i++) {
       h.advance(10_000);
-      await h.run({ sweep: false });
+      await h.run({ sweepSearchesPerHour: 0 });
     }
-    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+    expect(await h.storedIdsWithin(from)).toEqual(h.publishedIds(from));
   });
 
   it('keeps the range below a page repeated by newer videos indexed between two calls', async () => {
@@ -165,13 +166,13 @@ describe('fetch pipeline', () => {
       searchTakesMs: () => (++calls === 1 ? 50_000 : 0),
     });
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
-    await h.run({ sweep: false });
+    await h.run({ sweepSearchesPerHour: 0 });
     // The head asked for two pages and stopped: the second one held nothing new.
     const head = h.searchCalls().filter((call) => call.params.publishedBefore === undefined);
     expect(head.map((call) => call.params.pageToken !== undefined)).toEqual([false, true]);
     for (let i = 0; i < 5; i++) {
       h.advance(10_000);
-      await h.run({ sweep: false });
+      await h.run({ sweepSearchesPerHour: 0 });
     }
     const stored = new Set(await h.storedIds());
     expect(h.publishedIds(from).filter((id) => !stored.has(id))).toEqual([]);
@@ -191,7 +192,7 @@ describe('fetch pipeline', () => {
     }
     expect(outcomes[0]).toBe('partial'); // 5 pages of 50 cannot cover 720 videos in one run
     expect(outcomes.at(-1)).toBe('ok');
-    expect(await h.storedIds()).toEqual(h.publishedIds(from));
+    expect(await h.storedIdsWithin(from)).toEqual(h.publishedIds(from));
     const row = await h.queries.findById(h.query.id);
     expect(row?.pending_ranges).toBeNull();
   });
@@ -214,7 +215,8 @@ describe('fetch pipeline', () => {
     ]);
     let runs = 0;
     while ((await h.run()).outcome !== 'ok' && runs++ < 20) h.advance(1000);
-    expect(await h.storedIds()).toEqual(h.publishedIds(new Date(Date.parse(START) - h.settings.lookbackMs)));
+    const lookbackStart = new Date(Date.parse(START) - h.settings.lookbackMs);
+    expect(await h.storedIdsWithin(lookbackStart)).toEqual(h.publishedIds(lookbackStart));
     expect((await h.queries.findById(h.query.id))!.pending_ranges).toBeNull();
   });
 
@@ -298,8 +300,8 @@ describe('fetch pipeline', () => {
     const h = await setUp({ start: START });
     expect((await h.run()).outcome).toBe('ok');
     await h.sim.close(); // nothing listens any more: connections are refused
-    const unitsBefore = (await h.pool.status()).keys.map((k) => k.unitsToday);
+    const spentBefore = (await h.pool.status()).keys.map((k) => k.quota.search.used);
     await expect(h.run()).rejects.toMatchObject({ kind: 'transient', reason: 'ECONNREFUSED' });
-    expect((await h.pool.status()).keys.map((k) => k.unitsToday)).toEqual(unitsBefore);
+    expect((await h.pool.status()).keys.map((k) => k.quota.search.used)).toEqual(spentBefore);
   });
 });

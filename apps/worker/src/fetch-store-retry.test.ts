@@ -20,13 +20,14 @@ const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.
 /** The harness's pipeline, with `upsertBatch` failing while `fail()` says so. */
 function pipeline(h: PipelineHarness, fail: (attempt: number) => Error | null, storeRetryMs: number) {
   let attempts = 0;
-  const videos: Pick<VideoRepository, 'upsertBatch' | 'newestPublishedAt' | 'rebuildCounts'> = {
+  const videos: Pick<VideoRepository, 'upsertBatch' | 'rebuildCounts' | 'countPublishedBetween' | 'publishedTimesSince'> = {
     upsertBatch: async (batch, options) => {
       const error = fail(++attempts);
       if (error !== null) throw error;
       return h.videos.upsertBatch(batch, options);
     },
-    newestPublishedAt: async (scope) => h.videos.newestPublishedAt(scope),
+    countPublishedBetween: async (queryId, from, to, cap) => h.videos.countPublishedBetween(queryId, from, to, cap),
+    publishedTimesSince: async (queryId, from, limit) => h.videos.publishedTimesSince(queryId, from, limit),
     rebuildCounts: async () => h.videos.rebuildCounts(),
   };
   const fetch = createFetchService({

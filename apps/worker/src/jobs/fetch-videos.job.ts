@@ -18,25 +18,25 @@ export interface FetchVideosJobDeps {
   readonly fetch: Pick<FetchService, 'run'>;
   readonly snapshots: Pick<SnapshotWriter, 'refresh'>;
   readonly log: Logger;
-  /** Whether the quota has room for settled sweeps now (fetch-service.ts). */
-  readonly sweepAllowed: () => boolean;
+  /** Searches per hour a query may spend on sweeps for late-indexed videos now (fetch-service.ts). */
+  readonly sweepSearchesPerHour: () => number;
   /** Called after every run, for metrics and pacing. */
   readonly onResult?: (result: FetchRunResult) => void | Promise<void>;
 }
 
-export function fetchVideosProcessor({ fetch, snapshots, log, sweepAllowed, onResult }: FetchVideosJobDeps) {
+export function fetchVideosProcessor({ fetch, snapshots, log, sweepSearchesPerHour, onResult }: FetchVideosJobDeps) {
   // Scopes whose snapshot is behind what is stored (a refresh failed).
   const stale = new Set<number>();
 
   return async (job: Job<FetchJobData>): Promise<FetchRunResult> => {
     let result: FetchRunResult;
     try {
-      result = await fetch.run(job.data.queryId, { sweep: sweepAllowed() });
+      result = await fetch.run(job.data.queryId, { sweepSearchesPerHour: sweepSearchesPerHour() });
     } catch (error) {
       if (error instanceof YoutubeApiError && error.kind === 'request') throw new UnrecoverableError(error.message);
       throw error;
     }
-    if (result.inserted + result.updated + result.linked > 0) {
+    if (result.inserted + result.updated + result.linked + result.outsideWindow > 0) {
       stale.add(ALL_VIDEOS_SCOPE);
       stale.add(job.data.queryId);
     }

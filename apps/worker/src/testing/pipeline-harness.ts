@@ -10,21 +10,26 @@ import {
   staticKeySource,
   type FetchServiceDeps,
   type FetchSettings,
+  type ProjectQuota,
+  type RunOptions,
   type SearchQueryRow,
 } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, uniqueName, type TestDatabase } from '@tubefeed/core/testing';
-import { createYoutubeSimulator, type NewKey, type YoutubeSimulator } from '@tubefeed/youtube-sim';
+import { createYoutubeSimulator, type NewKey, type YoutubeSimulator, type YoutubeSimulatorOptions } from '@tubefeed/youtube-sim';
 
 export interface HarnessOptions {
   readonly start: string;
   readonly keys?: ReadonlyArray<string | NewKey>;
   /** Keys the pipeline uses; defaults to every simulator key. */
   readonly pipelineKeys?: (simKeys: string[]) => string[];
-  readonly dailyQuota?: number;
+  /** Each project's daily quota, in the simulator and in the pool (default: YouTube's). */
+  readonly quota?: ProjectQuota;
   readonly publishIntervalMs?: number;
   readonly maxIndexDelayMs?: number;
   readonly query?: string;
   readonly settings?: Partial<FetchSettings>;
+  /** More simulator settings (index lag, short pages, window leaks, fading). */
+  readonly sim?: Pick<YoutubeSimulatorOptions, 'indexLag' | 'shortPageShare' | 'windowLeakShare' | 'fadeAfterMs' | 'fadeShare' | 'historyMs'>;
   /**
    * Simulated time each search call takes (stalls, retries, a slow network): both clocks move
    * on by it after the simulator has computed its answer and before the answer is sent.
@@ -34,14 +39,17 @@ export interface HarnessOptions {
 
 export async function createPipelineHarness(options: HarnessOptions) {
   const clock = new ManualClock(options.start);
+  const quota = options.quota ?? { searchCallsPerDay: 100, unitsPerDay: 10_000 };
   const sim: YoutubeSimulator = createYoutubeSimulator({
     seed: 7,
     clock: { mode: 'manual', now: options.start },
     ...(options.keys ? { keys: options.keys } : {}),
-    dailyQuota: options.dailyQuota ?? 10_000,
+    searchCallsPerDay: quota.searchCallsPerDay,
+    unitsPerDay: quota.unitsPerDay,
     publishIntervalMs: options.publishIntervalMs ?? 20_000,
-    maxIndexDelayMs: options.maxIndexDelayMs ?? 0,
+    ...(options.sim?.indexLag === undefined ? { maxIndexDelayMs: options.maxIndexDelayMs ?? 0 } : {}),
     historyMs: 6 * 3_600_000,
+    ...options.sim,
   });
   const { searchTakesMs } = options;
   if (searchTakesMs !== undefined) {
@@ -69,7 +77,7 @@ export async function createPipelineHarness(options: HarnessOptions) {
     clock,
     log,
     keys: staticKeySource(keys),
-    dailyQuota: options.dailyQuota ?? 10_000,
+    quota,
     youtube: { rootUrl: url, timeoutMs: 2000 },
     settings,
     retry,
@@ -100,7 +108,7 @@ export async function createPipelineHarness(options: HarnessOptions) {
       clock.set(to);
       sim.setTime(clock.now());
     },
-    run: (runOptions?: { sweep?: boolean }) => fetch.run(query.id, runOptions),
+    run: (runOptions?: RunOptions) => fetch.run(query.id, runOptions),
     /** The same pipeline with some dependencies replaced, e.g. a store that fails. */
     fetchWith(overrides: Partial<FetchServiceDeps>) {
       const youtube = createYoutubeClient({ rootUrl: url, timeoutMs: 2000 });
@@ -116,6 +124,26 @@ export async function createPipelineHarness(options: HarnessOptions) {
         .where('video_queries.query_id', '=', query.id)
         .execute();
       return rows.map((r) => r.video_id).sort();
+    },
+    /**
+     * Stored ids published within [after, before]. YouTube sometimes returns videos from outside
+     * the window asked for, and those are stored too: compare a window with this, not storedIds.
+     * Throws if anything stored is no video of the query at all.
+     */
+    async storedIdsWithin(after: Date, before: Date = clock.now()): Promise<string[]> {
+      const rows = await db.kysely
+        .selectFrom('video_queries')
+        .innerJoin('videos', 'videos.id', 'video_queries.video_pk')
+        .select(['videos.video_id', 'videos.published_at'])
+        .where('video_queries.query_id', '=', query.id)
+        .execute();
+      const known = new Set(sim.groundTruth(options.query ?? 'cricket').map((v) => v.videoId));
+      const strangers = rows.filter((r) => !known.has(r.video_id));
+      if (strangers.length > 0) throw new Error(`stored videos the query never had: ${strangers.map((r) => r.video_id).join(', ')}`);
+      return rows
+        .filter((r) => r.published_at >= new Date(Math.ceil(after.getTime() / 1000) * 1000) && r.published_at <= before)
+        .map((r) => r.video_id)
+        .sort();
     },
     /** Ids the simulator published for the query between two instants (inclusive). */
     publishedIds(after: Date, before: Date = clock.now()): string[] {

@@ -1,49 +1,74 @@
-// One fetch run for one followed query: ask YouTube for what is new, store it, remember what
-// is still missing. The rules that keep the copy complete:
+// One fetch run for one followed query: ask YouTube for what is new, store it, go back for what
+// YouTube indexed late, remember what is still missing. The rules that keep the copy complete:
 //
-// - Watermark with overlap. The head of a run searches from the newest stored publish time
-//   minus FETCH_OVERLAP_MS (or FETCH_LOOKBACK_MS back on an empty query): search is eventually
-//   consistent, and a video indexed late carries a publish time below the newest one stored.
-// - Follow nextPageToken while pages still bring videos this query did not have and have not
-//   reached back to the newest video stored before the run, up to the per-run page cap (of
-//   which the head leaves one page to pending ranges, when there are any).
-// - Pending ranges. When a run stops before reaching stored territory (page cap, or a full last
-//   page that may be YouTube's ~500-result cap), the time range it did not cover is saved on the
-//   query row BEFORE the newer page is stored, so a crash at any point cannot move the
-//   watermark past unfetched videos. Later runs spend their remaining pages on those ranges,
-//   newest first, moving each range's upper bound down as pages are stored. Because each range
-//   is searched with its own publishedBefore, recovery is not limited to 500 results.
-// - Settled sweeps. A video can become searchable up to FETCH_OVERLAP_MS after its publish
-//   time. Each query keeps `checked_until`: every video published up to it was searched for at
-//   least once after that delay. A run whose pages reached down to it moves it up to "the
-//   run's start minus the overlap" for free (a quiet query's first page reaches back past it);
-//   on a busy query, where a page covers less than the overlap, the settled stretch the pages
-//   did not reach becomes a pending range (once it spans half the overlap, so its pages are
-//   full) and is searched once more. Every video is thus searched after it is surely indexed,
-//   and none published late is lost. That roughly doubles the pages of a busy query, so it is
-//   done only while the quota has room for it (`sweep`, from the pacing): when the budget
-//   binds, late videos are caught as deep as each run's pages reach.
-// - Keys. Every call takes a key from the pool (round robin, quota-aware). A quota answer
-//   exhausts that key until Pacific midnight and the same call moves to the next key; a
-//   rejected key is disabled; transient failures retry with exponential backoff; when every key
-//   is out of quota the run ends without a call.
+// - The head. Each run first searches from the head mark (the newest publish time a head search
+//   returned inside its own window) minus FETCH_OVERLAP_MS, or FETCH_LOOKBACK_MS back on a new
+//   query, following nextPageToken while pages bring videos the query did not have and have not
+//   reached back to the newest stored before the run, up to the per-run page cap (of which the
+//   head leaves one page to pending ranges, when there are any). Only a missing token ends the
+//   results: a page shorter than maxResults that carries a token is not the end.
+// - Windows are checked. YouTube sometimes ignores publishedAfter/publishedBefore and returns
+//   videos from outside the window asked for. They are stored (search returned them for the
+//   query) but never counted as new, never move a mark and never decide how far a search
+//   reached.
+// - Pending ranges. When the head stops before reaching stored ground (page cap, or a full last
+//   page that may be YouTube's ~500-result cap), the range it did not cover is pending. Later runs
+//   spend their remaining pages on pending ranges, newest first, each with its own
+//   publishedBefore (so recovery is not limited to 500 results), moving a range's upper bound
+//   down only after the page below it is stored.
+// - Sweeps for late indexing. Search can find a video hours after its publish time. For each
+//   sweep delay d (FETCH_OVERLAP_MS and FETCH_SWEEP_DELAYS, e.g. 10 min, 1 h, 13 h) the query
+//   keeps a mark: every video published up to it was searched for at least once when it was d
+//   old. A mark moves for free when the head's pages reached down to it; when the head's window
+//   can be stretched down to a mark at no extra page (the query's stored videos since the mark
+//   fit in one page), the head is stretched; otherwise the stretch [mark, now - d] becomes a
+//   pending range once it would fill a page or spans d, and is searched once more. The deepest
+//   delay bounds how late a video may be indexed and still be found. Such sweeps cost searches
+//   from the same bucket as the head: the pacing counts them (mean cost per run) and, while the
+//   budget binds, grants them a share of it (`sweepSearchesPerHour`). A delay whose sweeps would
+//   cost more than what is left of that share is skipped, the deepest served first: a query
+//   too busy for its quota keeps its head fresh rather than paying twice for every video.
+// - Old windows. Search returns fewer results for windows long past (youtube-api.md): what a
+//   run recovers from more than SEARCH_RELIABLE_AGE_MS back is stored, and reported (log and
+//   `unverifiedSeconds`) as a range whose completeness cannot be known.
+// - State is saved in one statement after the head (pending ranges, head mark, sweep marks), so
+//   a crash before it repeats the head from the old mark (searches spent again, nothing lost)
+//   and a crash after it leaves everything the head did not store pending.
+// - Keys. Every call takes a key from the pool (round robin over projects with search quota
+//   left). A quota answer exhausts that project's search bucket until Pacific midnight and the
+//   same call moves to the next key; a rejected key is disabled; transient failures retry with
+//   exponential backoff; an unexplained answer is retried too, and sets its key aside as suspect
+//   after a few (key-pool.ts); when no project has searches left the run ends without a call.
 // - MySQL away. A write that fails because MySQL is unreachable (after the searches it stores
-//   were paid for) is retried with backoff for up to `storeRetryMs`, so a short outage costs
-//   no quota; past that the run fails and a later one searches again from the unchanged
-//   watermark.
+//   were paid for) is retried with backoff for up to `storeRetryMs`, so a short outage costs no
+//   quota; past that the run fails and a later one searches again from the unchanged marks.
 // Storing is idempotent (upsert), so a run that repeats or overlaps another never duplicates.
 import pRetry, { AbortError } from 'p-retry';
 import { isMysqlUnavailable } from '../errors.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logging/logger.js';
 import type { SearchQueryRepository } from '../queries/search-query-repository.js';
+import type { VideoInput } from '../videos/video.js';
 import type { VideoRepository } from '../videos/video-repository.js';
 import type { KeyPool } from '../youtube/key-pool.js';
-import { SEARCH_COST_UNITS, type SearchPage, type SearchRequest, type YoutubeClient } from '../youtube/youtube-client.js';
+import { METHOD_COST } from '../youtube/quota-buckets.js';
+import type { SearchPage, SearchRequest, YoutubeClient } from '../youtube/youtube-client.js';
 import { NoUsableKeyError, QuotaExhaustedError, YoutubeApiError, neverReachedYoutube } from '../youtube/youtube-errors.js';
 
 /** YouTube stops paging at "roughly 500" results; a sequence ending full from here on hit it. */
 const RESULT_CAP_NEAR = 450;
+/** Windows older than this return fewer results than they did when new (youtube-api.md). */
+export const SEARCH_RELIABLE_AGE_MS = 7 * 86_400_000;
+/**
+ * Stored videos a window may hold for the head to be stretched over it: the head's one page
+ * then holds them, plus room for new and late videos, at no extra call.
+ */
+const STRETCH_MAX_STORED = 35;
+/**
+ * Stored videos in a sweep stretch that make it worth a page of its own: a page holds 50, and
+ * the few found late must still fit, or the sweep costs a second page.
+ */
+const SWEEP_FULL_PAGE = 45;
 
 export interface FetchSettings {
   readonly overlapMs: number;
@@ -51,32 +76,47 @@ export interface FetchSettings {
   readonly maxPages: number;
   /** maxResults per search call (YouTube allows up to 50). */
   readonly pageSize: number;
+  /** Later sweep delays beyond the overlap (FETCH_SWEEP_DELAYS), in ms. */
+  readonly sweepDelaysMs?: readonly number[];
+  /**
+   * The design before sweeps: one look after the overlap, only while the quota has slack, and
+   * no stretched head. Kept so `npm run simulate-day -- --compare` can measure what sweeps add.
+   */
+  readonly overlapOnly?: boolean;
 }
 
 export interface RetrySettings {
-  /** Retries of a call after a transient failure (rate limit, 5xx, timeout, network). */
+  /** Retries of a call after a transient or unexplained failure (rate limit, 5xx, timeout, network). */
   readonly retries: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
 }
 
-export type FetchOutcome = 'ok' | 'partial' | 'quota_exhausted' | 'no_keys' | 'keys_disabled' | 'skipped';
+export type FetchOutcome = 'ok' | 'partial' | 'quota_exhausted' | 'no_keys' | 'keys_disabled' | 'keys_suspect' | 'skipped';
 
 export interface FetchRunResult {
   readonly queryId: number;
   readonly outcome: FetchOutcome;
+  /** search.list calls made (each costs 1 of its project's search bucket). */
   readonly searchCalls: number;
-  readonly unitsSpent: number;
   readonly inserted: number;
   readonly updated: number;
   readonly linked: number;
+  /** Videos YouTube returned from outside the window asked for: stored, not counted as new. */
+  readonly outsideWindow: number;
+  /** Of `linked`, the videos found below the head (pending ranges and sweeps). */
+  readonly foundBelowHead: number;
   /** Time ranges still to backfill after this run. */
   readonly pendingRanges: number;
+  /** Sweep ranges this run queued for a second look. */
+  readonly sweepsQueued: number;
   /**
    * Searches that ended at YouTube's result cap (~500) with older matches left: what lay below
    * was kept as a pending range, not dropped.
    */
   readonly capHits: number;
+  /** Publish time searched in windows too old for search to be complete, in seconds. */
+  readonly unverifiedSeconds: number;
   /** Set when the outcome is quota_exhausted. */
   readonly quotaResetAt: string | null;
   readonly durationMs: number;
@@ -121,9 +161,44 @@ export function normaliseRanges(ranges: readonly TimeRange[]): TimeRange[] {
   return merged;
 }
 
+/** Sweep marks by delay (ms), as kept in `search_queries.sweep_marks`. */
+export type SweepMarks = ReadonlyMap<number, Date>;
+
+export function encodeSweepMarks(marks: SweepMarks): string | null {
+  if (marks.size === 0) return null;
+  return JSON.stringify(Object.fromEntries([...marks].sort(([a], [b]) => a - b).map(([delay, mark]) => [String(delay), mark.toISOString()])));
+}
+
+export function decodeSweepMarks(text: string | null): Map<number, Date> {
+  if (text === null || text === '') return new Map();
+  const parsed = JSON.parse(text) as Record<string, string>;
+  return new Map(Object.entries(parsed).map(([delay, mark]) => [Number(delay), new Date(mark)]));
+}
+
+/**
+ * The marks for these delays. A delay with no mark yet (a new query, or a delay added to the
+ * configuration) starts where the deepest known look says its stretch is not done: an added
+ * deeper delay sweeps what the shallower ones saw only early. Without any mark, `start`.
+ */
+export function sweepMarksFor(delays: readonly number[], saved: SweepMarks, start: Date): Map<number, Date> {
+  const known = [...saved].filter(([delay]) => delays.includes(delay));
+  const marks = new Map<number, Date>();
+  for (const delay of delays) {
+    const mark = saved.get(delay);
+    if (mark !== undefined) {
+      marks.set(delay, mark);
+    } else if (known.length > 0) {
+      marks.set(delay, new Date(Math.min(...known.map(([d, m]) => m.getTime() - Math.max(0, delay - d)))));
+    } else {
+      marks.set(delay, start);
+    }
+  }
+  return marks;
+}
+
 export interface FetchServiceDeps {
-  readonly videos: Pick<VideoRepository, 'upsertBatch' | 'newestPublishedAt' | 'rebuildCounts'>;
-  readonly queries: Pick<SearchQueryRepository, 'findById' | 'recordOutcome' | 'setPendingRanges'>;
+  readonly videos: Pick<VideoRepository, 'upsertBatch' | 'rebuildCounts' | 'countPublishedBetween' | 'publishedTimesSince'>;
+  readonly queries: Pick<SearchQueryRepository, 'findById' | 'recordOutcome' | 'saveFetchState'>;
   readonly pool: Pick<KeyPool, 'acquire' | 'recordError' | 'markExhausted' | 'disable' | 'refund'>;
   readonly youtube: Pick<YoutubeClient, 'search'>;
   readonly clock: Clock;
@@ -140,27 +215,51 @@ const STORE_RETRY_MAX_DELAY_MS = 5000;
 
 export type FetchService = ReturnType<typeof createFetchService>;
 
-const oldestOf = (page: SearchPage): Date | null =>
-  page.videos.reduce<Date | null>((min, v) => (min === null || v.publishedAt < min ? v.publishedAt : min), null);
-
 export interface RunOptions {
-  /** Search settled stretches the pages did not reach once more (see above). Default true. */
-  readonly sweep?: boolean;
+  /**
+   * Searches per hour this query may spend on sweeps that the head does not cover for free
+   * (see above). Default: no limit (the quota has slack).
+   */
+  readonly sweepSearchesPerHour?: number;
 }
+
+/** A page's videos split by the window asked for (bounds inclusive, to the second as sent). */
+function byWindow(videos: readonly VideoInput[], after: Date, before: Date | null) {
+  const low = Math.floor(after.getTime() / 1000) * 1000;
+  const high = before === null ? Number.POSITIVE_INFINITY : Math.ceil(before.getTime() / 1000) * 1000;
+  const inside: VideoInput[] = [];
+  const outside: VideoInput[] = [];
+  for (const video of videos) {
+    const at = video.publishedAt.getTime();
+    (at >= low && at <= high ? inside : outside).push(video);
+  }
+  let oldest: Date | null = null;
+  let newest: Date | null = null;
+  for (const video of inside) {
+    if (oldest === null || video.publishedAt < oldest) oldest = video.publishedAt;
+    if (newest === null || video.publishedAt > newest) newest = video.publishedAt;
+  }
+  return { inside, outside, oldest, newest };
+}
+
+const minDate = (a: Date, b: Date): Date => (a <= b ? a : b);
 
 export function createFetchService(deps: FetchServiceDeps) {
   const { videos, queries, pool, youtube, clock, log, settings, retry, storeRetryMs = 0 } = deps;
+  const overlapOnly = settings.overlapOnly === true;
+  // Sweep delays, shallowest first; the deepest bounds how late a video may be indexed.
+  const delays = [...new Set([settings.overlapMs, ...(overlapOnly ? [] : (settings.sweepDelaysMs ?? []))])].sort((a, b) => a - b);
+  const search_ = METHOD_COST['search.list'];
 
   async function run(queryId: number, options: RunOptions = {}): Promise<FetchRunResult> {
-    const sweep = options.sweep ?? true;
+    const sweepBudget = options.sweepSearchesPerHour ?? Number.POSITIVE_INFINITY;
     const startedAt = clock.now().getTime();
     const query = await queries.findById(queryId);
-    const stats = { searchCalls: 0, inserted: 0, updated: 0, linked: 0, capHits: 0 };
+    const stats = { searchCalls: 0, inserted: 0, updated: 0, linked: 0, outsideWindow: 0, foundBelowHead: 0, sweepsQueued: 0, capHits: 0, unverifiedSeconds: 0 };
     const result = (outcome: FetchOutcome, pending: number, quotaResetAt: Date | null = null): FetchRunResult => ({
       queryId,
       outcome,
       ...stats,
-      unitsSpent: stats.searchCalls * SEARCH_COST_UNITS,
       pendingRanges: pending,
       quotaResetAt: quotaResetAt?.toISOString() ?? null,
       durationMs: clock.now().getTime() - startedAt,
@@ -176,7 +275,7 @@ export function createFetchService(deps: FetchServiceDeps) {
           for (;;) {
             let lease;
             try {
-              lease = await pool.acquire(SEARCH_COST_UNITS);
+              lease = await pool.acquire(search_.bucket, search_.cost);
             } catch (error) {
               throw new AbortError(error as Error);
             }
@@ -188,13 +287,19 @@ export function createFetchService(deps: FetchServiceDeps) {
               await pool.recordError(lease.key, failure.kind, failure.message);
               switch (failure.kind) {
                 case 'quota':
-                  await pool.markExhausted(lease.key);
-                  continue; // the same call, with the next key
+                  await pool.markExhausted(lease.key, search_.bucket);
+                  continue; // the same call, with a key of another project
                 case 'rejected':
                   await pool.disable(lease.key, failure.reason);
                   continue;
                 case 'request':
                   throw new AbortError(failure);
+                case 'unknown':
+                  // Retried with backoff like a transient failure, but the pool counts it: a key
+                  // that keeps getting such answers is set aside (recordError), never retried
+                  // forever.
+                  runLog.warn({ key: lease.key.masked, status: failure.status, reason: failure.reason }, 'YouTube gave an unexplained answer, will retry');
+                  throw failure;
                 case 'transient':
                   if (neverReachedYoutube(failure)) await pool.refund(lease);
                   runLog.warn({ key: lease.key.masked, status: failure.status, reason: failure.reason }, 'YouTube call failed, will retry');
@@ -215,8 +320,8 @@ export function createFetchService(deps: FetchServiceDeps) {
 
     /**
      * A write after searches, retried while MySQL is unreachable. Every write of a run is
-     * idempotent (upserts, ranges and outcomes set outright), so one that landed before its
-     * answer was lost is harmless to repeat.
+     * idempotent (upserts, ranges and marks set outright), so one that landed before its answer
+     * was lost is harmless to repeat.
      */
     async function durably<T>(write: () => Promise<T>): Promise<T> {
       if (storeRetryMs === 0) return write();
@@ -236,18 +341,31 @@ export function createFetchService(deps: FetchServiceDeps) {
       });
     }
 
-    async function store(page: SearchPage): Promise<number> {
-      if (page.videos.length === 0) return 0;
-      const stored = await durably(() => videos.upsertBatch(page.videos, { queryId }));
-      if (stored.countsDrifted) {
-        // Should never happen; if it does, page counts would stay wrong until repaired.
-        runLog.error('feed counts found inconsistent; rebuilding them');
-        await videos.rebuildCounts();
+    /** Stores a page: what is inside the window counts; what YouTube added from outside does not. */
+    async function store(inside: readonly VideoInput[], outside: readonly VideoInput[]): Promise<number> {
+      let linked = 0;
+      for (const [batch, counted] of [
+        [inside, true],
+        [outside, false],
+      ] as const) {
+        if (batch.length === 0) continue;
+        const stored = await durably(() => videos.upsertBatch(batch, { queryId }));
+        if (stored.countsDrifted) {
+          // Should never happen; if it does, page counts would stay wrong until repaired.
+          runLog.error('feed counts found inconsistent; rebuilding them');
+          await videos.rebuildCounts();
+        }
+        if (counted) {
+          stats.inserted += stored.inserted;
+          stats.updated += stored.updated;
+          stats.linked += stored.linked;
+          linked += stored.linked;
+        } else {
+          stats.outsideWindow += batch.length;
+        }
       }
-      stats.inserted += stored.inserted;
-      stats.updated += stored.updated;
-      stats.linked += stored.linked;
-      return stored.linked;
+      if (outside.length > 0) runLog.info({ videos: outside.length }, 'YouTube returned videos outside the window asked for: stored, not counted as new');
+      return linked;
     }
 
     /**
@@ -265,82 +383,102 @@ export function createFetchService(deps: FetchServiceDeps) {
       );
     };
 
+    /**
+     * A range searched to its end (every page): what search could return of it is stored. Part
+     * of it older than SEARCH_RELIABLE_AGE_MS may have lost results on YouTube's side; that is
+     * said, never claimed complete.
+     */
+    const searchedThrough = (range: TimeRange, found: number) => {
+      const reliableFrom = startedAt - SEARCH_RELIABLE_AGE_MS;
+      const unverifiedMs = Math.max(0, Math.min(range.before.getTime(), reliableFrom) - range.after.getTime());
+      if (unverifiedMs === 0) return;
+      stats.unverifiedSeconds += unverifiedMs / 1000;
+      runLog.warn(
+        { after: range.after.toISOString(), before: range.before.toISOString(), found, unverifiedSeconds: unverifiedMs / 1000 },
+        'searched a range older than search keeps complete: its videos are stored as found, but some may be missing for good',
+      );
+    };
+
     const initial = normaliseRanges(decodeRanges(query.pending_ranges));
     let pending = initial;
-    const savePending = async (ranges: TimeRange[], checkedUntil?: Date) => {
+    const savePending = async (ranges: TimeRange[], marks?: { head: Date | null; sweeps: SweepMarks }) => {
       pending = normaliseRanges(ranges);
-      await durably(() => queries.setPendingRanges(queryId, encodeRanges(pending), checkedUntil));
+      await durably(() =>
+        queries.saveFetchState(queryId, {
+          pendingRanges: encodeRanges(pending),
+          ...(marks === undefined ? {} : { headMark: marks.head, sweepMarks: encodeSweepMarks(marks.sweeps) }),
+        }),
+      );
     };
     let pagesLeft = settings.maxPages;
 
     try {
-      // 1. The head: everything since the watermark. What counts as settled is measured from
-      // before its first call: a run slowed by stalls and retries may end long after its pages
-      // were answered, and a video not yet indexed when they were must not count as checked.
-      const settled = new Date(clock.now().getTime() - settings.overlapMs);
-      const newest = await videos.newestPublishedAt(queryId);
-      const after = new Date(newest === null ? clock.now().getTime() - settings.lookbackMs : newest.getTime() - settings.overlapMs);
+      // 1. The head: everything since the head mark. Sweep stretches are measured from before
+      // its first call: a run slowed by stalls and retries may end long after its pages were
+      // answered, and a video not yet indexed when they were must not count as seen.
+      // No head mark: no head has completed yet (a new query, or its first run died before its
+      // state was saved), so the look-back starts again; stored videos alone prove nothing.
+      const newest = query.head_mark;
+      let after = new Date(newest === null ? startedAt - settings.lookbackMs : newest.getTime() - settings.overlapMs);
+      const marks = sweepMarksFor(delays, decodeSweepMarks(query.sweep_marks), after);
+      if (!overlapOnly && newest !== null) after = await stretchedHeadStart(after, marks);
+
       let pageToken: string | undefined;
       let headResults = 0;
       let reachedStored = false;
       // True when the pages ran out before the page cap: everything since `after` was seen.
       let coveredToAfter = false;
       let lowest: Date | null = null;
-      // The oldest publish time of the pages this head has stored.
-      let storedDownTo: Date | null = null;
+      let headMark = newest;
       // With ranges pending, the head leaves at least one page for them, so a busy head can
       // never starve the backfill (FETCH_MAX_PAGES is at least 2).
       let headPages = initial.length > 0 ? Math.max(1, pagesLeft - 1) : pagesLeft;
       while (headPages-- > 0) {
         const page = await search({ q, publishedAfter: after, maxResults: settings.pageSize, ...(pageToken ? { pageToken } : {}) });
         pagesLeft--;
-        const oldest = oldestOf(page);
+        const { inside, outside, oldest, newest: top } = byWindow(page.videos, after, null);
         if (oldest !== null && (lowest === null || oldest < lowest)) lowest = oldest;
+        if (top !== null && (headMark === null || top > headMark)) headMark = top;
         // A page that reaches back to the newest video stored before this run holds every new
         // one above it: the pages below would only repeat the overlap, so they are not paid for.
         const reachesStored = newest !== null && oldest !== null && oldest <= newest;
         // A full page without a next token may be the ~500-result cap, not the end.
-        const more = !reachesStored && (page.nextPageToken !== null || page.itemCount >= settings.pageSize);
+        const full = page.itemCount >= settings.pageSize;
+        const more = !reachesStored && (page.nextPageToken !== null || full);
         headResults += page.itemCount;
         if (more && page.nextPageToken === null) fullWithoutNext(after, oldest, headResults);
-        // What lies below the pages stored so far is pending before this page is stored (it
-        // moves the watermark); the range shrinks past this page only once the page is stored,
-        // so a crash or a failed write in between cannot leave the page's videos uncovered.
-        if (more && oldest !== null) await savePending([...initial, { after, before: storedDownTo ?? oldest }]);
-        const fresh = await store(page);
-        if (oldest !== null && (storedDownTo === null || oldest < storedDownTo)) storedDownTo = oldest;
+        const fresh = await store(inside, outside);
+        if (page.nextPageToken === null && !full) {
+          // The results ended: everything since `after` was seen.
+          coveredToAfter = true;
+          reachedStored = true;
+          break;
+        }
         if (fresh === 0 || !more) {
           // A page with nothing new that does not reach stored ground (a page repeated because
           // newer videos were indexed between the calls) ends the paging, not the range.
           reachedStored = !more;
-          coveredToAfter = !reachesStored && page.nextPageToken === null && page.itemCount < settings.pageSize;
           break;
         }
         if (page.nextPageToken === null) break;
         pageToken = page.nextPageToken;
       }
-      let ranges = reachedStored ? initial : lowest !== null ? [...initial, { after, before: lowest }] : initial;
-      // How far down this run's pages covered everything searchable now.
-      const covered = coveredToAfter ? after : lowest;
-      let checked = query.checked_until ?? after;
-      if (checked < settled) {
-        if ((covered !== null && covered <= checked) || !sweep) {
-          // These pages reached it (everything up to `settled` was seen now), or the quota has
-          // no room for a second look: move on.
-          checked = settled;
-        } else if (settled.getTime() - checked.getTime() >= settings.overlapMs / 2) {
-          // Swept in stretches of at least half the overlap, so the pages a sweep costs are full.
-          ranges = [...ranges, { after: checked, before: covered === null || covered > settled ? settled : covered }];
-          checked = settled;
-        }
-      }
-      await savePending(ranges, checked);
+      let ranges = reachedStored ? [...initial] : lowest !== null ? [...initial, { after, before: lowest }] : [...initial];
+      if (coveredToAfter) searchedThrough({ after, before: new Date(startedAt) }, stats.linked);
 
-      // 2. Backfill: the remaining pages go to pending ranges, newest first.
+      // 2. Sweeps: how far each delay's look is done, and the stretches that need one more.
+      const covered = coveredToAfter ? after : lowest;
+      const sweeps = await planSweeps(marks, covered, sweepBudget);
+      ranges = [...ranges, ...sweeps.ranges];
+      stats.sweepsQueued = sweeps.ranges.length;
+      await savePending(ranges, { head: headMark, sweeps: sweeps.marks });
+
+      // 3. Backfill: the remaining pages go to pending ranges, newest first.
       while (pagesLeft > 0 && pending.length > 0) {
         const range = pending[0]!;
         let token: string | undefined;
         let rangeResults = 0;
+        let rangeFound = 0;
         let before = range.before;
         for (;;) {
           const page = await search({
@@ -351,17 +489,21 @@ export function createFetchService(deps: FetchServiceDeps) {
             ...(token ? { pageToken: token } : {}),
           });
           pagesLeft--;
-          await store(page);
-          const oldest = oldestOf(page);
+          const { inside, outside, oldest } = byWindow(page.videos, range.after, range.before);
+          const found = await store(inside, outside);
+          stats.foundBelowHead += found;
+          rangeFound += found;
           const full = page.itemCount >= settings.pageSize;
           rangeResults += page.itemCount;
           if (full && page.nextPageToken === null) fullWithoutNext(range.after, oldest, rangeResults);
           if (page.nextPageToken === null && !full) {
+            searchedThrough({ after: range.after, before }, rangeFound);
             await savePending(pending.slice(1)); // covered
             break;
           }
-          // Progress for the next run; a bound that cannot move (a page of equal timestamps)
-          // steps down one second so the range always shrinks.
+          // Progress for the next run; a bound that cannot move (a page of equal timestamps, or
+          // a short page that held nothing inside the window) steps down one second so the range
+          // always shrinks.
           before = oldest !== null && oldest < before ? oldest : new Date(before.getTime() - 1000);
           await savePending([{ after: range.after, before }, ...pending.slice(1)]);
           if (page.nextPageToken === null || pagesLeft === 0) break;
@@ -379,6 +521,9 @@ export function createFetchService(deps: FetchServiceDeps) {
           inserted: stats.inserted,
           updated: stats.updated,
           linked: stats.linked,
+          foundBelowHead: stats.foundBelowHead,
+          outsideWindow: stats.outsideWindow,
+          sweepsQueued: stats.sweepsQueued,
           pendingRanges: pending.length,
           backlogSeconds: backlogSeconds(pending),
         },
@@ -389,7 +534,7 @@ export function createFetchService(deps: FetchServiceDeps) {
       const cause = error instanceof AbortError ? error.originalError : error;
       if (cause instanceof QuotaExhaustedError) {
         await queries.recordOutcome(queryId, 'quota_exhausted', cause.message, stats.linked);
-        runLog.warn({ resetAt: cause.resetAt.toISOString() }, 'every YouTube key is out of quota; no call until the reset');
+        runLog.warn({ resetAt: cause.resetAt.toISOString() }, 'every YouTube project is out of search quota; no search until the reset');
         return result('quota_exhausted', pending.length, cause.resetAt);
       }
       if (cause instanceof NoUsableKeyError) {
@@ -400,6 +545,70 @@ export function createFetchService(deps: FetchServiceDeps) {
       const message = cause instanceof Error ? cause.message : 'fetch failed';
       await queries.recordOutcome(queryId, 'failed', message, stats.linked).catch(() => undefined);
       throw cause;
+    }
+
+    /**
+     * Stretches the head's window down to the deepest sweep mark whose stretch is not done, when
+     * the query's stored videos since that mark fit the head's one page with room to spare: the
+     * sweep is then free.
+     */
+    async function stretchedHeadStart(after: Date, marks: SweepMarks): Promise<Date> {
+      const candidates = [...marks]
+        .filter(([delay, mark]) => mark < after && mark.getTime() < startedAt - delay)
+        .map(([, mark]) => mark)
+        .sort((a, b) => a.getTime() - b.getTime());
+      if (candidates.length === 0) return after;
+      // One read: the publish times of the newest stored videos down to the deepest candidate.
+      const newestTimes = await videos.publishedTimesSince(queryId, candidates[0]!, STRETCH_MAX_STORED + 1);
+      const boundary = newestTimes[STRETCH_MAX_STORED];
+      return candidates.find((mark) => boundary === undefined || boundary < mark) ?? after;
+    }
+
+    /**
+     * Moves each delay's mark and queues the stretches that need a second look, deepest first
+     * while the budget lasts.
+     */
+    async function planSweeps(marks: SweepMarks, covered: Date | null, budget: number): Promise<{ marks: Map<number, Date>; ranges: TimeRange[] }> {
+      const next = new Map(marks);
+      const queued: TimeRange[] = [];
+      let left = budget;
+      for (const delay of [...delays].reverse()) {
+        const mark = marks.get(delay)!;
+        const target = new Date(startedAt - delay);
+        if (mark >= target) continue;
+        if (covered !== null && covered <= mark) {
+          // The head's pages reached it: everything up to `target` was seen when it was old enough.
+          next.set(delay, target);
+          continue;
+        }
+        // What the head did not reach; above `covered` it saw everything at `startedAt`.
+        const upper = covered === null ? target : minDate(covered, target);
+        const widthMs = upper.getTime() - mark.getTime();
+        let ripe: boolean;
+        if (overlapOnly) {
+          ripe = left === Number.POSITIVE_INFINITY && widthMs >= settings.overlapMs / 2;
+          if (left !== Number.POSITIVE_INFINITY) {
+            next.set(delay, target); // no slack: no second look
+            continue;
+          }
+        } else {
+          const stored = await videos.countPublishedBetween(queryId, mark, upper, SWEEP_FULL_PAGE);
+          // What sweeping this delay costs per hour: a page per SWEEP_FULL_PAGE videos, and at
+          // least one per `delay` (a quiet query's stretch ripens by its width).
+          const perHour = Math.max((stored / Math.max(widthMs, 60_000)) * 3_600_000 / SWEEP_FULL_PAGE, 3_600_000 / delay);
+          if (perHour > left) {
+            // Not within the budget: skip ahead. A deeper sweep, or none, finds what this one would have.
+            next.set(delay, target);
+            continue;
+          }
+          left -= perHour;
+          ripe = widthMs >= delay || stored >= SWEEP_FULL_PAGE;
+        }
+        if (!ripe) continue;
+        if (upper > mark) queued.push({ after: mark, before: upper });
+        next.set(delay, target);
+      }
+      return { marks: next, ranges: queued };
     }
   }
 

@@ -89,14 +89,22 @@ export function createSearchQueryRepository({ db, clock }: { db: Kysely<Database
       .execute();
   }
 
-  /** Saves the ranges still to fetch, and (when given) how far the copy is known complete. */
-  async function setPendingRanges(id: number, ranges: string | null, checkedUntil?: Date): Promise<void> {
+  /**
+   * Saves the ranges still to fetch and, when given, where the next head starts and how far each
+   * sweep delay's look is done (fetch-service.ts): one statement, so a crash leaves either the
+   * old state or the new one.
+   */
+  async function saveFetchState(id: number, state: { pendingRanges: string | null; headMark?: Date | null; sweepMarks?: string | null }): Promise<void> {
     await db
       .updateTable('search_queries')
-      .set(checkedUntil === undefined ? { pending_ranges: ranges } : { pending_ranges: ranges, checked_until: checkedUntil })
+      .set({
+        pending_ranges: state.pendingRanges,
+        ...(state.headMark === undefined ? {} : { head_mark: state.headMark }),
+        ...(state.sweepMarks === undefined ? {} : { sweep_marks: state.sweepMarks }),
+      })
       .where('id', '=', id)
       .execute();
   }
 
-  return { list, findByText, findById, follow, syncConfigured, ensureKnown, unfollow, recordOutcome, setPendingRanges };
+  return { list, findByText, findById, follow, syncConfigured, ensureKnown, unfollow, recordOutcome, saveFetchState };
 }

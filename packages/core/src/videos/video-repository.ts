@@ -347,6 +347,36 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     return row?.published_at ?? null;
   }
 
+  /**
+   * How many of a query's videos were published within [from, to], counting no further than
+   * `cap` (a range scan of at most `cap` index entries, whatever the query's size).
+   */
+  async function countPublishedBetween(queryId: number, from: Date, to: Date, cap: number): Promise<number> {
+    const rows = await db
+      .selectFrom('video_queries')
+      .select('video_pk')
+      .where('query_id', '=', queryId)
+      .where('published_at', '>=', from)
+      .where('published_at', '<=', to)
+      .orderBy('published_at', 'desc')
+      .limit(cap)
+      .execute();
+    return rows.length;
+  }
+
+  /** Publish times of a query's newest videos published at or after `from`, newest first, at most `limit`. */
+  async function publishedTimesSince(queryId: number, from: Date, limit: number): Promise<Date[]> {
+    const rows = await db
+      .selectFrom('video_queries')
+      .select('published_at')
+      .where('query_id', '=', queryId)
+      .where('published_at', '>=', from)
+      .orderBy('published_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.published_at);
+  }
+
   async function findByVideoIds(videoIds: readonly string[]): Promise<VideoRow[]> {
     if (videoIds.length === 0) return [];
     return db.selectFrom('videos').select(VIDEO_COLUMNS).where('video_id', 'in', videoIds).execute();
@@ -422,6 +452,8 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     pageByOffset,
     newest,
     newestPublishedAt,
+    countPublishedBetween,
+    publishedTimesSince,
     findByVideoIds,
     bulkLoad,
     rebuildCounts: () => rebuildFeedCounts(db),
