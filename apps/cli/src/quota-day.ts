@@ -1,9 +1,13 @@
-// A day of fetching on a fake clock: the real fetch service, key pool and planner against the
-// YouTube simulator, with a virtual schedule that behaves like BullMQ's Job Schedulers (the
-// next run of an `every` schedule is its previous slot plus `every`; a changed schedule starts
-// at the given start date). A day takes seconds instead of 24 hours, so pacing can be checked
-// end to end: the quota spent, how calls spread over the hours, the longest gap, freshness.
-// Used by a test and by `npm run simulate-day` (figures for operators and notes).
+// Days of fetching on a fake clock: the real fetch service, key pool and planner against the
+// YouTube simulator (its default long-tailed index lag, short pages and window leaks included),
+// with a virtual schedule that behaves like BullMQ's Job Schedulers (the next run of an `every`
+// schedule is its previous slot plus `every`; a changed schedule starts at the given start
+// date). Days take seconds instead of hours, so pacing and completeness can be checked end to
+// end: searches spent, how calls spread over the hours, the longest gap, freshness, and recall
+// (videos stored / videos search made visible). Used by tests and by `npm run simulate-day`.
+//
+// `design: 'overlap'` runs the fetcher as it was before sweeps (one look after FETCH_OVERLAP_MS,
+// only while the quota has slack), so both designs can be measured on the same world.
 import {
   ManualClock,
   createDb,
@@ -15,10 +19,13 @@ import {
   nextPacificMidnight,
   staticKeySource,
   type FetchSchedule,
+  type ProjectQuota,
 } from '@tubefeed/core';
-import { createYoutubeSimulator } from '@tubefeed/youtube-sim';
+import { createYoutubeSimulator, type IndexLagTier } from '@tubefeed/youtube-sim';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
+
+export type FetchDesign = 'sweeps' | 'overlap';
 
 export interface QuotaDayOptions {
   readonly mysqlUrl: string;
@@ -28,25 +35,51 @@ export interface QuotaDayOptions {
   readonly queries: readonly string[];
   readonly pacing: boolean;
   readonly minIntervalMs: number;
-  readonly dailyQuota?: number;
-  /** A Pacific midnight; the day runs until the next one. */
+  /** Each project's daily quota (default: YouTube's, 100 searches and 10,000 units). */
+  readonly quota?: ProjectQuota;
+  /** A Pacific midnight; the run lasts `days` Pacific days from it, then `drainMs`. */
   readonly start: Date;
+  /** Pacific days of fetching measured (default 1). */
+  readonly days?: number;
+  /**
+   * Fetching goes on this long after the last day, so videos of the last hours can still be
+   * found late; recall counts only videos published within the days (default 0).
+   */
+  readonly drainMs?: number;
+  readonly design?: FetchDesign;
   readonly publishIntervalMs?: number;
-  readonly maxIndexDelayMs?: number;
+  /** The simulator's index lag (default: its long-tailed default). */
+  readonly indexLag?: readonly IndexLagTier[];
+  /** FETCH_SWEEP_DELAYS_MS (default 1 h and 13 h). */
+  readonly sweepDelaysMs?: readonly number[];
+  readonly seed?: number;
+}
+
+export interface Freshness {
+  readonly videos: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
 }
 
 export interface QuotaDayReport {
+  readonly design: FetchDesign;
   readonly firstIntervalMs: number;
+  /** search.list calls YouTube answered (200), over the whole run. */
   readonly searchCalls: number;
   readonly quotaErrors: number;
-  readonly unitsPerKey: readonly number[];
-  readonly dailyQuota: number;
+  /** Searches made (every project together) in each Pacific day of the run. */
+  readonly searchesPerDay: readonly number[];
+  readonly searchCallsPerDay: number;
   readonly callsPerHour: readonly number[];
   /** Longest time between two searches for the same query, while quota remained. */
   readonly longestGapMs: number;
-  /** When the last search of the day was made. */
+  /** When the last search of the run was made. */
   readonly lastCallAt: Date | null;
-  readonly freshness: { readonly p50Ms: number; readonly p99Ms: number; readonly videos: number };
+  /** Publish → stored, over the videos published within the days and stored. */
+  readonly freshness: Freshness;
+  /** Of the videos published within the days that search made visible by the end of the run. */
+  readonly recall: { readonly visible: number; readonly stored: number; readonly share: number; readonly lateVisible: number; readonly lateStored: number };
   readonly logLines: readonly string[];
 }
 
@@ -79,17 +112,25 @@ function virtualSchedule(): FetchSchedule & { due(): [number, Slot] | undefined;
 
 const percentile = (sorted: readonly number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
 
+/** A video counts as late when search found it more than the default overlap after publication. */
+const LATE_MS = 600_000;
+
 export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaDayReport> {
-  const dailyQuota = options.dailyQuota ?? 10_000;
+  const quota = options.quota ?? { searchCallsPerDay: 100, unitsPerDay: 10_000 };
+  const design = options.design ?? 'sweeps';
+  const days = options.days ?? 1;
   const clock = new ManualClock(options.start);
-  const end = nextPacificMidnight(options.start);
+  let daysEnd = options.start;
+  for (let d = 0; d < days; d++) daysEnd = nextPacificMidnight(daysEnd);
+  const end = new Date(daysEnd.getTime() + (options.drainMs ?? 0));
   const sim = createYoutubeSimulator({
-    seed: 3,
+    seed: options.seed ?? 3,
     clock: { mode: 'manual', now: options.start },
     keys: Array.from({ length: options.keys }, () => ({})),
-    dailyQuota,
+    searchCallsPerDay: quota.searchCallsPerDay,
+    unitsPerDay: quota.unitsPerDay,
     publishIntervalMs: options.publishIntervalMs ?? 20_000,
-    maxIndexDelayMs: options.maxIndexDelayMs ?? 120_000,
+    ...(options.indexLag === undefined ? {} : { indexLag: options.indexLag }),
     historyMs: 2 * 3_600_000,
   });
   const url = await sim.listen();
@@ -106,24 +147,24 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       clock,
       log,
       keys: staticKeySource(sim.apiKeys()),
-      dailyQuota,
+      quota,
       youtube: { rootUrl: url, timeoutMs: 5000 },
-      settings: { overlapMs: 600_000, lookbackMs: 3_600_000, maxPages: 5, pageSize: 50 },
+      settings: {
+        overlapMs: 600_000,
+        lookbackMs: 3_600_000,
+        maxPages: 5,
+        pageSize: 50,
+        sweepDelaysMs: options.sweepDelaysMs ?? [3_600_000, 46_800_000],
+        overlapOnly: design === 'overlap',
+      },
       retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 },
     });
     await queries.syncConfigured(options.queries);
     const schedule = virtualSchedule();
-    const planner = createFetchPlanner({
-      schedule,
-      queries,
-      pool,
-      clock,
-      log,
-      dailyQuota,
-      minIntervalMs: options.minIntervalMs,
-      pacing: options.pacing,
-    });
+    const planner = createFetchPlanner({ schedule, queries, pool, clock, log, minIntervalMs: options.minIntervalMs, pacing: options.pacing });
     const firstIntervalMs = (await planner.replan('boot')).pacing.intervalMs;
+    // Before sweeps, a second look was paid for only while the quota had slack.
+    const sweepSearchesPerHour = () => (design === 'overlap' ? (planner.hasSlack() ? Number.POSITIVE_INFINITY : 0) : planner.sweepSearchesPerHour());
 
     for (;;) {
       const next = schedule.due();
@@ -132,14 +173,20 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       clock.set(slot.nextAt);
       sim.setTime(clock.now());
       schedule.started(queryId);
-      planner.observe((await fetch.run(queryId, { sweep: planner.hasSlack() })).unitsSpent);
+      planner.observe((await fetch.run(queryId, { sweepSearchesPerHour: sweepSearchesPerHour() })).searchCalls);
       await planner.replan('run');
     }
 
     const calls = sim.calls().filter((c) => c.endpoint === 'search.list');
     const ok = calls.filter((c) => c.status === 200);
-    const callsPerHour = Array.from({ length: Math.round((end.getTime() - options.start.getTime()) / 3_600_000) }, () => 0);
+    const hours = Math.ceil((end.getTime() - options.start.getTime()) / 3_600_000);
+    const callsPerHour = Array.from({ length: hours }, () => 0);
     for (const call of ok) callsPerHour[Math.floor((Date.parse(call.at) - options.start.getTime()) / 3_600_000)]!++;
+    const searchesPerDay: number[] = [];
+    for (let dayStart = options.start; dayStart < end; dayStart = nextPacificMidnight(dayStart)) {
+      const dayEnd = nextPacificMidnight(dayStart).getTime();
+      searchesPerDay.push(ok.filter((c) => Date.parse(c.at) >= dayStart.getTime() && Date.parse(c.at) < dayEnd).length);
+    }
     const gaps = new Map<string, number>();
     let longestGapMs = 0;
     for (const call of ok) {
@@ -149,20 +196,37 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       if (previous !== undefined) longestGapMs = Math.max(longestGapMs, at - previous);
       gaps.set(q, at);
     }
-    const lags = await sql<{ lag: number }>`
-      SELECT TIMESTAMPDIFF(MICROSECOND, published_at, first_seen_at) / 1000 AS lag
-      FROM videos WHERE published_at >= ${options.start}`.execute(db.kysely);
-    const sorted = lags.rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
+
+    const stored = await sql<{ video_id: string; lag: number }>`
+      SELECT video_id, TIMESTAMPDIFF(MICROSECOND, published_at, first_seen_at) / 1000 AS lag
+      FROM videos WHERE published_at >= ${options.start} AND published_at < ${daysEnd}`.execute(db.kysely);
+    const storedIds = new Set(stored.rows.map((r) => r.video_id));
+    const visible = options.queries.flatMap((q) =>
+      sim
+        .groundTruth(q, { publishedAfter: options.start, publishedBefore: new Date(daysEnd.getTime() - 1) })
+        .filter((v) => Date.parse(v.indexedAt) <= end.getTime() && Date.parse(v.publishedAt) < daysEnd.getTime()),
+    );
+    const late = visible.filter((v) => Date.parse(v.indexedAt) - Date.parse(v.publishedAt) > LATE_MS);
+    const found = visible.filter((v) => storedIds.has(v.videoId)).length;
+    const lags = stored.rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
     return {
+      design,
       firstIntervalMs,
       searchCalls: ok.length,
       quotaErrors: calls.filter((c) => c.reason === 'quotaExceeded').length,
-      unitsPerKey: sim.quota().map((k) => k.used),
-      dailyQuota,
+      searchesPerDay,
+      searchCallsPerDay: quota.searchCallsPerDay,
       callsPerHour,
       longestGapMs,
       lastCallAt: ok.length === 0 ? null : new Date(ok.at(-1)!.at),
-      freshness: { p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), videos: sorted.length },
+      freshness: { videos: lags.length, p50Ms: percentile(lags, 0.5), p95Ms: percentile(lags, 0.95), p99Ms: percentile(lags, 0.99) },
+      recall: {
+        visible: visible.length,
+        stored: found,
+        share: visible.length === 0 ? 1 : found / visible.length,
+        lateVisible: late.length,
+        lateStored: late.filter((v) => storedIds.has(v.videoId)).length,
+      },
       logLines,
     };
   } finally {
