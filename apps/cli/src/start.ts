@@ -4,17 +4,15 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { concurrently, type ConcurrentlyCommandInput } from 'concurrently';
-import { loadConfig, readProcessEnvironment } from '@tubefeed/core';
+import { SIMULATOR_DEFAULT_QUOTA, loadConfig, readProcessEnvironment } from '@tubefeed/core';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
 
 const SIMULATOR_PORT = 8765;
-// The offline demo gives each simulated key a large quota so the feed keeps moving all day;
-// against real YouTube the default 10,000 units per key apply.
-const DEMO_DAILY_QUOTA = 1_000_000;
-// The demo simulator's buckets per key (each key is a project of its own): far above YouTube's
-// 100 searches and 10,000 units a day.
-const DEMO_SEARCH_CALLS_PER_DAY = 10_000;
-const DEMO_UNITS_PER_DAY = 1_000_000;
+// The offline demo gives each simulated key (a project of its own) far more than YouTube's 100
+// searches and 10,000 units a day, so the feed keeps moving all day; the service counts the same
+// figures (SIMULATOR_SEARCH_CALLS_PER_DAY, SIMULATOR_UNITS_PER_DAY). Against real YouTube,
+// YouTube's own apply.
+const DEMO_QUOTA = SIMULATOR_DEFAULT_QUOTA;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const env = readProcessEnvironment();
@@ -42,12 +40,13 @@ const childEnv: Record<string, string> = { LOG_FORMAT: env.LOG_FORMAT ?? 'pretty
 let simulator: YoutubeSimulator | undefined;
 
 if (config.youtube.apiKeys.length === 0) {
-  simulator = createYoutubeSimulator({ searchCallsPerDay: DEMO_SEARCH_CALLS_PER_DAY, unitsPerDay: DEMO_UNITS_PER_DAY });
+  simulator = createYoutubeSimulator({ searchCallsPerDay: DEMO_QUOTA.searchCallsPerDay, unitsPerDay: DEMO_QUOTA.unitsPerDay });
   const url = await simulator.listen({ host: '127.0.0.1', port: await freePort(SIMULATOR_PORT) });
   const keys = simulator.apiKeys();
   childEnv.SIMULATOR_URL = `${url}/`;
   childEnv.SIMULATOR_KEYS = keys.join(',');
-  childEnv.SIMULATOR_DAILY_QUOTA = String(DEMO_DAILY_QUOTA);
+  childEnv.SIMULATOR_SEARCH_CALLS_PER_DAY = String(DEMO_QUOTA.searchCallsPerDay);
+  childEnv.SIMULATOR_UNITS_PER_DAY = String(DEMO_QUOTA.unitsPerDay);
   say(
     `YOUTUBE_API_KEYS is empty: running the YouTube simulator at ${url}/ with ${keys.length} demo keys; ` +
       `the API and worker fetch from it (control API: ${url}/__sim). Set YOUTUBE_API_KEYS to use real YouTube.`,
