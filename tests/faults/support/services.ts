@@ -1,16 +1,19 @@
 // The API and the worker as real processes, started from their built entry points exactly as
-// deployed, for scenarios that kill or signal them. Each child gets a complete environment (no
-// .env file is read: it runs in a scratch directory) and its output is kept for assertions and
-// failure messages. The process handling itself is the benchmark harness's.
+// deployed, for scenarios that kill or signal them; and `npm start`'s launcher (its simulator
+// in-process, the API and the worker as its children, their lines prefixed `[api] `,
+// `[worker] `). Each child gets a complete environment (no .env file is read: it runs in a
+// scratch directory) and its output is kept for assertions and failure messages. The process
+// handling itself is the benchmark harness's.
 import { tmpdir } from 'node:os';
 import { ChildProcesses, type ManagedChild } from '../../../bench/src/processes.js';
 import { repoRoot } from './build.js';
 
-export type ServiceName = 'api' | 'worker';
+export type ServiceName = 'api' | 'worker' | 'launcher';
 
 const ENTRY_POINTS: Record<ServiceName, string> = {
   api: `${repoRoot}/apps/api/dist/server.js`,
   worker: `${repoRoot}/apps/worker/dist/main.js`,
+  launcher: `${repoRoot}/apps/cli/dist/start.js`,
 };
 
 /** A child of the harness's process handling, so its helpers (e.g. waitForHttp) take it too. */
