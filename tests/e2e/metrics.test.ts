@@ -35,7 +35,12 @@ it('exposes requests, fetch runs, stored videos, calls and units per masked key,
   expect(callsByKey.map((l) => /key="([^"]+)"/.exec(l)![1]).every((label) => masked.includes(label!))).toBe(true);
   const totalCalls = callsByKey.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0);
   expect(totalCalls).toBe(stack.results.reduce((sum, r) => sum + r.searchCalls, 0));
-  expect(text).toMatch(/^tubefeed_youtube_units_total\{key="sim-…[^"]+"\} \d+$/m);
+  // Each key is a project of its own: its search bucket spent by the calls made with it, of 100.
+  const searchesByProject = text.split('\n').filter((l) => l.startsWith('tubefeed_youtube_quota_used{') && l.includes('bucket="search"'));
+  expect(searchesByProject.map((l) => /project="own:([^"]+)"/.exec(l)![1]).sort()).toEqual([...masked].sort());
+  expect(searchesByProject.reduce((sum, l) => sum + Number(l.split(' ').at(-1)), 0)).toBe(totalCalls);
+  expect(sample(text, 'tubefeed_youtube_quota_limit', `{project="own:${masked[0]!}",bucket="search"}`)).toBe(100);
+  expect(sample(text, 'tubefeed_youtube_quota_limit', `{project="own:${masked[0]!}",bucket="units"}`)).toBe(10_000);
   expect(sample(text, 'tubefeed_youtube_keys', '{state="ok"}')).toBe(2);
   const reset = sample(text, 'tubefeed_youtube_quota_reset_seconds')!;
   expect(reset).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 // `npm run simulate-day -- --keys 1 [--days 3] [--queries cricket,tea] [--pacing off]
-//   [--interval 10000] [--publish-interval 20000] [--design sweeps|overlap|compare]`:
+//   [--interval 10000] [--publish-interval 20000] [--design sweeps|overlap|compare]
+//   [--sweep-delays 3600000,46800000]`:
 // Pacific days of fetching against the simulator on a fake clock (see quota-day.ts), in a
 // scratch database next to MYSQL_URL's, printing what pacing did (searches spent, calls per
 // hour, the longest gap between searches) and what it gave (freshness, recall of the videos
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '10000' },
     'publish-interval': { type: 'string', default: '20000' },
     design: { type: 'string', default: 'sweeps' },
+    'sweep-delays': { type: 'string', default: '3600000,46800000' },
   },
 });
 const keys = Number(values.keys);
@@ -37,6 +39,8 @@ if (!Number.isInteger(publishIntervalMs) || publishIntervalMs < 1000) fail(`--pu
 if (values.pacing !== 'on' && values.pacing !== 'off') fail(`--pacing must be on or off, got ${values.pacing}`);
 if (!['sweeps', 'overlap', 'compare'].includes(values.design)) fail(`--design must be sweeps, overlap or compare, got ${values.design}`);
 const designs: FetchDesign[] = values.design === 'compare' ? ['overlap', 'sweeps'] : [values.design as FetchDesign];
+const sweepDelaysMs = values['sweep-delays'] === 'none' ? [] : values['sweep-delays'].split(',').map(Number);
+if (sweepDelaysMs.some((d) => !Number.isInteger(d) || d < 60_000)) fail(`--sweep-delays must be none or delays in ms of at least 60000, got ${values['sweep-delays']}`);
 
 const config = loadConfig(readProcessEnvironment());
 const redis = new Redis(config.redis.url);
@@ -68,6 +72,7 @@ for (const design of designs) {
         drainMs,
         design,
         publishIntervalMs,
+        sweepDelaysMs,
       }),
     );
   } finally {
@@ -85,7 +90,7 @@ out(
 );
 for (const day of reports) {
   out('');
-  out(`design: ${day.design === 'sweeps' ? 'sweeps (today)' : 'overlap only (before sweeps)'}`);
+  out(`design: ${day.design === 'sweeps' ? `sweeps at ${sweepDelaysMs.map((d) => `${d / 60_000} min`).join(', ')} (today)` : 'overlap only (before sweeps)'}`);
   out(`  first paced interval: ${seconds(day.firstIntervalMs)}`);
   out(`  searches made: ${day.searchCalls} (per Pacific day: ${day.searchesPerDay.join(', ')}); quotaExceeded answers: ${day.quotaErrors}`);
   out(`  calls per hour (PT): ${day.callsPerHour.join(' ')}`);

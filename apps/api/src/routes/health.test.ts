@@ -27,7 +27,8 @@ describe('GET /health with its dependencies up', () => {
       message: 'Server is Up and Running',
       checks: { mysql: 'up', redis: 'up', youtube: 'no_keys', feedChannel: 'up' },
       quotaResetAt: null,
-      keys: { ok: 0, exhausted: 0, disabled: 0 },
+      keys: { ok: 0, exhausted: 0, suspect: 0, disabled: 0 },
+      quota: { projects: 0, buckets: { search: { used: 0, limit: 0, remaining: 0 }, units: { used: 0, limit: 0, remaining: 0 } } },
       youtube: {
         searching: false,
         resumesAt: null,
@@ -113,6 +114,7 @@ describe('with MySQL and Redis unreachable (closed ports)', () => {
       checks: { mysql: 'down', redis: 'down', youtube: 'unknown', feedChannel: 'down' },
       quotaResetAt: null,
       keys: null,
+      quota: null,
       youtube: { searching: null, resumesAt: null, message: 'The state of the YouTube keys is unknown while Redis cannot be read.' },
     });
   });
