@@ -1,6 +1,6 @@
 // `npm run simulate-day -- --keys 1 [--days 3] [--queries cricket,tea] [--pacing off]
 //   [--interval 10000] [--publish-interval 20000] [--design sweeps|overlap|compare]
-//   [--sweep-delays 3600000,46800000]`:
+//   [--sweep-delays 3600000,46800000] [--seed 3]`:
 // Pacific days of fetching against the simulator on a fake clock (see quota-day.ts), in a
 // scratch database next to MYSQL_URL's, printing what pacing did (searches spent, calls per
 // hour, the longest gap between searches) and what it gave (freshness, recall of the videos
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     'publish-interval': { type: 'string', default: '20000' },
     design: { type: 'string', default: 'sweeps' },
     'sweep-delays': { type: 'string', default: '3600000,46800000' },
+    seed: { type: 'string', default: '3' },
   },
 });
 const keys = Number(values.keys);
@@ -38,6 +39,8 @@ if (!Number.isInteger(minIntervalMs) || minIntervalMs < 1000) fail(`--interval m
 if (!Number.isInteger(publishIntervalMs) || publishIntervalMs < 1000) fail(`--publish-interval must be an integer of at least 1000 (ms), got ${values['publish-interval']}`);
 if (values.pacing !== 'on' && values.pacing !== 'off') fail(`--pacing must be on or off, got ${values.pacing}`);
 if (!['sweeps', 'overlap', 'compare'].includes(values.design)) fail(`--design must be sweeps, overlap or compare, got ${values.design}`);
+const seed = Number(values.seed);
+if (!Number.isInteger(seed)) fail(`--seed must be an integer, got ${values.seed}`);
 const designs: FetchDesign[] = values.design === 'compare' ? ['overlap', 'sweeps'] : [values.design as FetchDesign];
 const sweepDelaysMs = values['sweep-delays'] === 'none' ? [] : values['sweep-delays'].split(',').map(Number);
 if (sweepDelaysMs.some((d) => !Number.isInteger(d) || d < 60_000)) fail(`--sweep-delays must be none or delays in ms of at least 60000, got ${values['sweep-delays']}`);
@@ -73,6 +76,7 @@ for (const design of designs) {
         design,
         publishIntervalMs,
         sweepDelaysMs,
+        seed,
       }),
     );
   } finally {
