@@ -118,6 +118,8 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
           throw new UpstreamError('unavailable', `YouTube could not check the key just now (${error.reason}); try again`);
         case 'request':
           throw new UpstreamError('unavailable', `YouTube refused the key check (${error.reason})`);
+        case 'unknown':
+          throw new UpstreamError('unavailable', `YouTube answered the key check in a way no known error explains (${error.reason}); it was not added`);
       }
     } finally {
       const { bucket, cost } = METHOD_COST['videos.list'];
