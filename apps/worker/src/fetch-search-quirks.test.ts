@@ -93,6 +93,29 @@ describe('pages that do not prove the end', () => {
     expect(calls.length).toBeGreaterThan(Math.ceil(expected.length / 50));
   });
 
+  it('does not take a short last page at the ~500-result cap for the end of the results', async () => {
+    // A third of the pages are short, so the page that reaches the cap can be short too: 900
+    // uploads while no worker ran, 15 pages a run, enough for one sequence to reach the cap.
+    const h = await setUp({ start: START, publishIntervalMs: 2000, sim: { shortPageShare: 0.3, windowLeakShare: 0 }, settings: { maxPages: 15, lookbackMs: 120_000 } });
+    await h.run();
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    h.advance(30 * 60_000);
+    const results: FetchRunResult[] = [];
+    let lastRunAt = h.clock.now();
+    for (let i = 0; i < 6 && results.at(-1)?.outcome !== 'ok'; i++) {
+      lastRunAt = h.clock.now();
+      results.push(await h.run());
+      h.advance(1000);
+    }
+    // The head's sequence ran into the cap on a short page (no token, fewer than 50 items).
+    expect(results[0]).toMatchObject({ capHits: 1, outcome: 'partial' });
+    const head = h.searchCalls().filter((c) => c.params.publishedBefore === undefined && Date.parse(c.at) === Date.parse(START) + 30 * 60_000);
+    expect(head.reduce((n, c) => n + (c.results ?? 0), 0)).toBeGreaterThanOrEqual(450);
+    expect(head.at(-1)!.results).toBeLessThan(50);
+    expect(results.at(-1)?.outcome).toBe('ok');
+    expect(await h.storedIdsWithin(from, lastRunAt)).toEqual(h.publishedIds(from, lastRunAt));
+  });
+
   it('stores videos from outside the window asked for without counting them as new or letting them end the paging', async () => {
     const h = await setUp({ start: START, sim: { windowLeakShare: 1, shortPageShare: 0 } });
     await h.run();

@@ -11,8 +11,8 @@
 //   videos from outside the window asked for. They are stored (search returned them for the
 //   query) but never counted as new, never move a mark and never decide how far a search
 //   reached.
-// - Pending ranges. When the head stops before reaching stored ground (page cap, or a full last
-//   page that may be YouTube's ~500-result cap), the range it did not cover is pending. Later runs
+// - Pending ranges. When the head stops before reaching stored ground (page cap, or a last page
+//   without a token that may be YouTube's ~500-result cap), the range it did not cover is pending. Later runs
 //   spend their remaining pages on pending ranges, newest first, each with its own
 //   publishedBefore (so recovery is not limited to 500 results), moving a range's upper bound
 //   down only after the page below it is stored.
@@ -55,7 +55,7 @@ import { METHOD_COST } from '../youtube/quota-buckets.js';
 import type { SearchPage, SearchRequest, YoutubeClient } from '../youtube/youtube-client.js';
 import { NoUsableKeyError, QuotaExhaustedError, YoutubeApiError, neverReachedYoutube } from '../youtube/youtube-errors.js';
 
-/** YouTube stops paging at "roughly 500" results; a sequence ending full from here on hit it. */
+/** YouTube stops paging at "roughly 500" results; a sequence ending without a token from here on hit it. */
 const RESULT_CAP_NEAR = 450;
 /** Windows older than this return fewer results than they did when new (youtube-api.md). */
 export const SEARCH_RELIABLE_AGE_MS = 7 * 86_400_000;
@@ -369,12 +369,19 @@ export function createFetchService(deps: FetchServiceDeps) {
     }
 
     /**
-     * A search sequence ended on a full page with no next page. Near YouTube's result cap that
-     * is the cap, with older matches left; below it, most likely an exact multiple of the page
-     * size. Either way the stretch below stays pending (one more search settles it); only the
-     * cap is reported.
+     * Whether a page with no next token may still have matches below it: a full page (most
+     * likely an exact multiple of the page size, or the cap), or any page once the sequence is
+     * near YouTube's ~500-result cap, where the last page before it can be short too. Only a
+     * missing token below the cap ends the results.
      */
-    const fullWithoutNext = (after: Date, reachedDownTo: Date | null, resultsInSequence: number) => {
+    const cutShort = (page: SearchPage, resultsInSequence: number): boolean =>
+      page.nextPageToken === null && (page.itemCount >= settings.pageSize || resultsInSequence >= RESULT_CAP_NEAR);
+
+    /**
+     * A search sequence ended without a next page where matches may be left (cutShort). The
+     * stretch below stays pending (one more search settles it); near the cap it is reported.
+     */
+    const capReached = (after: Date, reachedDownTo: Date | null, resultsInSequence: number) => {
       if (resultsInSequence < RESULT_CAP_NEAR) return;
       stats.capHits++;
       runLog.warn(
@@ -442,13 +449,12 @@ export function createFetchService(deps: FetchServiceDeps) {
         // A page that reaches back to the newest video stored before this run holds every new
         // one above it: the pages below would only repeat the overlap, so they are not paid for.
         const reachesStored = newest !== null && oldest !== null && oldest <= newest;
-        // A full page without a next token may be the ~500-result cap, not the end.
-        const full = page.itemCount >= settings.pageSize;
-        const more = !reachesStored && (page.nextPageToken !== null || full);
         headResults += page.itemCount;
-        if (more && page.nextPageToken === null) fullWithoutNext(after, oldest, headResults);
+        const cut = cutShort(page, headResults);
+        const more = !reachesStored && (page.nextPageToken !== null || cut);
+        if (more && page.nextPageToken === null) capReached(after, oldest, headResults);
         const fresh = await store(inside, outside);
-        if (page.nextPageToken === null && !full) {
+        if (page.nextPageToken === null && !cut) {
           // The results ended: everything since `after` was seen.
           coveredToAfter = true;
           reachedStored = true;
@@ -493,10 +499,10 @@ export function createFetchService(deps: FetchServiceDeps) {
           const found = await store(inside, outside);
           stats.foundBelowHead += found;
           rangeFound += found;
-          const full = page.itemCount >= settings.pageSize;
           rangeResults += page.itemCount;
-          if (full && page.nextPageToken === null) fullWithoutNext(range.after, oldest, rangeResults);
-          if (page.nextPageToken === null && !full) {
+          const cut = cutShort(page, rangeResults);
+          if (cut) capReached(range.after, oldest, rangeResults);
+          if (page.nextPageToken === null && !cut) {
             searchedThrough({ after: range.after, before }, rangeFound);
             await savePending(pending.slice(1)); // covered
             break;
