@@ -29,6 +29,18 @@ async function runFor(h: PipelineHarness, forMs: number, everyMs: number, option
   return results;
 }
 
+/** Runs until a run ends with nothing pending (at most `max` runs, `stepMs` apart); `lastRunAt` is the last run's time. */
+async function runUntilOk(h: PipelineHarness, max: number, stepMs: number): Promise<{ results: FetchRunResult[]; lastRunAt: Date }> {
+  const results: FetchRunResult[] = [];
+  let lastRunAt = h.clock.now();
+  for (let i = 0; i < max && results.at(-1)?.outcome !== 'ok'; i++) {
+    lastRunAt = h.clock.now();
+    results.push(await h.run());
+    h.advance(stepMs);
+  }
+  return { results, lastRunAt };
+}
+
 const sum = (results: readonly FetchRunResult[], field: 'searchCalls' | 'foundBelowHead' | 'outsideWindow' | 'sweepsQueued' | 'unverifiedSeconds') =>
   results.reduce((total, r) => total + r[field], 0);
 
@@ -78,11 +90,7 @@ describe('pages that do not prove the end', () => {
   it('keeps paging past pages shorter than asked that carry a token', async () => {
     const h = await setUp({ start: START, sim: { shortPageShare: 1, windowLeakShare: 0 } });
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
-    const results: FetchRunResult[] = [];
-    for (let i = 0; i < 6 && results.at(-1)?.outcome !== 'ok'; i++) {
-      results.push(await h.run());
-      h.advance(1000);
-    }
+    const { results } = await runUntilOk(h, 6, 1000);
     expect(results.at(-1)?.outcome).toBe('ok');
     const expected = h.publishedIds(from, new Date(Date.parse(START)));
     expect(expected.length).toBeGreaterThan(150);
@@ -100,13 +108,7 @@ describe('pages that do not prove the end', () => {
     await h.run();
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
     h.advance(30 * 60_000);
-    const results: FetchRunResult[] = [];
-    let lastRunAt = h.clock.now();
-    for (let i = 0; i < 6 && results.at(-1)?.outcome !== 'ok'; i++) {
-      lastRunAt = h.clock.now();
-      results.push(await h.run());
-      h.advance(1000);
-    }
+    const { results, lastRunAt } = await runUntilOk(h, 6, 1000);
     // The head's sequence ran into the cap on a short page (no token, fewer than 50 items).
     expect(results[0]).toMatchObject({ capHits: 1, outcome: 'partial' });
     const head = h.searchCalls().filter((c) => c.params.publishedBefore === undefined && Date.parse(c.at) === Date.parse(START) + 30 * 60_000);
@@ -121,13 +123,7 @@ describe('pages that do not prove the end', () => {
     await h.run();
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
     h.advance(4 * HOUR); // 720 uploads while no worker ran: several pages and ranges, each with leaks
-    const results: FetchRunResult[] = [];
-    let lastRunAt = h.clock.now();
-    for (let i = 0; i < 10 && results.at(-1)?.outcome !== 'ok'; i++) {
-      lastRunAt = h.clock.now();
-      results.push(await h.run());
-      h.advance(10_000);
-    }
+    const { results, lastRunAt } = await runUntilOk(h, 10, 10_000);
     expect(results.at(-1)?.outcome).toBe('ok');
     expect(sum(results, 'outsideWindow')).toBeGreaterThan(0);
     expect(await h.storedIdsWithin(from, lastRunAt)).toEqual(h.publishedIds(from, lastRunAt));
@@ -148,11 +144,7 @@ describe('old windows', () => {
     await h.run();
     const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
     h.advance(9 * 86_400_000); // nine days without a worker
-    const results: FetchRunResult[] = [];
-    for (let i = 0; i < 10 && results.at(-1)?.outcome !== 'ok'; i++) {
-      results.push(await h.run());
-      h.advance(10_000);
-    }
+    const { results } = await runUntilOk(h, 10, 10_000);
     expect(results.at(-1)?.outcome).toBe('ok');
     const reliableFrom = new Date(h.clock.now().getTime() - 7 * 86_400_000);
     // Within the last seven days, everything; before, what search still returns.

@@ -125,8 +125,8 @@ export function missingApiKey(): ApiResponse {
   );
 }
 
-export function invalidApiKey(): ApiResponse {
-  const message = 'API key not valid. Please pass a valid API key.';
+/** A key YouTube refuses as a bad request: 400 badRequest, the ErrorInfo reason in `details`. */
+function badKey(message: string, detailReason: 'API_KEY_INVALID' | 'API_KEY_EXPIRED'): ApiResponse {
   return errorResponse(
     400,
     message,
@@ -136,7 +136,7 @@ export function invalidApiKey(): ApiResponse {
       details: [
         {
           '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: 'API_KEY_INVALID',
+          reason: detailReason,
           domain: 'googleapis.com',
           metadata: { service: SERVICE },
         },
@@ -144,6 +144,10 @@ export function invalidApiKey(): ApiResponse {
       ],
     },
   );
+}
+
+export function invalidApiKey(): ApiResponse {
+  return badKey('API key not valid. Please pass a valid API key.', 'API_KEY_INVALID');
 }
 
 export function apiKeyServiceBlocked(methodName: string, projectNumber: string): ApiResponse {
@@ -223,24 +227,7 @@ export function keyInvalidLegacy(): ApiResponse {
 }
 
 export function keyExpired(): ApiResponse {
-  const message = 'API key expired. Please renew the API key.';
-  return errorResponse(
-    400,
-    message,
-    { domain: 'global', reason: 'badRequest' },
-    {
-      status: 'INVALID_ARGUMENT',
-      details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: 'API_KEY_EXPIRED',
-          domain: 'googleapis.com',
-          metadata: { service: SERVICE },
-        },
-        localized(message),
-      ],
-    },
-  );
+  return badKey('API key expired. Please renew the API key.', 'API_KEY_EXPIRED');
 }
 
 /** The older body for an expired key. */
