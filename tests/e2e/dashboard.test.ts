@@ -392,7 +392,10 @@ describe('dashboard', () => {
     const { page, polls, expectError } = await open('/?poll=500');
     // Header: the keys' state from /health and each query's last fetch from /queries.
     await page.locator('#key-status').filter({ hasText: 'healthy' }).waitFor();
-    expect(await page.locator('#key-status').textContent()).toBe('YouTube keys: healthy (3 ok · 0 exhausted · 0 disabled)');
+    // Three keys, each a project of its own: 3 × 100 searches today, none made in this test.
+    expect(await page.locator('#key-status').textContent()).toBe(
+      'YouTube keys: healthy (3 ok · 0 exhausted · 0 suspect · 0 disabled · 300 of 300 searches left today)',
+    );
     expect(await page.locator('#query-status li').allTextContents()).toEqual(
       [...queryIds.keys()].map((text) => `${text} fetched ${minutesAgo(FETCHED_AT)} · ok · ${seededCount.get(text)} new`),
     );
