@@ -1,11 +1,18 @@
 // One Vitest run for the whole workspace. Workspace packages resolve to their TypeScript
 // sources (the "@tubefeed/source" export condition), so tests never need a build first.
-// Two projects: `main` (unit, integration, e2e) and `faults` (tests/faults: crashes, outages
-// and restarts of the real processes and services; `npm run test:faults` runs it alone).
+// Three projects: `main` (unit, integration, e2e), `faults` (tests/faults: crashes, outages and
+// restarts of the real processes and services; `npm run test:faults` runs it alone) and
+// `browser` (the pages in headless Chromium).
+//
+// Most test files wait on MySQL, Redis, child processes and timers, not on the CPU, so `main`
+// and `faults` run two files at a time (Vitest would take one on a 2-core machine). The browser
+// files run afterwards, one at a time: Chromium needs the CPU to itself to keep its typing and
+// rendering within the tests' waits.
 import { defaultServerConditions } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const conditions = ['@tubefeed/source', ...defaultServerConditions];
+const BROWSER_TESTS = ['tests/e2e/dashboard.test.ts', 'tests/e2e/security-pages.test.ts'];
 
 export default defineConfig({
   resolve: { conditions },
@@ -21,6 +28,9 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...BROWSER_TESTS],
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -31,6 +41,17 @@ export default defineConfig({
           globalSetup: ['packages/core/src/testing/global-setup.ts', 'tests/faults/support/build.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: BROWSER_TESTS,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
