@@ -2,7 +2,7 @@
 // completeness (late indexing, outages), no duplicates, key rotation and quota, no leaked keys.
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nextPacificMidnight } from '@tubefeed/core';
+import { YoutubeApiError, nextPacificMidnight, type SearchPage, type SearchRequest, type VideoInput } from '@tubefeed/core';
 import { createPipelineHarness, type PipelineHarness } from './testing/pipeline-harness.js';
 
 const START = '2024-05-14T18:00:00Z'; // 11:00 Pacific (PDT)
@@ -303,5 +303,78 @@ describe('fetch pipeline', () => {
     const spentBefore = (await h.pool.status()).keys.map((k) => k.quota.search.used);
     await expect(h.run()).rejects.toMatchObject({ kind: 'transient', reason: 'ECONNREFUSED' });
     expect((await h.pool.status()).keys.map((k) => k.quota.search.used)).toEqual(spentBefore);
+  });
+});
+
+// Range bookkeeping against answers crafted to hit its edges (a stand-in YouTube client).
+describe('pending ranges at their edges', () => {
+  const video = (id: string, at: string): VideoInput => ({
+    videoId: id.padEnd(11, '0'),
+    title: `video ${id}`,
+    description: '',
+    channelId: 'UCxxxxxxxxxxxxxxxxxxxxxx',
+    channelTitle: 'channel',
+    publishedAt: new Date(at),
+    thumbnails: { default: null, medium: null, high: null },
+    liveBroadcastContent: 'none',
+  });
+  const page = (videos: VideoInput[], nextPageToken: string | null): SearchPage => ({ videos, itemCount: videos.length, nextPageToken, totalResults: null });
+
+  async function withRanges(h: PipelineHarness, ranges: Array<{ after: string; before: string }>) {
+    await h.queries.saveFetchState(h.query.id, { pendingRanges: JSON.stringify(ranges), headMark: new Date(Date.parse(START) - 60_000), sweepMarks: null });
+  }
+
+  it('keeps the next range when a page of one reaches below its sub-second start', async () => {
+    // A range saved with milliseconds (as ranges were before marks were whole seconds): the
+    // search's bound is that second, so its oldest video may sit just below the range's start.
+    const h = await setUp({ start: START });
+    await withRanges(h, [
+      { after: '2024-05-14T16:00:00.500Z', before: '2024-05-14T16:30:00.000Z' },
+      { after: '2024-05-14T12:00:00.000Z', before: '2024-05-14T13:00:00.000Z' },
+    ]);
+    const asked: string[] = [];
+    const fetch = h.fetchWith({
+      youtube: {
+        search: (_key: string, request: SearchRequest) => {
+          const before = request.publishedBefore?.toISOString() ?? 'head';
+          asked.push(`${before}${request.pageToken === undefined ? '' : ` ${request.pageToken}`}`);
+          if (before === '2024-05-14T16:30:00.000Z') {
+            return Promise.resolve(request.pageToken === undefined ? page([video('a', '2024-05-14T16:00:00Z')], 'next') : page([], null));
+          }
+          if (before === '2024-05-14T13:00:00.000Z') return Promise.resolve(page([video('b', '2024-05-14T12:30:00Z')], null));
+          return Promise.resolve(page([], null));
+        },
+      },
+    });
+    const result = await fetch.run(h.query.id);
+    expect(asked).toContain('2024-05-14T13:00:00.000Z');
+    expect(result).toMatchObject({ outcome: 'ok', pendingRanges: 0 });
+    expect(await h.storedIds()).toEqual(['a0000000000', 'b0000000000']);
+  });
+
+  it('sets aside a range YouTube refuses as malformed instead of asking again every run, and goes on with the others', async () => {
+    const h = await setUp({ start: START });
+    await withRanges(h, [
+      { after: '2024-05-14T16:00:00.000Z', before: '2024-05-14T16:30:00.000Z' },
+      { after: '2024-05-14T12:00:00.000Z', before: '2024-05-14T13:00:00.000Z' },
+    ]);
+    let refused = 0;
+    const fetch = h.fetchWith({
+      youtube: {
+        search: (_key: string, request: SearchRequest) => {
+          if (request.publishedBefore?.toISOString() === '2024-05-14T16:30:00.000Z') {
+            refused++;
+            return Promise.reject(new YoutubeApiError('request', 400, 'invalidParameter', 'YouTube refused the request (HTTP 400, invalidParameter)'));
+          }
+          if (request.publishedBefore !== undefined) return Promise.resolve(page([video('c', '2024-05-14T12:30:00Z')], null));
+          return Promise.resolve(page([], null));
+        },
+      },
+    });
+    expect(await fetch.run(h.query.id)).toMatchObject({ outcome: 'ok', rangesSetAside: 1, pendingRanges: 0 });
+    expect(await fetch.run(h.query.id)).toMatchObject({ outcome: 'ok', rangesSetAside: 0 });
+    expect(refused).toBe(1);
+    expect(await h.storedIds()).toEqual(['c0000000000']);
+    expect(h.logLines.some((line) => line.includes('a pending range YouTube refuses to search was set aside'))).toBe(true);
   });
 });

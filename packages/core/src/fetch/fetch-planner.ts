@@ -125,6 +125,8 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
    */
   function sweepSearchesPerHour(): number {
     if (last === undefined || !last.budgetBound) return Number.POSITIVE_INFINITY;
+    // Past the reset the last plan is stale (its budget is the spent day's) until the next one.
+    if (clock.now() >= last.resetAt) return Number.POSITIVE_INFINITY;
     const hoursLeft = Math.max(1 / 60, (last.resetAt.getTime() - clock.now().getTime()) / 3_600_000);
     return (SWEEP_SHARE * last.budgetSearches) / hoursLeft / Math.max(1, queriesFollowed);
   }

@@ -117,6 +117,8 @@ export interface FetchRunResult {
   readonly capHits: number;
   /** Publish time searched in windows too old for search to be complete, in seconds. */
   readonly unverifiedSeconds: number;
+  /** Pending ranges YouTube refused to search as malformed, set aside instead of asked again every run. */
+  readonly rangesSetAside: number;
   /** Set when the outcome is quota_exhausted. */
   readonly quotaResetAt: string | null;
   readonly durationMs: number;
@@ -176,12 +178,19 @@ export function decodeSweepMarks(text: string | null): Map<number, Date> {
 }
 
 /**
- * The marks for these delays. A delay with no mark yet (a new query, or a delay added to the
- * configuration) starts where the deepest known look says its stretch is not done: an added
- * deeper delay sweeps what the shallower ones saw only early. Without any mark, `start`.
+ * The marks for these delays. A delay with no mark yet (a delay added to the configuration, or
+ * marks kept for delays no longer configured) starts where the known marks say its stretch is
+ * surely not done: an added deeper delay sweeps again what the others saw only early. Without
+ * any mark: a new query starts at its look-back (`start`); a query that already has a head
+ * starts each delay d that far below the head's overlap (`start` - (d - overlap)).
  */
-export function sweepMarksFor(delays: readonly number[], saved: SweepMarks, start: Date): Map<number, Date> {
-  const known = [...saved].filter(([delay]) => delays.includes(delay));
+export function sweepMarksFor(
+  delays: readonly number[],
+  saved: SweepMarks,
+  start: Date,
+  options: { readonly overlapMs: number; readonly established: boolean },
+): Map<number, Date> {
+  const known = [...saved];
   const marks = new Map<number, Date>();
   for (const delay of delays) {
     const mark = saved.get(delay);
@@ -190,16 +199,19 @@ export function sweepMarksFor(delays: readonly number[], saved: SweepMarks, star
     } else if (known.length > 0) {
       marks.set(delay, new Date(Math.min(...known.map(([d, m]) => m.getTime() - Math.max(0, delay - d)))));
     } else {
-      marks.set(delay, start);
+      marks.set(delay, options.established ? new Date(start.getTime() - Math.max(0, delay - options.overlapMs)) : start);
     }
   }
   return marks;
 }
 
+/** YouTube's timestamps and bounds are whole seconds: marks and bounds are kept so too. */
+const wholeSecond = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
+
 export interface FetchServiceDeps {
   readonly videos: Pick<VideoRepository, 'upsertBatch' | 'rebuildCounts' | 'countPublishedBetween' | 'publishedTimesSince'>;
   readonly queries: Pick<SearchQueryRepository, 'findById' | 'recordOutcome' | 'saveFetchState'>;
-  readonly pool: Pick<KeyPool, 'acquire' | 'recordError' | 'markExhausted' | 'disable' | 'refund'>;
+  readonly pool: Pick<KeyPool, 'acquire' | 'recordError' | 'recordSuccess' | 'markExhausted' | 'disable' | 'refund'>;
   readonly youtube: Pick<YoutubeClient, 'search'>;
   readonly clock: Clock;
   readonly log: Logger;
@@ -255,7 +267,7 @@ export function createFetchService(deps: FetchServiceDeps) {
     const sweepBudget = options.sweepSearchesPerHour ?? Number.POSITIVE_INFINITY;
     const startedAt = clock.now().getTime();
     const query = await queries.findById(queryId);
-    const stats = { searchCalls: 0, inserted: 0, updated: 0, linked: 0, outsideWindow: 0, foundBelowHead: 0, sweepsQueued: 0, capHits: 0, unverifiedSeconds: 0 };
+    const stats = { searchCalls: 0, inserted: 0, updated: 0, linked: 0, outsideWindow: 0, foundBelowHead: 0, sweepsQueued: 0, capHits: 0, unverifiedSeconds: 0, rangesSetAside: 0 };
     const result = (outcome: FetchOutcome, pending: number, quotaResetAt: Date | null = null): FetchRunResult => ({
       queryId,
       outcome,
@@ -280,8 +292,9 @@ export function createFetchService(deps: FetchServiceDeps) {
               throw new AbortError(error as Error);
             }
             stats.searchCalls++;
+            let page: SearchPage;
             try {
-              return await youtube.search(lease.key.secret, request);
+              page = await youtube.search(lease.key.secret, request);
             } catch (error) {
               const failure = error instanceof YoutubeApiError ? error : new YoutubeApiError('transient', null, 'unknown', 'YouTube call failed');
               await pool.recordError(lease.key, failure.kind, failure.message);
@@ -306,6 +319,8 @@ export function createFetchService(deps: FetchServiceDeps) {
                   throw failure;
               }
             }
+            await pool.recordSuccess(lease.key);
+            return page;
           }
         },
         {
@@ -426,8 +441,8 @@ export function createFetchService(deps: FetchServiceDeps) {
       // No head mark: no head has completed yet (a new query, or its first run died before its
       // state was saved), so the look-back starts again; stored videos alone prove nothing.
       const newest = query.head_mark;
-      let after = new Date(newest === null ? startedAt - settings.lookbackMs : newest.getTime() - settings.overlapMs);
-      const marks = sweepMarksFor(delays, decodeSweepMarks(query.sweep_marks), after);
+      let after = wholeSecond(newest === null ? startedAt - settings.lookbackMs : newest.getTime() - settings.overlapMs);
+      const marks = sweepMarksFor(delays, decodeSweepMarks(query.sweep_marks), after, { overlapMs: settings.overlapMs, established: newest !== null });
       if (!overlapOnly && newest !== null) after = await stretchedHeadStart(after, marks);
 
       let pageToken: string | undefined;
@@ -445,7 +460,8 @@ export function createFetchService(deps: FetchServiceDeps) {
         pagesLeft--;
         const { inside, outside, oldest, newest: top } = byWindow(page.videos, after, null);
         if (oldest !== null && (lowest === null || oldest < lowest)) lowest = oldest;
-        if (top !== null && (headMark === null || top > headMark)) headMark = top;
+        // Never above the run's start: a publish time in the future would hold the head there.
+        if (top !== null && (headMark === null || top > headMark)) headMark = top.getTime() > startedAt ? new Date(startedAt) : top;
         // A page that reaches back to the newest video stored before this run holds every new
         // one above it: the pages below would only repeat the overlap, so they are not paid for.
         const reachesStored = newest !== null && oldest !== null && oldest <= newest;
@@ -482,18 +498,33 @@ export function createFetchService(deps: FetchServiceDeps) {
       // 3. Backfill: the remaining pages go to pending ranges, newest first.
       while (pagesLeft > 0 && pending.length > 0) {
         const range = pending[0]!;
+        // The other ranges, as they were before this one was touched: every save below keeps
+        // them whatever becomes of this one.
+        const rest = pending.slice(1);
         let token: string | undefined;
         let rangeResults = 0;
         let rangeFound = 0;
         let before = range.before;
         for (;;) {
-          const page = await search({
-            q,
-            publishedAfter: range.after,
-            publishedBefore: range.before,
-            maxResults: settings.pageSize,
-            ...(token ? { pageToken: token } : {}),
-          });
+          let page: SearchPage;
+          try {
+            page = await search({
+              q,
+              publishedAfter: range.after,
+              publishedBefore: range.before,
+              maxResults: settings.pageSize,
+              ...(token ? { pageToken: token } : {}),
+            });
+          } catch (error) {
+            const cause = error instanceof AbortError ? error.originalError : error;
+            if (!(cause instanceof YoutubeApiError) || cause.kind !== 'request') throw error;
+            // YouTube refuses this range's request as malformed: asking again would fail again
+            // (and be charged) on every run. It is set aside, loudly, so the others go on.
+            runLog.error({ after: range.after.toISOString(), before: range.before.toISOString(), reason: cause.reason }, 'a pending range YouTube refuses to search was set aside');
+            stats.rangesSetAside++;
+            await savePending(rest);
+            break;
+          }
           pagesLeft--;
           const { inside, outside, oldest } = byWindow(page.videos, range.after, range.before);
           const found = await store(inside, outside);
@@ -502,16 +533,18 @@ export function createFetchService(deps: FetchServiceDeps) {
           rangeResults += page.itemCount;
           const cut = cutShort(page, rangeResults);
           if (cut) capReached(range.after, oldest, rangeResults);
-          if (page.nextPageToken === null && !cut) {
-            searchedThrough({ after: range.after, before }, rangeFound);
-            await savePending(pending.slice(1)); // covered
+          // Progress for the next run: down to the oldest video of the page; a bound that cannot
+          // move (a page whose videos all sit at it) steps down one second so the range always
+          // shrinks. A page with nothing inside the window moves nothing.
+          if (oldest !== null) before = oldest < before ? oldest : new Date(before.getTime() - 1000);
+          // Below the range's start, the pages held everything in it (they come newest first).
+          const done = (page.nextPageToken === null && !cut) || before < range.after;
+          if (done) {
+            searchedThrough(range, rangeFound);
+            await savePending(rest); // covered
             break;
           }
-          // Progress for the next run; a bound that cannot move (a page of equal timestamps, or
-          // a short page that held nothing inside the window) steps down one second so the range
-          // always shrinks.
-          before = oldest !== null && oldest < before ? oldest : new Date(before.getTime() - 1000);
-          await savePending([{ after: range.after, before }, ...pending.slice(1)]);
+          await savePending([{ after: range.after, before }, ...rest]);
           if (page.nextPageToken === null || pagesLeft === 0) break;
           token = page.nextPageToken;
         }
@@ -580,7 +613,7 @@ export function createFetchService(deps: FetchServiceDeps) {
       let left = budget;
       for (const delay of [...delays].reverse()) {
         const mark = marks.get(delay)!;
-        const target = new Date(startedAt - delay);
+        const target = wholeSecond(startedAt - delay);
         if (mark >= target) continue;
         if (covered !== null && covered <= mark) {
           // The head's pages reached it: everything up to `target` was seen when it was old enough.
@@ -598,17 +631,20 @@ export function createFetchService(deps: FetchServiceDeps) {
             continue;
           }
         } else {
-          const stored = await videos.countPublishedBetween(queryId, mark, upper, SWEEP_FULL_PAGE);
+          // Counted as far as the run's pages could take, so a busy query's cost is not capped
+          // at one page's worth.
+          const stored = await videos.countPublishedBetween(queryId, mark, upper, SWEEP_FULL_PAGE * settings.maxPages);
+          ripe = widthMs >= delay || stored >= SWEEP_FULL_PAGE;
           // What sweeping this delay costs per hour: a page per SWEEP_FULL_PAGE videos, and at
           // least one per `delay` (a quiet query's stretch ripens by its width).
-          const perHour = Math.max((stored / Math.max(widthMs, 60_000)) * 3_600_000 / SWEEP_FULL_PAGE, 3_600_000 / delay);
+          const perHour = Math.max(((stored / Math.max(widthMs, 60_000)) * 3_600_000) / SWEEP_FULL_PAGE, 3_600_000 / delay);
           if (perHour > left) {
-            // Not within the budget: skip ahead. A deeper sweep, or none, finds what this one would have.
-            next.set(delay, target);
+            // Not within the budget. A stretch not ripe yet waits (the budget may allow it when
+            // it is); a ripe one is skipped: a deeper sweep, or none, finds what it would have.
+            if (ripe) next.set(delay, target);
             continue;
           }
           left -= perHour;
-          ripe = widthMs >= delay || stored >= SWEEP_FULL_PAGE;
         }
         if (!ripe) continue;
         if (upper > mark) queued.push({ after: mark, before: upper });

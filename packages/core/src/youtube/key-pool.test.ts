@@ -134,7 +134,7 @@ describe('key pool', () => {
     expect((await p.acquire('search')).key.secret).toBe(secrets[0]);
   });
 
-  it('sets a key aside as suspect after 3 unexplained answers in a day, never retrying it forever, until the next quota day', async () => {
+  it('sets a key aside as suspect after 3 unexplained answers in a row, never retrying it forever, until the next quota day', async () => {
     const p = pool([secrets[0]!, secrets[1]!]);
     const odd = poolKey(secrets[0]!);
     expect(await p.recordError(odd, 'unknown', 'YouTube gave an unexplained answer (HTTP 400, somethingNew)')).toEqual({ suspect: false });
@@ -155,6 +155,24 @@ describe('key pool', () => {
     expect((await p.status()).state).toBe('keys_suspect');
     clock.set('2024-03-10T08:00:00.000Z'); // a new quota day: one more chance
     expect((await p.acquire('search')).key.secret).toBe(secrets[0]);
+  });
+
+  it('counts unexplained answers in a row: a call answered in between starts the count again', async () => {
+    const p = pool([secrets[0]!]);
+    const key = poolKey(secrets[0]!);
+    for (let round = 0; round < 3; round++) {
+      expect(await p.recordError(key, 'unknown', 'odd')).toEqual({ suspect: false });
+      expect(await p.recordError(key, 'unknown', 'odd')).toEqual({ suspect: false });
+      await p.recordSuccess(key);
+    }
+    expect((await p.status()).keys[0]).toMatchObject({ state: 'ok', errorsToday: { unknown: 6 } });
+    await p.recordError(key, 'unknown', 'odd');
+    await p.recordError(key, 'unknown', 'odd');
+    expect(await p.recordError(key, 'unknown', 'odd')).toEqual({ suspect: true });
+    // The next quota day starts a new count: one odd answer does not set it aside again.
+    clock.set('2024-03-10T08:00:00.000Z');
+    expect(await p.recordError(key, 'unknown', 'odd')).toEqual({ suspect: false });
+    expect((await p.status()).keys[0]!.state).toBe('ok');
   });
 
   it("an operator's enable clears a suspicion at once", async () => {

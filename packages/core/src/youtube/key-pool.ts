@@ -24,7 +24,7 @@
 // is the operator's label, or `key:<fingerprint>` for a key of a project of its own):
 //   yt:rr                          round-robin counter
 //   yt:key:<id>                    hash: disabledReason, disabledAt, suspectReason, suspectUntil,
-//                                  lastUsedAt, lastError, lastErrorAt
+//                                  unknownStreak, lastUsedAt, lastError, lastErrorAt
 //   yt:project:<project>           hash: exhausted:<bucket> (ms until the bucket is usable again)
 //   yt:usage:<project>:<YYYY-MM-DD> hash per Pacific day: <bucket> (spent); expires in 3 days
 //   yt:keyday:<id>:<YYYY-MM-DD>    hash per Pacific day: calls:<bucket>, err:<kind>
@@ -362,28 +362,35 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
   }
 
   /**
-   * Counts a failed call against its key and remembers the (key-free) message. An answer no
-   * known error explains, repeated `suspectAfter` times in a quota day, sets the key aside until
-   * the next one (or an operator's enable): it is never retried forever. Returns whether the key
-   * is now suspect.
+   * Counts a failed call against its key and remembers the (key-free) message. Answers no known
+   * error explains, `suspectAfter` in a row (a success in between starts the count again), set
+   * the key aside until the next quota day (or an operator's enable): it is never retried
+   * forever. Returns whether the key is now suspect.
    */
   async function recordError(key: PoolKey, kind: YoutubeErrorKind, message: string): Promise<{ suspect: boolean }> {
     const now = clock.now();
     const day = keyDayKey(key.id, pacificDayKey(now));
-    const replies = await redis
+    const transaction = redis
       .multi()
       .hincrby(day, `err:${kind}`, 1)
       .expire(day, USAGE_TTL_SECONDS)
-      .hset(keyHash(key.id), { lastError: message.slice(0, 300), lastErrorAt: now.getTime() })
-      .exec();
-    const count = Number(replies?.[0]?.[1] ?? 0);
-    if (kind !== 'unknown' || count < suspectAfter) return { suspect: false };
+      .hset(keyHash(key.id), { lastError: message.slice(0, 300), lastErrorAt: now.getTime() });
+    if (kind === 'unknown') transaction.hincrby(keyHash(key.id), 'unknownStreak', 1);
+    const replies = await transaction.exec();
+    const streak = kind === 'unknown' ? Number(replies?.[3]?.[1] ?? 0) : 0;
+    if (streak < suspectAfter) return { suspect: false };
     const until = nextPacificMidnight(now);
     const reason = message.slice(0, 200);
-    await redis.hset(keyHash(key.id), { suspectReason: reason, suspectUntil: until.getTime() });
-    log.error({ key: key.masked, answers: count, until: until.toISOString(), reason }, 'YouTube key set aside as suspect: it keeps getting answers no known error explains');
+    // The streak starts again: the next quota day gives the key `suspectAfter` more tries.
+    await redis.multi().hset(keyHash(key.id), { suspectReason: reason, suspectUntil: until.getTime() }).hdel(keyHash(key.id), 'unknownStreak').exec();
+    log.error({ key: key.masked, answersInARow: streak, until: until.toISOString(), reason }, 'YouTube key set aside as suspect: it keeps getting answers no known error explains');
     await save('suspect', key.masked, (s) => s.markSuspect(key.id, reason, until));
     return { suspect: true };
+  }
+
+  /** A call with the key was answered: a run of unexplained answers, if any, is over. */
+  async function recordSuccess(key: Pick<PoolKey, 'id'>): Promise<void> {
+    await redis.hdel(keyHash(key.id), 'unknownStreak');
   }
 
   /** The key's project has spent this bucket: unusable for it until the next Pacific midnight. */
@@ -417,7 +424,7 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
     source.invalidate?.();
     await redis
       .multi()
-      .hdel(keyHash(key.id), 'disabledReason', 'disabledAt', 'suspectReason', 'suspectUntil')
+      .hdel(keyHash(key.id), 'disabledReason', 'disabledAt', 'suspectReason', 'suspectUntil', 'unknownStreak')
       .del(projectHash(project))
       .exec();
   }
@@ -526,7 +533,7 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
     });
   }
 
-  return { acquire, recordError, markExhausted, disable, enable, charge, refund, forget, status, statusOf, quota };
+  return { acquire, recordError, recordSuccess, markExhausted, disable, enable, charge, refund, forget, status, statusOf, quota };
 }
 
 function projectLabel(project: string, keys: readonly PoolKey[]): string {

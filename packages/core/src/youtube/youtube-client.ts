@@ -6,7 +6,7 @@
 import { youtube, type youtube_v3 } from '@googleapis/youtube';
 import { decode } from 'html-entities';
 import type { VideoInput } from '../videos/video.js';
-import { classifyYoutubeError } from './youtube-errors.js';
+import { YoutubeApiError, classifyYoutubeError } from './youtube-errors.js';
 
 
 export interface SearchRequest {
@@ -92,7 +92,12 @@ export function createYoutubeClient({ rootUrl, timeoutMs }: YoutubeClientOptions
         },
         callOptions,
       );
-      const items = response.data.items ?? [];
+      // A 200 that is no search result list (a proxy's or a portal's page, a truncated body)
+      // must not read as "no results, no next page": that would end a search that did not run.
+      if (response.data?.kind !== 'youtube#searchListResponse' || !Array.isArray(response.data.items)) {
+        throw new YoutubeApiError('unknown', response.status, 'unexpectedBody', `YouTube answered search with HTTP ${response.status} but no search result list`);
+      }
+      const items = response.data.items;
       return {
         videos: items.map(toVideoInput).filter((v): v is VideoInput => v !== null),
         itemCount: items.length,

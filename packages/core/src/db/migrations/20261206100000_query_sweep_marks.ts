@@ -12,15 +12,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     ALTER TABLE search_queries
       ADD COLUMN sweep_marks TEXT NULL,
       ADD COLUMN head_mark DATETIME(3) NULL`.execute(db);
+  // A mark kept under a delay that is not configured still counts (fetch-service.ts sweepMarksFor):
+  // with another FETCH_OVERLAP_MS the others start below it.
   await sql`
     UPDATE search_queries
     SET sweep_marks = CASE WHEN checked_until IS NULL THEN NULL
-          ELSE CONCAT('{"', ${String(OVERLAP_MS)}, '":"', DATE_FORMAT(checked_until, '%Y-%m-%dT%H:%i:%s.%fZ'), '"}') END,
+          ELSE JSON_OBJECT(${String(OVERLAP_MS)}, DATE_FORMAT(checked_until, '%Y-%m-%dT%H:%i:%s.%fZ')) END,
         head_mark = (SELECT MAX(vq.published_at) FROM video_queries vq WHERE vq.query_id = search_queries.id)`.execute(db);
   await sql`ALTER TABLE search_queries DROP COLUMN checked_until`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`ALTER TABLE search_queries ADD COLUMN checked_until DATETIME(3) NULL`.execute(db);
+  await sql`
+    UPDATE search_queries
+    SET checked_until = STR_TO_DATE(JSON_UNQUOTE(JSON_EXTRACT(sweep_marks, ${`$."${OVERLAP_MS}"`})), '%Y-%m-%dT%H:%i:%s.%fZ')
+    WHERE sweep_marks IS NOT NULL`.execute(db);
   await sql`ALTER TABLE search_queries DROP COLUMN sweep_marks, DROP COLUMN head_mark`.execute(db);
 }
