@@ -125,25 +125,24 @@ export function missingApiKey(): ApiResponse {
   );
 }
 
-/** A key YouTube refuses as a bad request: 400 badRequest, the ErrorInfo reason in `details`. */
-function badKey(message: string, detailReason: 'API_KEY_INVALID' | 'API_KEY_EXPIRED'): ApiResponse {
+/**
+ * A key YouTube refuses, in today's form: `errors[0]` says only badRequest (400) or forbidden
+ * (403); the ErrorInfo in `details` names what is wrong with the key.
+ */
+function keyRefused(code: 400 | 403, message: string, detailReason: string, metadata: Record<string, string>): ApiResponse {
   return errorResponse(
-    400,
+    code,
     message,
-    { domain: 'global', reason: 'badRequest' },
+    { domain: 'global', reason: code === 400 ? 'badRequest' : 'forbidden' },
     {
-      status: 'INVALID_ARGUMENT',
-      details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: detailReason,
-          domain: 'googleapis.com',
-          metadata: { service: SERVICE },
-        },
-        localized(message),
-      ],
+      status: code === 400 ? 'INVALID_ARGUMENT' : 'PERMISSION_DENIED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: detailReason, domain: 'googleapis.com', metadata }, localized(message)],
     },
   );
+}
+
+function badKey(message: string, detailReason: 'API_KEY_INVALID' | 'API_KEY_EXPIRED'): ApiResponse {
+  return keyRefused(400, message, detailReason, { service: SERVICE });
 }
 
 export function invalidApiKey(): ApiResponse {
@@ -152,23 +151,7 @@ export function invalidApiKey(): ApiResponse {
 
 export function apiKeyServiceBlocked(methodName: string, projectNumber: string): ApiResponse {
   const message = `Requests to this API ${SERVICE} method ${methodName} are blocked.`;
-  return errorResponse(
-    403,
-    message,
-    { domain: 'global', reason: 'forbidden' },
-    {
-      status: 'PERMISSION_DENIED',
-      details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: 'API_KEY_SERVICE_BLOCKED',
-          domain: 'googleapis.com',
-          metadata: { methodName, service: SERVICE, consumer: `projects/${projectNumber}`, apiName: SERVICE },
-        },
-        localized(message),
-      ],
-    },
-  );
+  return keyRefused(403, message, 'API_KEY_SERVICE_BLOCKED', { methodName, service: SERVICE, consumer: `projects/${projectNumber}`, apiName: SERVICE });
 }
 
 export function accessNotConfigured(projectNumber: string): ApiResponse {
@@ -270,24 +253,7 @@ function restrictionMessage(restriction: KeyRestriction, origin: CallOrigin): st
 
 /** A key restricted to other referrers, addresses or apps: 403 forbidden with the ErrorInfo reason naming the restriction. */
 export function keyRestricted(restriction: KeyRestriction, projectNumber: string, origin: CallOrigin = {}): ApiResponse {
-  const message = restrictionMessage(restriction, origin);
-  return errorResponse(
-    403,
-    message,
-    { domain: 'global', reason: 'forbidden' },
-    {
-      status: 'PERMISSION_DENIED',
-      details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: RESTRICTION_REASONS[restriction],
-          domain: 'googleapis.com',
-          metadata: { consumer: `projects/${projectNumber}`, service: SERVICE },
-        },
-        localized(message),
-      ],
-    },
-  );
+  return keyRefused(403, restrictionMessage(restriction, origin), RESTRICTION_REASONS[restriction], { consumer: `projects/${projectNumber}`, service: SERVICE });
 }
 
 /**
