@@ -5,6 +5,11 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
+/** Lint zones keeping one core domain folder from importing others (style.md). */
+function boundary(domain, forbidden, why) {
+  return [{ target: `packages/core/src/${domain}`, from: forbidden.map((other) => `packages/core/src/${other}`), message: why }];
+}
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', '**/public/**', 'bench/results*.json'] },
   js.configs.recommended,
@@ -36,6 +41,40 @@ export default tseslint.config(
       'import-x/no-self-import': 'error',
       'no-console': 'error',
       eqeqeq: ['error', 'always', { null: 'ignore' }],
+    },
+  },
+  {
+    // Dependencies run one way (style.md): platform <- catalog <- ingest / feed <- admin, and
+    // production code never reaches into testing/, an app, the bench or the test suites. Tests
+    // beside a module may use testing/.
+    files: ['packages/**/*.ts', 'apps/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/testing/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...boundary('platform', ['catalog', 'ingest', 'feed', 'admin'], 'platform is the base every domain builds on'),
+            ...boundary('catalog', ['ingest', 'feed', 'admin'], 'catalog holds and lists videos; it knows nothing of how they arrive or who is told'),
+            ...boundary('ingest', ['feed', 'admin'], 'ingest brings videos in; telling readers is the caller’s step (feed/)'),
+            ...boundary('feed', ['ingest', 'admin'], 'feed tells readers of change; it does not fetch'),
+            {
+              target: 'packages/core/src',
+              from: ['packages/core/src/testing', 'apps', 'bench', 'tests'],
+              message: 'core is shared by both apps: it imports neither, nor test helpers',
+            },
+            { target: 'packages/youtube-sim/src', from: ['apps', 'bench', 'tests'], message: 'the simulator stands alone' },
+            {
+              target: 'packages/youtube-sim/src',
+              from: 'packages/core/src',
+              except: ['./platform/time'],
+              message: 'the simulator shares only the Pacific-time helpers with core',
+            },
+            { target: 'apps/api/src', from: ['apps/worker', 'packages/core/src/testing'], message: 'the API reaches the worker only through core’s queue helpers' },
+            { target: 'apps/worker/src', from: ['apps/api', 'packages/core/src/testing'], message: 'the worker never imports the API' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -1,46 +1,57 @@
-// Public surface of @tubefeed/core, shared by the API, the worker and the command-line tools.
-export * from './clock.js';
-export * from './config.js';
-export * from './errors.js';
-export * from './logging/logger.js';
-export * from './lifecycle/shutdown-signals.js';
-export * from './db/schema.js';
-export * from './db/create-db.js';
-export * from './db/ensure-database.js';
-export * from './db/migrate.js';
-export * from './db/deadlock-retry.js';
-export * from './redis/create-redis.js';
-export * from './redis/channel-subscriber.js';
-export * from './health/health-check.js';
-export * from './health/health-service.js';
-export * from './queries/search-query-repository.js';
-export * from './videos/video.js';
-export * from './videos/video-json.js';
-export * from './videos/feed-buckets.js';
-export * from './videos/video-repository.js';
-export * from './videos/feed-service.js';
-export * from './time/index.js';
-export * from './videos/demo-videos.js';
-export * from './secret.js';
-export * from './youtube/key-mask.js';
-export * from './youtube/youtube-errors.js';
-export * from './youtube/quota-buckets.js';
-export * from './youtube/youtube-client.js';
-export * from './youtube/key-pool.js';
-export * from './fetch/fetch-service.js';
-export * from './cache/feed-snapshot.js';
-export * from './cache/snapshot-cache.js';
-export * from './queue/fetch-queue.js';
-export * from './search/search-text.js';
-export * from './videos/video-finder.js';
-export * from './videos/catalog-service.js';
-export * from './queries/query-overview.js';
-export * from './search/search-finder.js';
-export * from './youtube/api-key-repository.js';
-export * from './control/control-channel.js';
-export * from './fetch/pacing.js';
-export * from './fetch/fetch-planner.js';
+// Public surface of @tubefeed/core, shared by the API, the worker and the command-line tools,
+// by domain. Dependencies run one way: ingest / feed / admin -> catalog -> platform (lint).
+
+// platform: config, clock, errors, secrets, logging, MySQL, Redis, time.
+export * from './platform/clock.js';
+export * from './platform/config.js';
+export * from './platform/db/create-db.js';
+export * from './platform/db/deadlock-retry.js';
+export * from './platform/db/ensure-database.js';
+export * from './platform/db/migrate.js';
+export * from './platform/db/schema.js';
+export * from './platform/errors.js';
+export * from './platform/health-check.js';
+export * from './platform/key-mask.js';
+export * from './platform/logger.js';
+export * from './platform/redis/channel-subscriber.js';
+export * from './platform/redis/create-redis.js';
+export * from './platform/redis/shared-counters.js';
+export * from './platform/secret.js';
+export * from './platform/shutdown-signals.js';
+export * from './platform/time/index.js';
+
+// catalog: the stored videos and followed queries, listing, search, rendered items.
+export * from './catalog/catalog-service.js';
+export * from './catalog/demo-videos.js';
+export * from './catalog/feed-buckets.js';
+export * from './catalog/search-finder.js';
+export * from './catalog/search-query-repository.js';
+export * from './catalog/search-text.js';
+export * from './catalog/video-finder.js';
+export * from './catalog/video-json.js';
+export * from './catalog/video-repository.js';
+export * from './catalog/video.js';
+
+// ingest: YouTube client, key pool and quota buckets, pacing, the fetch run and its queue.
+export * from './ingest/fetch-planner.js';
+export * from './ingest/fetch-queue.js';
+export * from './ingest/fetch-service.js';
+export * from './ingest/fetch-stack.js';
+export * from './ingest/pacing.js';
+export * from './ingest/youtube/api-key-repository.js';
+export * from './ingest/youtube/key-pool.js';
+export * from './ingest/youtube/quota-buckets.js';
+export * from './ingest/youtube/youtube-client.js';
+export * from './ingest/youtube/youtube-errors.js';
+
+// feed: page-1 snapshots and their change notification.
+export * from './feed/feed-service.js';
+export * from './feed/feed-snapshot.js';
+export * from './feed/snapshot-cache.js';
+
+// admin: operator actions (keys, queries), the control channel, health.
+export * from './admin/control-channel.js';
+export * from './admin/health-service.js';
 export * from './admin/key-admin.js';
 export * from './admin/query-admin.js';
-export * from './metrics/shared-counters.js';
-export * from './fetch/fetch-stack.js';
+export * from './admin/query-overview.js';

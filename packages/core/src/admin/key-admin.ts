@@ -2,17 +2,17 @@
 // checking the key with YouTube), enable or disable, relabel, remove. Every change is announced
 // on the control channel, so every worker uses it without a restart. A key is never returned:
 // only its masked form and fingerprint.
-import type { Clock } from '../clock.js';
-import type { ControlChannel } from '../control/control-channel.js';
-import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import { API_KEY_PATTERN, PROJECT_LABEL_PATTERN } from '../config.js';
-import { toApiKeyView, type ApiKeyRepository, type ApiKeyView, type KeyTarget } from '../youtube/api-key-repository.js';
-import { maskKey } from '../youtube/key-mask.js';
-import { poolKey, storedPoolKey, type KeyPool, type KeyStatus } from '../youtube/key-pool.js';
-import { METHOD_COST } from '../youtube/quota-buckets.js';
-import type { YoutubeClient } from '../youtube/youtube-client.js';
-import { YoutubeApiError } from '../youtube/youtube-errors.js';
+import type { Clock } from '../platform/clock.js';
+import type { ControlChannel } from './control-channel.js';
+import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { API_KEY_PATTERN, PROJECT_LABEL_PATTERN } from '../platform/config.js';
+import { toApiKeyView, type ApiKeyRepository, type ApiKeyView, type KeyTarget } from '../ingest/youtube/api-key-repository.js';
+import { maskKey } from '../platform/key-mask.js';
+import { poolKey, storedPoolKey, type KeyPool, type KeyStatus } from '../ingest/youtube/key-pool.js';
+import { METHOD_COST } from '../ingest/youtube/quota-buckets.js';
+import type { YoutubeClient } from '../ingest/youtube/youtube-client.js';
+import { YoutubeApiError } from '../ingest/youtube/youtube-errors.js';
 
 /**
  * active: in use; exhausted: its project's search bucket is spent until the reset; suspect: set

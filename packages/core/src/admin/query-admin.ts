@@ -1,11 +1,11 @@
 // Run-time management of the followed queries (the admin API). Following creates the query's
 // fetch schedule in every worker without a restart (through the control channel); dropping it
 // stops fetching but keeps its videos, still filterable with `query=`.
-import type { ControlChannel } from '../control/control-channel.js';
-import { InvalidRequestError, NotFoundError } from '../errors.js';
-import type { Logger } from '../logging/logger.js';
-import { normaliseQueryText, type SearchQueryRepository } from '../queries/search-query-repository.js';
-import type { SearchQueryRow } from '../db/schema.js';
+import type { ControlChannel } from './control-channel.js';
+import { InvalidRequestError, NotFoundError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { normaliseQueryText, type SearchQueryRepository } from '../catalog/search-query-repository.js';
+import type { SearchQueryRow } from '../platform/db/schema.js';
 
 export interface AdminQueryView {
   readonly id: number;

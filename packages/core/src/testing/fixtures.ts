@@ -1,5 +1,5 @@
 // Small builders for test data. Deterministic: the same arguments give the same video.
-import type { VideoInput } from '../videos/video.js';
+import type { VideoInput } from '../catalog/video.js';
 
 let counter = 0;
 

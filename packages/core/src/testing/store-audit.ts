@@ -4,8 +4,8 @@
 // hourly buckets and their running `below`, search rows) from the rows themselves, so a video
 // stored twice, or counted twice, shows up as a problem even where a unique key would hide it.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { ALL_VIDEOS_SCOPE, BUCKET_MS } from '../videos/feed-buckets.js';
+import type { Database } from '../platform/db/schema.js';
+import { ALL_VIDEOS_SCOPE, BUCKET_MS } from '../catalog/feed-buckets.js';
 
 export interface StoreAudit {
   /** Video ids linked to the query, sorted. */

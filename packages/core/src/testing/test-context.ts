@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../config.js';
-import { createDb, type Db } from '../db/create-db.js';
-import { dropDatabase, ensureDatabase } from '../db/ensure-database.js';
-import { migrateToLatest } from '../db/migrate.js';
-import { createLogger, type Logger } from '../logging/logger.js';
-import { clearPrefix } from '../redis/create-redis.js';
+import { loadConfig, type Config } from '../platform/config.js';
+import { createDb, type Db } from '../platform/db/create-db.js';
+import { dropDatabase, ensureDatabase } from '../platform/db/ensure-database.js';
+import { migrateToLatest } from '../platform/db/migrate.js';
+import { createLogger, type Logger } from '../platform/logger.js';
+import { clearPrefix } from '../platform/redis/create-redis.js';
 
 export interface TestDatabase extends Db {
   readonly url: string;

@@ -1,0 +1,184 @@
+// `/videos` and `/videos/search`: parameters in, the exact JSON body out. Owns the opaque
+// cursor: what the next page continues from, bound to the request it came from.
+//
+// A cursor is base64url JSON plus an HMAC keyed with the deployment's cursor secret. It names
+// its endpoint, sort and a fingerprint of the filters and search terms; a cursor that was
+// edited, truncated, forged, made for other parameters or by an older format answers 400
+// naming `cursor`, never a 500 and never a wrong page.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { InvalidRequestError } from '../platform/errors.js';
+import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
+import { SearchQueryError, parseSearch } from './search-text.js';
+import type { VideoRow } from '../platform/db/schema.js';
+import { serializeVideo } from './video-json.js';
+import type { KeysetPosition, ListOrder, VideoFilters, VideoFinder } from './video-finder.js';
+
+const CURSOR_VERSION = 1;
+const TIERS: readonly SearchTier[] = ['title', 'body', 'any'];
+
+export interface CatalogFilters {
+  readonly query?: string | undefined;
+  readonly channel?: string | undefined;
+  readonly publishedAfter?: string | undefined;
+  readonly publishedBefore?: string | undefined;
+}
+
+export interface CatalogListRequest extends CatalogFilters {
+  readonly limit: number;
+  readonly sort: ListOrder;
+  readonly cursor?: string | undefined;
+}
+
+export interface CatalogSearchRequest extends CatalogFilters {
+  readonly q: string;
+  readonly limit: number;
+  readonly sort: SearchSort;
+  readonly cursor?: string | undefined;
+}
+
+interface CursorPayload {
+  v: number;
+  /** Endpoint: l(ist) or s(earch). */
+  e: 'l' | 's';
+  s: SearchSort;
+  /** Fingerprint of the filters and terms the cursor belongs to. */
+  f: string;
+  /** Keyset position [publishedAt ms, id]. */
+  p: [number, number];
+  /** Search tier of the position (an index into TIERS). */
+  t?: number;
+}
+
+const digest = (text: string, length: number) => createHash('sha256').update(text).digest('base64url').slice(0, length);
+
+const badCursor = (why: string) => new InvalidRequestError('cursor', `cursor ${why}; start again without it`);
+
+function cursorCodec(secret: string) {
+  const sign = (body: string) => createHmac('sha256', secret).update(body).digest('base64url').slice(0, 16);
+
+  function encode(payload: CursorPayload): string {
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return `${body}.${sign(body)}`;
+  }
+
+  function decode(cursor: string, expected: Pick<CursorPayload, 'e' | 's' | 'f'>): CursorPayload {
+    const [body = '', check = '', extra] = cursor.split('.');
+    const signature = Buffer.from(sign(body));
+    const given = Buffer.from(check);
+    if (extra !== undefined || body === '' || given.length !== signature.length || !timingSafeEqual(given, signature)) {
+      throw badCursor('is not valid');
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      throw badCursor('is not valid');
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw badCursor('is not valid');
+    return checkPayload(payload as CursorPayload, expected);
+  }
+
+  return { encode, decode };
+}
+
+function checkPayload(payload: CursorPayload, expected: Pick<CursorPayload, 'e' | 's' | 'f'>): CursorPayload {
+  if (payload.v !== CURSOR_VERSION) throw badCursor('is from an older version');
+  if (payload.e !== expected.e || payload.s !== expected.s || payload.f !== expected.f) {
+    throw badCursor('belongs to other parameters (sort, filters or q)');
+  }
+  const position = payload.p;
+  const keysetOk = Array.isArray(position) && position.length === 2 && position.every((n) => Number.isSafeInteger(n) && n >= 0);
+  const tierOk = payload.e === 'l' ? payload.t === undefined : Number.isInteger(payload.t) && TIERS[payload.t!] !== undefined;
+  if (!keysetOk || !tierOk) throw badCursor('is not valid');
+  return payload;
+}
+
+function parseDate(value: string | undefined, param: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  const year = date.getUTCFullYear();
+  // MySQL's DATETIME holds years 1000 to 9999; anything outside would compare wrongly.
+  if (Number.isNaN(date.getTime()) || year < 1000 || year > 9999) {
+    throw new InvalidRequestError(param, `${param} must be an ISO 8601 date-time from year 1000 to 9999, such as 2024-01-31T00:00:00Z`);
+  }
+  return date;
+}
+
+function page(items: readonly VideoRow[], nextCursor: string | null): string {
+  return `{"items":[${items.map(serializeVideo).join(',')}],"nextCursor":${nextCursor === null ? 'null' : JSON.stringify(nextCursor)}}`;
+}
+
+export interface CatalogServiceDeps {
+  /** Keys the cursors' HMAC: cursors from one deployment are accepted by all its API processes. */
+  readonly cursorSecret: string;
+  readonly finder: VideoFinder;
+  readonly searchFinder: SearchFinder;
+  /** Resolves a followed query's text to its id (InvalidRequestError naming `query` otherwise). */
+  readonly resolveQuery: (text: string) => Promise<number>;
+}
+
+export type CatalogService = ReturnType<typeof createCatalogService>;
+
+export function createCatalogService({ cursorSecret, finder, searchFinder, resolveQuery }: CatalogServiceDeps) {
+  const cursors = cursorCodec(cursorSecret);
+  async function filtersOf(request: CatalogFilters): Promise<VideoFilters> {
+    const publishedAfter = parseDate(request.publishedAfter, 'publishedAfter');
+    const publishedBefore = parseDate(request.publishedBefore, 'publishedBefore');
+    if (publishedAfter && publishedBefore && publishedAfter > publishedBefore) {
+      throw new InvalidRequestError('publishedAfter', 'publishedAfter must not be later than publishedBefore');
+    }
+    return {
+      queryId: request.query === undefined ? undefined : await resolveQuery(request.query),
+      channelId: request.channel,
+      publishedAfter,
+      publishedBefore,
+    };
+  }
+
+  const fingerprint = (filters: VideoFilters, terms: readonly string[] = []) =>
+    digest(
+      JSON.stringify([filters.queryId ?? null, filters.channelId ?? null, filters.publishedAfter?.getTime() ?? null, filters.publishedBefore?.getTime() ?? null, terms]),
+      12,
+    );
+
+  const keysetOf = (row: VideoRow): [number, number] => [row.published_at.getTime(), row.id];
+  const positionOf = (payload: CursorPayload | undefined): KeysetPosition | undefined =>
+    payload?.p === undefined ? undefined : { publishedAt: new Date(payload.p[0]), id: payload.p[1] };
+
+  async function list(request: CatalogListRequest): Promise<string> {
+    const filters = await filtersOf(request);
+    const expected = { e: 'l' as const, s: request.sort, f: fingerprint(filters) };
+    const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
+    const rows = await finder.find({ filters, order: request.sort, after: positionOf(cursor), limit: request.limit + 1 });
+    const items = rows.slice(0, request.limit);
+    const more = rows.length > request.limit;
+    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(items.at(-1)!) }) : null);
+  }
+
+  async function search(request: CatalogSearchRequest): Promise<string> {
+    let parsed;
+    try {
+      parsed = parseSearch(request.q);
+    } catch (error) {
+      if (error instanceof SearchQueryError) throw new InvalidRequestError('q', error.message);
+      throw error;
+    }
+    const filters = await filtersOf(request);
+    const expected = { e: 's' as const, s: request.sort, f: fingerprint(filters, parsed.terms) };
+    const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
+    const position = positionOf(cursor);
+    const hits = await searchFinder.find({
+      search: parsed,
+      filters,
+      sort: request.sort,
+      after: position === undefined ? undefined : { ...position, tier: TIERS[cursor!.t!]! },
+      limit: request.limit + 1,
+    });
+    const items = hits.slice(0, request.limit);
+    const last = items.at(-1);
+    const more = hits.length > request.limit && last !== undefined;
+    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(last), t: TIERS.indexOf(last.tier) }) : null);
+  }
+
+  return { list, search };
+}

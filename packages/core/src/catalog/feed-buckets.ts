@@ -1,0 +1,169 @@
+// Hourly video counts per feed scope, with a running count of everything older.
+//
+// Why: `/getData` pages by offset. `OFFSET 500000` on a million rows walks half an index on every
+// request, and `COUNT(*)` walks all of it. Instead every scope (0 = all videos, otherwise a
+// search query's id) keeps one row per hour that has videos: `n` videos in that hour and `below`
+// videos older than it. Offset O from the newest end is then bottom rank R = total - 1 - O; the
+// bucket holding R is one indexed lookup on (scope, below), and the page is read by seeking to
+// that hour's end and skipping at most one hour's worth of rows. The cost of a page no longer
+// depends on its depth, and the total is one primary-key read.
+//
+// The counts change in the same transaction as the videos they count, under a per-scope row
+// lock on feed_scopes, so they are exact at every commit. Almost all inserts land in the newest
+// hour, so keeping `below` right touches one or two rows. `rebuildFeedCounts` recomputes
+// everything from the tables (after a bulk load, or to repair).
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../platform/db/schema.js';
+
+export const BUCKET_MS = 3_600_000;
+
+export const ALL_VIDEOS_SCOPE = 0;
+
+export function bucketOf(date: Date): number {
+  return Math.floor(date.getTime() / BUCKET_MS) * BUCKET_MS;
+}
+
+/** scope -> bucket start (ms) -> change in count. */
+export class BucketDeltas {
+  private readonly byScope = new Map<number, Map<number, number>>();
+
+  add(scope: number, publishedAt: Date, delta: number): void {
+    let buckets = this.byScope.get(scope);
+    if (buckets === undefined) {
+      buckets = new Map();
+      this.byScope.set(scope, buckets);
+    }
+    const bucket = bucketOf(publishedAt);
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + delta);
+  }
+
+  /** Scopes in ascending order (the lock order), each with its non-zero changes. */
+  entries(): Array<[number, Map<number, number>]> {
+    return [...this.byScope.entries()]
+      .map(([scope, buckets]): [number, Map<number, number>] => [
+        scope,
+        new Map([...buckets].filter(([, delta]) => delta !== 0)),
+      ])
+      .filter(([, buckets]) => buckets.size > 0)
+      .sort(([a], [b]) => a - b);
+  }
+}
+
+export interface ApplyResult {
+  /** True when a count would have gone negative: the counts had drifted and need a rebuild. */
+  readonly drifted: boolean;
+}
+
+/**
+ * Applies count changes inside the caller's transaction. Scopes are locked in ascending order
+ * so concurrent writers cannot deadlock on them.
+ */
+export async function applyBucketDeltas(trx: Transaction<Database>, deltas: BucketDeltas): Promise<ApplyResult> {
+  let drifted = false;
+  for (const [scope, changes] of deltas.entries()) {
+    // Creates the scope row if needed and, either way, takes its exclusive lock.
+    await sql`INSERT INTO feed_scopes (scope, total) VALUES (${scope}, 0) ON DUPLICATE KEY UPDATE scope = scope`.execute(
+      trx,
+    );
+    const scopeRow = await trx
+      .selectFrom('feed_scopes')
+      .select('total')
+      .where('scope', '=', scope)
+      .executeTakeFirstOrThrow();
+
+    const first = Math.min(...changes.keys());
+    const firstDate = new Date(first);
+    const before = await trx
+      .selectFrom('feed_buckets')
+      .select(['below', 'n'])
+      .where('scope', '=', scope)
+      .where('bucket_start', '<', firstDate)
+      .orderBy('bucket_start', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const existing = await trx
+      .selectFrom('feed_buckets')
+      .select(['bucket_start', 'n', 'below'])
+      .where('scope', '=', scope)
+      .where('bucket_start', '>=', firstDate)
+      .orderBy('bucket_start', 'asc')
+      .execute();
+
+    const merged = new Map<number, { n: number; below: number | null }>();
+    for (const row of existing) merged.set(row.bucket_start.getTime(), { n: row.n, below: row.below });
+    for (const [bucket, delta] of changes) {
+      const current = merged.get(bucket) ?? { n: 0, below: null };
+      let n = current.n + delta;
+      if (n < 0) {
+        drifted = true;
+        n = 0;
+      }
+      merged.set(bucket, { n, below: current.below });
+    }
+
+    let running = before === undefined ? 0 : before.below + before.n;
+    const upserts: Array<{ scope: number; bucket_start: Date; n: number; below: number }> = [];
+    const emptied: Date[] = [];
+    for (const bucket of [...merged.keys()].sort((a, b) => a - b)) {
+      const entry = merged.get(bucket)!;
+      const changed = changes.has(bucket) || entry.below !== running;
+      if (entry.n === 0) {
+        if (entry.below !== null) emptied.push(new Date(bucket));
+      } else if (changed) {
+        upserts.push({ scope, bucket_start: new Date(bucket), n: entry.n, below: running });
+      }
+      running += entry.n;
+    }
+    if (upserts.length > 0) {
+      await trx
+        .insertInto('feed_buckets')
+        .values(upserts)
+        .onDuplicateKeyUpdate({ n: sql<number>`VALUES(n)`, below: sql<number>`VALUES(below)` })
+        .execute();
+    }
+    if (emptied.length > 0) {
+      await trx.deleteFrom('feed_buckets').where('scope', '=', scope).where('bucket_start', 'in', emptied).execute();
+    }
+    const sum = [...changes.values()].reduce((a, b) => a + b, 0);
+    const total = scopeRow.total + sum;
+    if (total < 0 || total !== running) drifted = true;
+    await trx
+      .updateTable('feed_scopes')
+      .set({ total: Math.max(running, 0) })
+      .where('scope', '=', scope)
+      .execute();
+  }
+  return { drifted };
+}
+
+const HOUR_OF = (column: string) => sql.raw(`DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00')`);
+
+/**
+ * Recomputes every scope's buckets and totals from the videos and video_queries tables. Takes
+ * every scope's lock first (ascending), so it is safe while the worker writes.
+ */
+export async function rebuildFeedCounts(db: Kysely<Database>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`INSERT INTO feed_scopes (scope, total) VALUES (0, 0) ON DUPLICATE KEY UPDATE scope = scope`.execute(trx);
+    await sql`INSERT INTO feed_scopes (scope, total) SELECT id, 0 FROM search_queries ON DUPLICATE KEY UPDATE scope = feed_scopes.scope`.execute(
+      trx,
+    );
+    await sql`SELECT scope FROM feed_scopes ORDER BY scope FOR UPDATE`.execute(trx);
+    await sql`DELETE FROM feed_buckets`.execute(trx);
+    await sql`
+      INSERT INTO feed_buckets (scope, bucket_start, n, below)
+      SELECT 0, bucket_start, n, SUM(n) OVER (ORDER BY bucket_start) - n
+      FROM (SELECT ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n FROM videos GROUP BY 1) AS hours`.execute(
+      trx,
+    );
+    await sql`
+      INSERT INTO feed_buckets (scope, bucket_start, n, below)
+      SELECT query_id, bucket_start, n, SUM(n) OVER (PARTITION BY query_id ORDER BY bucket_start) - n
+      FROM (SELECT query_id, ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n
+            FROM video_queries GROUP BY query_id, 2) AS hours`.execute(trx);
+    await sql`
+      UPDATE feed_scopes s
+      LEFT JOIN (SELECT scope, SUM(n) AS total FROM feed_buckets GROUP BY scope) t ON t.scope = s.scope
+      SET s.total = COALESCE(t.total, 0)`.execute(trx);
+  });
+}

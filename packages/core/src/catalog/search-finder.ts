@@ -1,0 +1,286 @@
+// Finds the videos matching a parsed search, in order, a page at a time.
+//
+// Why not just the FULLTEXT index. InnoDB's FULLTEXT search costs a few microseconds per
+// document holding a word, whatever the LIMIT: a word found in 14% of a million videos takes
+// ~500 ms before one row comes back, a word in 200 videos ~3 ms. Searches here are ordered by
+// publish time (relevance is "title matches first, then newer first"), so a frequent word is
+// found fastest the other way round: read the newest rows in order and stop when the page is
+// full. So each page is found like this:
+//
+//   1. Window: the newest `windowRows` rows of the scope (all videos, a query's or a channel's)
+//      are read in publish order from video_search (clustered by publish time, compact,
+//      binary-collated) and tested with `LOCATE(' term', text)`. A frequent word fills the page
+//      after a few dozen rows; nothing reads more than the window.
+//   2. If the page is not full, each word is counted within the window (one more bounded read)
+//      and the cheaper way on is chosen from those counts:
+//      - reading further back in order, when the matches are dense enough that the rest of the
+//        page is near (about a microsecond per row read);
+//      - the FULLTEXT index for the rows older than the window, given only the rarest word (it
+//        costs in proportion to the documents holding the word it is given, ~3.5 µs each),
+//        the other words tested on the rows it returns.
+// Both ways test exactly the same thing (search-text.ts stores text so that "a word starts
+// with the term" is also the substring " term"), so which one served a row never changes the
+// answer; a test runs every search case through the window alone and the index alone.
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { Database, VideoRow } from '../platform/db/schema.js';
+import { ALL_VIDEOS_SCOPE, BUCKET_MS, bucketOf } from './feed-buckets.js';
+import { keysetAfter, type KeysetPosition, type VideoFilters } from './video-finder.js';
+import type { ParsedSearch } from './search-text.js';
+
+export type SearchSort = 'relevance' | 'newest' | 'oldest';
+
+/** Relevance ranks every title match (tier "title") above description-only matches ("body"). */
+export type SearchTier = 'title' | 'body' | 'any';
+
+export interface SearchPosition extends KeysetPosition {
+  readonly tier: SearchTier;
+}
+
+export interface SearchHit extends VideoRow {
+  readonly tier: SearchTier;
+}
+
+export interface SearchFinderOptions {
+  /** Rows read in order before turning to the FULLTEXT index (0: the index alone). */
+  readonly windowRows?: number;
+}
+
+export const DEFAULT_WINDOW_ROWS = 2000;
+/** Reading a row in order costs about a third of what the index spends per matching document. */
+const INDEX_COST_PER_DOCUMENT = 3;
+/** Reading further back in order stops here; past it the index answers. */
+const MAX_EXTENSION_ROWS = 50_000;
+
+const COLUMNS = sql.raw(
+  'v.id, v.video_id, v.title, v.description, v.channel_id, v.channel_title, v.published_at, ' +
+    'v.thumbnail_default, v.thumbnail_medium, v.thumbnail_high, v.live_broadcast_content, ' +
+    'v.first_seen_at, v.updated_at, v.ingest_token',
+);
+
+interface TierRequest {
+  readonly tier: SearchTier;
+  readonly search: ParsedSearch;
+  readonly filters: VideoFilters;
+  readonly newestFirst: boolean;
+  readonly after: KeysetPosition | undefined;
+  readonly need: number;
+}
+
+/** A slice of the scope in publish time, [from, to) with either end open, and how to match in it. */
+interface Range {
+  readonly from: Date | null;
+  readonly to: Date | null;
+}
+
+const termIn = (term: string, column: 's.title_text' | 's.body_text') => sql<SqlBool>`LOCATE(${` ${term}`}, ${sql.ref(column)}) > 0`;
+const termInEither = (term: string) => sql<SqlBool>`(${termIn(term, 's.title_text')} OR ${termIn(term, 's.body_text')})`;
+const and = (parts: ReadonlyArray<RawBuilder<SqlBool>>) => sql<SqlBool>`(${sql.join(parts, sql` AND `)})`;
+
+/** In-order test: every term starts a word where the tier says. */
+function rowMatches(tier: SearchTier, terms: readonly string[]): RawBuilder<SqlBool> {
+  const inTitle = and(terms.map((t) => termIn(t, 's.title_text')));
+  const inEither = and(terms.map(termInEither));
+  switch (tier) {
+    case 'title':
+      return inTitle;
+    case 'any':
+      return inEither;
+    case 'body':
+      return sql<SqlBool>`(${inEither} AND NOT ${inTitle})`;
+  }
+}
+
+/** Index test: the FULLTEXT index finds `query` (one term or all); the row test does the rest. */
+function indexMatches(tier: SearchTier, query: string, terms: readonly string[] | null): RawBuilder<SqlBool> {
+  const index =
+    tier === 'title'
+      ? sql<SqlBool>`MATCH(s.title_text) AGAINST (${query} IN BOOLEAN MODE)`
+      : sql<SqlBool>`MATCH(s.title_text, s.body_text) AGAINST (${query} IN BOOLEAN MODE)`;
+  if (terms !== null) return sql<SqlBool>`(${index} AND ${rowMatches(tier, terms)})`;
+  if (tier !== 'body') return index;
+  return sql<SqlBool>`(${index} AND NOT MATCH(s.title_text) AGAINST (${query} IN BOOLEAN MODE))`;
+}
+
+export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOptions = {}) {
+  const windowRows = options.windowRows ?? DEFAULT_WINDOW_ROWS;
+
+  /** The scope's tables, its filters, and the publish-time/id columns whose index gives the order. */
+  function scope(request: TierRequest, range: Range) {
+    const { filters, newestFirst, after } = request;
+    const byQuery = filters.queryId !== undefined;
+    const byChannel = filters.channelId !== undefined && !byQuery;
+    const at = byQuery ? sql.ref('vq.published_at') : byChannel ? sql.ref('v.published_at') : sql.ref('s.published_at');
+    const pk = byQuery ? sql.ref('vq.video_pk') : byChannel ? sql.ref('v.id') : sql.ref('s.video_pk');
+    const from = byQuery
+      ? sql`video_queries vq
+          JOIN video_search s ON s.published_at = vq.published_at AND s.video_pk = vq.video_pk
+          JOIN videos v ON v.id = vq.video_pk`
+      : byChannel
+        ? sql`videos v JOIN video_search s ON s.published_at = v.published_at AND s.video_pk = v.id`
+        : sql`video_search s JOIN videos v ON v.id = s.video_pk`;
+    const where: Array<RawBuilder<SqlBool>> = [];
+    if (byQuery) where.push(sql<SqlBool>`vq.query_id = ${filters.queryId}`);
+    if (filters.channelId !== undefined) where.push(sql<SqlBool>`v.channel_id = ${filters.channelId}`);
+    if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`${at} >= ${filters.publishedAfter}`);
+    if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`${at} <= ${filters.publishedBefore}`);
+    if (after !== undefined) where.push(keysetAfter(at, pk, after, newestFirst));
+    if (range.from !== null) where.push(sql<SqlBool>`${at} >= ${range.from}`);
+    if (range.to !== null) where.push(sql<SqlBool>`${at} < ${range.to}`);
+    return { at, pk, from, where };
+  }
+
+  async function select(request: TierRequest, range: Range, match: RawBuilder<SqlBool>, need: number): Promise<VideoRow[]> {
+    const { at, pk, from, where } = scope(request, range);
+    const direction = sql.raw(request.newestFirst ? 'DESC' : 'ASC');
+    const result = await sql<VideoRow>`
+      SELECT ${COLUMNS} FROM ${from}
+      WHERE ${sql.join([...where, match], sql` AND `)}
+      ORDER BY ${at} ${direction}, ${pk} ${direction}
+      LIMIT ${need}`.execute(db);
+    return result.rows;
+  }
+
+  /** How many rows of the range hold each term (where the tier looks). */
+  async function countTerms(request: TierRequest, range: Range): Promise<number[]> {
+    const { from, where } = scope({ ...request, after: undefined }, range);
+    const terms = request.search.terms;
+    const counts = terms.map((t, i) =>
+      sql`SUM(${request.tier === 'title' ? termIn(t, 's.title_text') : termInEither(t)}) AS ${sql.ref(`c${i}`)}`,
+    );
+    const result = await sql<Record<string, number | string | null>>`
+      SELECT ${sql.join(counts)} FROM ${from} ${where.length > 0 ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``}`.execute(db);
+    const row = result.rows[0] ?? {};
+    return terms.map((_, i) => Number(row[`c${i}`] ?? 0));
+  }
+
+  /**
+   * The publish time that bounds the scope's first `rows` rows in the given order (newest: at
+   * or after it; oldest: before it), counted from where a date filter starts that order
+   * (`publishedBefore` newest first, `publishedAfter` oldest first) so the window lies where
+   * the matches can be; null when no more rows than that are left from there; and the scope's
+   * size. From the maintained hourly counts (to the hour: the window may hold up to an hour's
+   * rows more), or the channel index for a channel.
+   */
+  async function boundAfterRows(filters: VideoFilters, newestFirst: boolean, rows: number): Promise<{ bound: Date | null; total: number }> {
+    const start = newestFirst ? filters.publishedBefore : filters.publishedAfter;
+    if (filters.channelId !== undefined && filters.queryId === undefined) {
+      let query = db
+        .selectFrom('videos')
+        .select('published_at')
+        .where('channel_id', '=', filters.channelId)
+        .orderBy('published_at', newestFirst ? 'desc' : 'asc')
+        .orderBy('id', newestFirst ? 'desc' : 'asc')
+        .limit(1)
+        .offset(rows);
+      if (start !== undefined) query = query.where('published_at', newestFirst ? '<=' : '>=', start);
+      const row = await query.executeTakeFirst();
+      if (row === undefined) return { bound: null, total: rows };
+      // A channel's size is not kept: costing the index as if it were ten windows leans
+      // towards reading on, which a channel's own index keeps cheap.
+      return { bound: newestFirst ? row.published_at : new Date(row.published_at.getTime() + 1), total: rows * 10 };
+    }
+    // `edge`: the bottom rank where the order starts. Newest first, the rows up to the end of
+    // publishedBefore's hour (at least those at or before it); oldest first, the rows before
+    // publishedAfter's hour (at most those before it).
+    const edge =
+      start === undefined
+        ? newestFirst
+          ? sql`s.total`
+          : sql`0`
+        : newestFirst
+          ? sql`COALESCE((SELECT e.below + e.n FROM feed_buckets e WHERE e.scope = s.scope AND e.bucket_start <= ${start}
+                          ORDER BY e.bucket_start DESC LIMIT 1), 0)`
+          : sql`COALESCE((SELECT e.below FROM feed_buckets e WHERE e.scope = s.scope AND e.bucket_start >= ${new Date(bucketOf(start))}
+                          ORDER BY e.bucket_start ASC LIMIT 1), s.total)`;
+    const located = await sql<{ bucket_start: Date | null; total: number | string; edge: number | string }>`
+      SELECT (SELECT b.bucket_start FROM feed_buckets b
+              WHERE b.scope = x.scope AND b.below <= ${newestFirst ? sql`CAST(x.edge AS SIGNED) - ${rows}` : sql`x.edge + ${rows - 1}`}
+              ORDER BY b.below DESC LIMIT 1) AS bucket_start,
+             x.total, x.edge
+      FROM (SELECT s.scope, s.total, ${edge} AS edge FROM feed_scopes s WHERE s.scope = ${filters.queryId ?? ALL_VIDEOS_SCOPE}) x`.execute(db);
+    const row = located.rows[0];
+    const total = Number(row?.total ?? 0);
+    const left = newestFirst ? Number(row?.edge ?? 0) : total - Number(row?.edge ?? 0);
+    if (row === undefined || row.bucket_start === null || left <= rows) return { bound: null, total };
+    return { bound: newestFirst ? row.bucket_start : new Date(row.bucket_start.getTime() + BUCKET_MS), total };
+  }
+
+  /** The range on the far side of `bound` (older when newest-first), and the near side. */
+  const beyond = (bound: Date, newestFirst: boolean): Range => (newestFirst ? { from: null, to: bound } : { from: bound, to: null });
+  const within = (bound: Date, newestFirst: boolean): Range => (newestFirst ? { from: bound, to: null } : { from: null, to: bound });
+  const between = (near: Date, far: Date, newestFirst: boolean): Range =>
+    newestFirst ? { from: far, to: near } : { from: near, to: far };
+
+  /** One tier in order after `after`, as described at the top of this file. */
+  async function scanTier(request: TierRequest, window: { bound: Date | null; total: number }): Promise<VideoRow[]> {
+    const { tier, search, newestFirst, after, need } = request;
+    if (windowRows === 0) return select(request, { from: null, to: null }, indexMatches(tier, search.booleanQuery, null), need);
+    const { bound, total } = window;
+    if (bound === null) return select(request, { from: null, to: null }, rowMatches(tier, search.terms), need);
+    const pastWindow = after !== undefined && (newestFirst ? after.publishedAt < bound : after.publishedAt >= bound);
+    const hits = pastWindow ? [] : await select(request, within(bound, newestFirst), rowMatches(tier, search.terms), need);
+    if (hits.length >= need) return hits;
+
+    // Go on from what the window held. Reading further in order is taken without counting
+    // when it costs no more than the window did; otherwise the words are counted first.
+    const missing = need - hits.length;
+    const extension = hits.length > 0 && !pastWindow ? Math.ceil((1.5 * missing * windowRows) / hits.length) : Infinity;
+    let counts: number[] | null = null;
+    let readOn = extension <= windowRows;
+    // Counting can only change the decision when reading on is possible at all.
+    if (!readOn && extension <= MAX_EXTENSION_ROWS) {
+      counts = await countTerms(request, within(bound, newestFirst));
+      const indexDocuments = ((Math.min(...counts) + 1) / windowRows) * total;
+      readOn = extension <= MAX_EXTENSION_ROWS && extension < indexDocuments * INDEX_COST_PER_DOCUMENT;
+    }
+    let rest: Range = beyond(bound, newestFirst);
+    if (readOn) {
+      const far = (await boundAfterRows(request.filters, newestFirst, windowRows + extension)).bound;
+      const range = far === null ? beyond(bound, newestFirst) : between(bound, far, newestFirst);
+      hits.push(...(await select(request, range, rowMatches(tier, search.terms), missing)));
+      if (hits.length >= need || far === null) return hits;
+      rest = beyond(far, newestFirst);
+    }
+    // The index is given the rarest word (a single word needs no counting).
+    if (search.terms.length > 1) counts ??= await countTerms(request, within(bound, newestFirst));
+    const rarest = counts === null ? 0 : counts.indexOf(Math.min(...counts));
+    const others = search.terms.length > 1 ? search.terms : null;
+    hits.push(...(await select(request, rest, indexMatches(tier, `+${search.terms[rarest]!}*`, others), need - hits.length)));
+    return hits;
+  }
+
+  /** Up to `limit` hits in order, after `after` (a position returned with an earlier hit). */
+  async function find(request: {
+    search: ParsedSearch;
+    filters: VideoFilters;
+    sort: SearchSort;
+    after?: SearchPosition | undefined;
+    limit: number;
+  }): Promise<SearchHit[]> {
+    const tiers: SearchTier[] = request.sort === 'relevance' ? ['title', 'body'] : ['any'];
+    const start = request.after === undefined ? 0 : Math.max(0, tiers.indexOf(request.after.tier));
+    const newestFirst = request.sort !== 'oldest';
+    const window = windowRows === 0 ? { bound: null, total: 0 } : await boundAfterRows(request.filters, newestFirst, windowRows);
+    const hits: SearchHit[] = [];
+    for (let i = start; i < tiers.length && hits.length < request.limit; i++) {
+      const tier = tiers[i]!;
+      const rows = await scanTier(
+        {
+          tier,
+          search: request.search,
+          filters: request.filters,
+          newestFirst,
+          after: i === start ? request.after : undefined,
+          need: request.limit - hits.length,
+        },
+        window,
+      );
+      hits.push(...rows.map((row) => ({ ...row, tier })));
+    }
+    return hits;
+  }
+
+  return { find };
+}
+
+export type SearchFinder = ReturnType<typeof createSearchFinder>;

@@ -1,0 +1,461 @@
+// Queries on the videos table and its links to search queries. No business rules here: the
+// fetch and feed services decide what to store and what to show.
+import { randomInt } from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Clock } from '../platform/clock.js';
+import type { Database, VideoRow } from '../platform/db/schema.js';
+import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
+import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFeedCounts } from './feed-buckets.js';
+import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
+import type { VideoInput } from './video.js';
+
+export interface UpsertResult {
+  /** Videos stored for the first time. */
+  readonly inserted: number;
+  /** Videos that were already stored and changed (title, description, ...). */
+  readonly updated: number;
+  /** Links to the search query created by this call. */
+  readonly linked: number;
+  /** The newly stored videos' ids, in the batch's order. */
+  readonly insertedVideoIds: readonly string[];
+  /** True when the feed counts were found inconsistent and should be rebuilt. */
+  readonly countsDrifted: boolean;
+}
+
+export interface FeedSlice {
+  readonly total: number;
+  readonly videos: readonly VideoRow[];
+}
+
+export interface VideoRepositoryDeps {
+  readonly db: Kysely<Database>;
+  readonly clock: Clock;
+}
+
+export type VideoRepository = ReturnType<typeof createVideoRepository>;
+
+const VIDEO_COLUMNS = [
+  'videos.id',
+  'videos.video_id',
+  'videos.title',
+  'videos.description',
+  'videos.channel_id',
+  'videos.channel_title',
+  'videos.published_at',
+  'videos.thumbnail_default',
+  'videos.thumbnail_medium',
+  'videos.thumbnail_high',
+  'videos.live_broadcast_content',
+  'videos.first_seen_at',
+  'videos.updated_at',
+  'videos.ingest_token',
+] as const;
+
+// 48 random bits: unique per upsert for all practical purposes, and exact in a JS number.
+const newIngestToken = (): number => randomInt(1, 2 ** 48 - 1);
+
+function toRow(video: VideoInput, now: Date, token: number) {
+  return {
+    video_id: video.videoId,
+    title: video.title,
+    description: video.description,
+    channel_id: video.channelId,
+    channel_title: video.channelTitle,
+    published_at: video.publishedAt,
+    thumbnail_default: video.thumbnails.default,
+    thumbnail_medium: video.thumbnails.medium,
+    thumbnail_high: video.thumbnails.high,
+    live_broadcast_content: video.liveBroadcastContent,
+    first_seen_at: now,
+    updated_at: now,
+    ingest_token: token,
+  };
+}
+
+// Assignments run left to right and later ones see earlier results, so `updated_at` goes first
+// and compares the stored values with the incoming ones before they are overwritten.
+const incoming = <T>(column: string) => sql<T>`VALUES(${sql.ref(column)})`;
+
+const UPSERT_ASSIGNMENTS = {
+  updated_at: sql<Date>`IF(
+    title <=> VALUES(title) AND description <=> VALUES(description) AND channel_id <=> VALUES(channel_id)
+    AND channel_title <=> VALUES(channel_title) AND published_at <=> VALUES(published_at)
+    AND thumbnail_default <=> VALUES(thumbnail_default) AND thumbnail_medium <=> VALUES(thumbnail_medium)
+    AND thumbnail_high <=> VALUES(thumbnail_high) AND live_broadcast_content <=> VALUES(live_broadcast_content),
+    updated_at, VALUES(updated_at))`,
+  title: incoming<string>('title'),
+  description: incoming<string>('description'),
+  channel_id: incoming<string>('channel_id'),
+  channel_title: incoming<string>('channel_title'),
+  published_at: incoming<Date>('published_at'),
+  thumbnail_default: incoming<string | null>('thumbnail_default'),
+  thumbnail_medium: incoming<string | null>('thumbnail_medium'),
+  thumbnail_high: incoming<string | null>('thumbnail_high'),
+  live_broadcast_content: incoming<string>('live_broadcast_content'),
+};
+
+/** Writes the search rows of stored videos (same transaction as the videos). */
+async function writeSearchRows(
+  trx: Kysely<Database>,
+  rows: ReadonlyArray<{ id: number; published_at: Date; video: Pick<VideoInput, 'title' | 'description'> }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('video_search')
+    .values(
+      rows.map(({ id, published_at, video }) => ({
+        video_pk: id,
+        published_at,
+        title_text: searchText(video.title, MAX_TITLE_TEXT),
+        body_text: searchText(video.description, MAX_BODY_TEXT),
+      })),
+    )
+    .onDuplicateKeyUpdate({
+      published_at: incoming<Date>('published_at'),
+      title_text: incoming<string>('title_text'),
+      body_text: incoming<string>('body_text'),
+    })
+    .execute();
+}
+
+/** One entry per video id (the last one wins), sorted by id so row locks are taken in one order. */
+function normaliseBatch(videos: readonly VideoInput[]): VideoInput[] {
+  const byId = new Map<string, VideoInput>();
+  for (const video of videos) byId.set(video.videoId, video);
+  return [...byId.values()].sort((a, b) => (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0));
+}
+
+/** Newest-first rows of a scope published before `end` (or all), after skipping `skip`. */
+function selectNewestBefore(
+db: Kysely<Database>,
+scope: number,
+end: Date | null,
+skip: number,
+limit: number,
+): Promise<VideoRow[]> {
+  if (scope === ALL_VIDEOS_SCOPE) {
+    let query = db.selectFrom('videos').select(VIDEO_COLUMNS);
+    if (end !== null) query = query.where('videos.published_at', '<', end);
+    return query.orderBy('videos.published_at', 'desc').orderBy('videos.id', 'desc').limit(limit).offset(skip).execute();
+  }
+  let query = db
+    .selectFrom('video_queries')
+    .innerJoin('videos', 'videos.id', 'video_queries.video_pk')
+    .select(VIDEO_COLUMNS)
+    .where('video_queries.query_id', '=', scope);
+  if (end !== null) query = query.where('video_queries.published_at', '<', end);
+  return query
+    .orderBy('video_queries.published_at', 'desc')
+    .orderBy('video_queries.video_pk', 'desc')
+    .limit(limit)
+    .offset(skip)
+    .execute();
+}
+
+export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
+  /**
+   * Stores a batch in one transaction: one multi-row INSERT ... ON DUPLICATE KEY UPDATE for the
+   * videos, one for the links to `queryId`, and the feed counts. Idempotent: the same batch
+   * twice leaves each video once, with the newer field values. Safe under concurrent writers
+   * (READ COMMITTED, locks in a fixed order, retried on deadlock).
+   */
+  async function upsertBatch(videos: readonly VideoInput[], options: { queryId?: number } = {}): Promise<UpsertResult> {
+    const batch = normaliseBatch(videos);
+    if (batch.length === 0) {
+      return { inserted: 0, updated: 0, linked: 0, insertedVideoIds: [], countsDrifted: false };
+    }
+    return withDeadlockRetry(() =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute((trx) => upsertInTransaction(trx, batch, options.queryId)),
+    );
+  }
+
+  async function upsertInTransaction(
+    trx: Transaction<Database>,
+    batch: readonly VideoInput[],
+    queryId: number | undefined,
+  ): Promise<UpsertResult> {
+    const now = clock.now();
+    const token = newIngestToken();
+    const ids = batch.map((v) => v.videoId);
+
+    // Lock the rows that already exist and remember their publish times: a changed publish
+    // time moves the video between hourly buckets.
+    const before = await trx
+      .selectFrom('videos')
+      .select(['id', 'video_id', 'published_at'])
+      .where('video_id', 'in', ids)
+      .forUpdate()
+      .execute();
+    const previous = new Map(before.map((row) => [row.video_id, row]));
+
+    const written = await trx
+      .insertInto('videos')
+      .values(batch.map((video) => toRow(video, now, token)))
+      .onDuplicateKeyUpdate(UPSERT_ASSIGNMENTS)
+      .executeTakeFirst();
+
+    const stored = await trx
+      .selectFrom('videos')
+      .select(['id', 'video_id', 'published_at', 'ingest_token'])
+      .where('video_id', 'in', ids)
+      .execute();
+    const storedById = new Map(stored.map((row) => [row.video_id, row]));
+    const inputById = new Map(batch.map((video) => [video.videoId, video]));
+    await writeSearchRows(
+      trx,
+      stored.map((row) => ({ id: row.id, published_at: row.published_at, video: inputById.get(row.video_id)! })),
+    );
+
+    const deltas = new BucketDeltas();
+    const insertedVideoIds: string[] = [];
+    const moved: Array<{ pk: number; from: Date; to: Date }> = [];
+    for (const video of batch) {
+      const row = storedById.get(video.videoId);
+      if (row === undefined) continue;
+      if (row.ingest_token === token) {
+        insertedVideoIds.push(video.videoId);
+        deltas.add(ALL_VIDEOS_SCOPE, row.published_at, +1);
+        continue;
+      }
+      const old = previous.get(video.videoId);
+      if (old !== undefined && old.published_at.getTime() !== row.published_at.getTime()) {
+        moved.push({ pk: row.id, from: old.published_at, to: row.published_at });
+        deltas.add(ALL_VIDEOS_SCOPE, old.published_at, -1);
+        deltas.add(ALL_VIDEOS_SCOPE, row.published_at, +1);
+      }
+    }
+    // affectedRows counts 1 per inserted row and 2 per changed row (0 when nothing changed).
+    const affected = Number(written.numInsertedOrUpdatedRows ?? 0n);
+    const updated = Math.max(0, Math.round((affected - insertedVideoIds.length) / 2));
+
+    if (moved.length > 0) {
+      const links = await trx
+        .selectFrom('video_queries')
+        .select(['query_id', 'video_pk'])
+        .where(
+          'video_pk',
+          'in',
+          moved.map((m) => m.pk),
+        )
+        .execute();
+      const byPk = new Map(moved.map((m) => [m.pk, m]));
+      for (const link of links) {
+        const move = byPk.get(link.video_pk)!;
+        deltas.add(link.query_id, move.from, -1);
+        deltas.add(link.query_id, move.to, +1);
+      }
+      for (const move of moved) {
+        await trx.updateTable('video_queries').set({ published_at: move.to }).where('video_pk', '=', move.pk).execute();
+      }
+    }
+
+    let linked = 0;
+    if (queryId !== undefined) {
+      await trx
+        .insertInto('video_queries')
+        .values(
+          stored.map((row) => ({
+            query_id: queryId,
+            video_pk: row.id,
+            published_at: row.published_at,
+            first_seen_at: now,
+            ingest_token: token,
+          })),
+        )
+        .onDuplicateKeyUpdate({ published_at: incoming<Date>('published_at') })
+        .execute();
+      const newLinks = await trx
+        .selectFrom('video_queries')
+        .select(['published_at'])
+        .where('query_id', '=', queryId)
+        .where('ingest_token', '=', token)
+        .where(
+          'video_pk',
+          'in',
+          stored.map((row) => row.id),
+        )
+        .execute();
+      for (const link of newLinks) deltas.add(queryId, link.published_at, +1);
+      linked = newLinks.length;
+    }
+
+    const { drifted } = await applyBucketDeltas(trx, deltas);
+    return { inserted: insertedVideoIds.length, updated, linked, insertedVideoIds, countsDrifted: drifted };
+  }
+
+  /** Total stored videos in a scope (0 = all), from the maintained count: no table scan. */
+  async function total(scope: number = ALL_VIDEOS_SCOPE): Promise<number> {
+    const row = await db.selectFrom('feed_scopes').select('total').where('scope', '=', scope).executeTakeFirst();
+    return row?.total ?? 0;
+  }
+
+  /**
+   * Newest-first page by offset, ties broken by internal id. Seeks to the hour holding the
+   * offset (see feed-buckets.ts), so page 10,000 costs what page 2 costs. `total` is read in the
+   * same statement as the bucket, so both describe the same moment of the counts.
+   */
+  async function pageByOffset(scope: number, offset: number, limit: number): Promise<FeedSlice> {
+    const located = await sql<{ total: number; bucket_start: Date | null; below: number | null; n: number | null }>`
+      SELECT s.total, b.bucket_start, b.below, b.n
+      FROM feed_scopes s
+      LEFT JOIN feed_buckets b ON b.scope = s.scope AND b.bucket_start = (
+        SELECT b2.bucket_start FROM feed_buckets b2
+        WHERE b2.scope = s.scope AND b2.below <= CAST(s.total AS SIGNED) - 1 - ${offset}
+        ORDER BY b2.below DESC LIMIT 1)
+      WHERE s.scope = ${scope}`.execute(db);
+    const found = located.rows[0];
+    if (found === undefined) return { total: 0, videos: [] };
+    const total = Number(found.total);
+    if (found.bucket_start === null || found.below === null || found.n === null || offset >= total) {
+      return { total, videos: [] };
+    }
+    const bottomRank = total - 1 - offset;
+    const skip = found.below + found.n - 1 - bottomRank;
+    const end = new Date(found.bucket_start.getTime() + BUCKET_MS);
+    const videos = await selectNewestBefore(db, scope, end, skip, limit);
+    return { total, videos };
+  }
+
+  /** The newest `limit` videos of a scope and its total, read from one consistent snapshot. */
+  async function newest(scope: number, limit: number): Promise<FeedSlice> {
+    return db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        const row = await trx.selectFrom('feed_scopes').select('total').where('scope', '=', scope).executeTakeFirst();
+        const videos = await selectNewestBefore(trx, scope, null, 0, limit);
+        return { total: row?.total ?? 0, videos };
+      });
+  }
+
+  /** The newest stored publish time of a scope, or null when it has no videos. */
+  async function newestPublishedAt(scope: number): Promise<Date | null> {
+    const row =
+      scope === ALL_VIDEOS_SCOPE
+        ? await db.selectFrom('videos').select('published_at').orderBy('published_at', 'desc').limit(1).executeTakeFirst()
+        : await db
+            .selectFrom('video_queries')
+            .select('published_at')
+            .where('query_id', '=', scope)
+            .orderBy('published_at', 'desc')
+            .limit(1)
+            .executeTakeFirst();
+    return row?.published_at ?? null;
+  }
+
+  /**
+   * How many of a query's videos were published within [from, to], counting no further than
+   * `cap` (a range scan of at most `cap` index entries, whatever the query's size).
+   */
+  async function countPublishedBetween(queryId: number, from: Date, to: Date, cap: number): Promise<number> {
+    const rows = await db
+      .selectFrom('video_queries')
+      .select('video_pk')
+      .where('query_id', '=', queryId)
+      .where('published_at', '>=', from)
+      .where('published_at', '<=', to)
+      .orderBy('published_at', 'desc')
+      .limit(cap)
+      .execute();
+    return rows.length;
+  }
+
+  /** Publish times of a query's newest videos published at or after `from`, newest first, at most `limit`. */
+  async function publishedTimesSince(queryId: number, from: Date, limit: number): Promise<Date[]> {
+    const rows = await db
+      .selectFrom('video_queries')
+      .select('published_at')
+      .where('query_id', '=', queryId)
+      .where('published_at', '>=', from)
+      .orderBy('published_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.published_at);
+  }
+
+  async function findByVideoIds(videoIds: readonly string[]): Promise<VideoRow[]> {
+    if (videoIds.length === 0) return [];
+    return db.selectFrom('videos').select(VIDEO_COLUMNS).where('video_id', 'in', videoIds).execute();
+  }
+
+  /**
+   * Bulk load for seeding: plain multi-row upserts without per-batch count upkeep. Call
+   * `rebuildCounts()` once afterwards.
+   */
+  async function bulkLoad(videos: readonly VideoInput[], links: ReadonlyArray<{ index: number; queryId: number }>): Promise<void> {
+    if (videos.length === 0) return;
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('videos')
+        .values(videos.map((video) => toRow(video, now, 0)))
+        .onDuplicateKeyUpdate(UPSERT_ASSIGNMENTS)
+        .execute();
+      const rows = await trx
+        .selectFrom('videos')
+        .select(['id', 'video_id', 'published_at'])
+        .where(
+          'video_id',
+          'in',
+          videos.map((v) => v.videoId),
+        )
+        .execute();
+      const inputs = new Map(videos.map((video) => [video.videoId, video]));
+      await writeSearchRows(trx, rows.map((row) => ({ id: row.id, published_at: row.published_at, video: inputs.get(row.video_id)! })));
+      if (links.length === 0) return;
+      const byVideoId = new Map(rows.map((row) => [row.video_id, row]));
+      const values = links.flatMap(({ index, queryId }) => {
+        const row = byVideoId.get(videos[index]!.videoId);
+        return row === undefined
+          ? []
+          : [{ query_id: queryId, video_pk: row.id, published_at: row.published_at, first_seen_at: now, ingest_token: 0 }];
+      });
+      if (values.length > 0) {
+        await trx
+          .insertInto('video_queries')
+          .values(values)
+          .onDuplicateKeyUpdate({ published_at: incoming<Date>('published_at') })
+          .execute();
+      }
+    });
+  }
+
+  /**
+   * Writes the search rows of videos that have none (stored before search existed, or by an
+   * older version), in batches; returns how many. Idempotent, safe from several processes.
+   */
+  async function fillMissingSearchRows(batchSize = 1000): Promise<number> {
+    let filled = 0;
+    for (;;) {
+      const rows = await db
+        .selectFrom('videos as v')
+        .leftJoin('video_search as s', 's.video_pk', 'v.id')
+        .select(['v.id', 'v.published_at', 'v.title', 'v.description'])
+        .where('s.video_pk', 'is', null)
+        .orderBy('v.id')
+        .limit(batchSize)
+        .execute();
+      if (rows.length === 0) return filled;
+      await writeSearchRows(db, rows.map((r) => ({ id: r.id, published_at: r.published_at, video: r })));
+      filled += rows.length;
+    }
+  }
+
+  return {
+    upsertBatch,
+    fillMissingSearchRows,
+    total,
+    pageByOffset,
+    newest,
+    newestPublishedAt,
+    countPublishedBetween,
+    publishedTimesSince,
+    findByVideoIds,
+    bulkLoad,
+    rebuildCounts: () => rebuildFeedCounts(db),
+  };
+}

@@ -1,0 +1,184 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, ConfigError, loadConfig, readProcessEnvironment } from './config.js';
+import { parse as parseDotenv } from 'dotenv';
+import { readFileSync } from 'node:fs';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to an empty environment', () => {
+    const { cursorSecret, ...config } = loadConfig({});
+    expect(cursorSecret.reveal()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(config).toEqual({
+      env: 'development',
+      warnings: [],
+      http: { host: '127.0.0.1', port: 3000, trustProxy: false },
+      rateLimit: { max: 1000, windowMs: 60_000 },
+      cors: { origins: [] },
+      log: { level: 'info', format: 'json' },
+      mysql: {
+        url: 'mysql://root@127.0.0.1:3306/tubefeed',
+        poolSize: 10,
+        connectTimeoutMs: 1000,
+        acquireTimeoutMs: 500,
+        queryTimeoutMs: { api: 1000, worker: 30_000 },
+      },
+      redis: { url: 'redis://127.0.0.1:6379', prefix: 'tubefeed' },
+      youtube: {
+        source: 'youtube',
+        apiKeys: [],
+        apiRoot: 'https://youtube.googleapis.com/',
+        timeoutMs: 10_000,
+        quota: { searchCallsPerDay: 100, unitsPerDay: 10_000 },
+      },
+      fetch: {
+        queries: ['cricket'],
+        intervalMs: 10_000,
+        overlapMs: 600_000,
+        lookbackMs: 3_600_000,
+        sweepDelaysMs: [3_600_000, 46_800_000],
+        maxPages: 5,
+        pacing: true,
+        jobLockMs: 30_000,
+        storeRetryMs: 60_000,
+      },
+      shutdownGraceMs: 7000,
+      search: { windowRows: 2000 },
+      metrics: { host: '127.0.0.1', port: 0 },
+      admin: { user: 'admin', password: null, maxFailures: 10, failureWindowMs: 300_000 },
+    });
+  });
+
+  it('parses comma-separated lists, trimming and dropping duplicates', () => {
+    const config = loadConfig({ SEARCH_QUERIES: ' cricket ,  tea   time,,cricket', YOUTUBE_API_KEYS: 'key-one-123, key-two-456' });
+    expect(config.fetch.queries).toEqual(['cricket', 'tea time']);
+    expect(config.youtube.apiKeys.map((k) => k.key.reveal())).toEqual(['key-one-123', 'key-two-456']);
+  });
+
+  it('reads project:key entries, so keys of one Google Cloud project share its quota', () => {
+    const config = loadConfig({ YOUTUBE_API_KEYS: 'team-a:key-one-123, key-two-456,team-a:key-three-789, my.proj_2:key-four-000' });
+    expect(config.youtube.apiKeys.map((k) => [k.project, k.key.reveal()])).toEqual([
+      ['team-a', 'key-one-123'],
+      [null, 'key-two-456'],
+      ['team-a', 'key-three-789'],
+      ['my.proj_2', 'key-four-000'],
+    ]);
+    for (const bad of ['bad project:key-one-123', ':key-one-123', 'a:b:key-one-123', `${'p'.repeat(65)}:key-one-123`]) {
+      expect(() => loadConfig({ YOUTUBE_API_KEYS: bad }), bad).toThrow(/YOUTUBE_API_KEYS: must be a comma-separated list of API keys .*project:key/);
+    }
+  });
+
+  it('counts quota in the buckets YouTube keeps: searches apart from every other method', () => {
+    expect(loadConfig({ YOUTUBE_SEARCH_CALLS_PER_DAY: '250', YOUTUBE_UNITS_PER_DAY: '50000' }).youtube.quota).toEqual({ searchCallsPerDay: 250, unitsPerDay: 50_000 });
+    expect(() => loadConfig({ YOUTUBE_SEARCH_CALLS_PER_DAY: '0' })).toThrow(/YOUTUBE_SEARCH_CALLS_PER_DAY/);
+  });
+
+  it('still reads the deprecated YOUTUBE_DAILY_QUOTA for one release, with a warning that says what it became', () => {
+    const config = loadConfig({ YOUTUBE_DAILY_QUOTA: '20000' });
+    expect(config.youtube.quota).toEqual({ searchCallsPerDay: 200, unitsPerDay: 20_000 });
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]).toMatch(/^YOUTUBE_DAILY_QUOTA is deprecated .*YOUTUBE_SEARCH_CALLS_PER_DAY.*YOUTUBE_UNITS_PER_DAY.*Read 20000 as 200 searches and 20000 units/);
+    // The new variables win, and the old one is named as ignored.
+    const both = loadConfig({ YOUTUBE_DAILY_QUOTA: '20000', YOUTUBE_SEARCH_CALLS_PER_DAY: '100' });
+    expect(both.youtube.quota).toEqual({ searchCallsPerDay: 100, unitsPerDay: 10_000 });
+    expect(both.warnings).toEqual([expect.stringMatching(/^YOUTUBE_DAILY_QUOTA is deprecated and ignored/)]);
+  });
+
+  it('uses the simulator only when no real key is configured', () => {
+    const simulator = { SIMULATOR_URL: 'http://127.0.0.1:8765/', SIMULATOR_KEYS: 'sim-a-123456,sim-b-123456' };
+    const demo = loadConfig(simulator);
+    expect(demo.youtube).toMatchObject({ source: 'simulator', apiRoot: 'http://127.0.0.1:8765/', quota: { searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 } });
+    expect(demo.youtube.apiKeys.map((k) => k.key.reveal())).toEqual(['sim-a-123456', 'sim-b-123456']);
+    const real = loadConfig({ ...simulator, YOUTUBE_API_KEYS: 'real-key-1234567' });
+    expect(real.youtube).toMatchObject({ source: 'youtube', apiRoot: 'https://youtube.googleapis.com/', quota: { searchCallsPerDay: 100, unitsPerDay: 10_000 } });
+    expect(real.youtube.apiKeys.map((k) => k.key.reveal())).toEqual(['real-key-1234567']);
+  });
+
+  it('never shows secrets: not when serialised, printed, or echoed in an error', () => {
+    const config = loadConfig({ YOUTUBE_API_KEYS: 'sekret-key-123456', ADMIN_PASSWORD: 'hunter2-password' });
+    const printed = `${JSON.stringify(config)} ${String(config.youtube.apiKeys[0]?.key)} ${inspect(config, { depth: 10 })}`;
+    expect(printed).not.toContain('sekret-key-123456');
+    expect(printed).not.toContain('hunter2-password');
+    expect(() => loadConfig({ YOUTUBE_API_KEYS: 'bad key with spaces!' })).toThrow(/^(?![\s\S]*bad key)[\s\S]*YOUTUBE_API_KEYS/);
+  });
+
+  it('returns a deeply frozen object', () => {
+    const config = loadConfig({ PORT: '4000' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+    expect(() => {
+      (config.http as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('reports every problem at once, each with the variable name', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MYSQL_URL: 'postgres://x/y', LOG_LEVEL: 'loud', REDIS_URL: 'nope' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems.find((p) => p.startsWith('PORT:'))).toContain('(got "eighty")');
+    expect(problems.find((p) => p.startsWith('MYSQL_URL:'))).toContain('must be a URL starting with mysql:// or mariadb://');
+    expect(problems.some((p) => p.startsWith('LOG_LEVEL:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('REDIS_URL:'))).toBe(true);
+    expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('reads TRUST_PROXY as off, on or trusted proxy addresses, and refuses anything else', () => {
+    const trust = (value: string) => loadConfig({ TRUST_PROXY: value }).http.trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('10.0.0.0/8, 192.168.1.7,::1/128,loopback')).toEqual(['10.0.0.0/8', '192.168.1.7', '::1/128', 'loopback']);
+    // A hop count is refused: Fastify trusts no peer for a bare count, so it would silently do nothing.
+    for (const bad of ['yes', '2', '10.0.0.0/33', '10.0.0/8', 'proxy.example.com', '::1/129', '10.0.0.1/8/8']) {
+      expect(() => trust(bad), bad).toThrow(/TRUST_PROXY: must be false, true, or a comma-separated list of proxy addresses/);
+    }
+  });
+
+  it('reads CORS_ORIGINS as none, any, or a list of exact origins', () => {
+    const origins = (value: string) => loadConfig({ CORS_ORIGINS: value }).cors.origins;
+    expect(origins('*')).toBe('*');
+    expect(origins('https://a.example, http://localhost:5173')).toEqual(['https://a.example', 'http://localhost:5173']);
+    expect(() => origins('https://a.example/path,ftp://b.example')).toThrow(
+      /CORS_ORIGINS: must be \*, or a comma-separated list of origins .*: https:\/\/a\.example\/path, ftp:\/\/b\.example/,
+    );
+  });
+
+  it('treats blank values as unset, so a copied .env.sample with empty lines works', () => {
+    expect(loadConfig({ PORT: '', HOST: '  ' }).http).toEqual({ host: '127.0.0.1', port: 3000, trustProxy: false });
+  });
+});
+
+describe('readProcessEnvironment', () => {
+  it('reads a .env file and lets real environment variables win', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tf-env-'));
+    writeFileSync(join(dir, '.env'), 'PORT=4100\nTF_ONLY_IN_FILE=from-file\nTF_BOTH=file\n');
+    process.env.TF_BOTH = 'process';
+    try {
+      const env = readProcessEnvironment(dir);
+      expect(env.PORT).toBe(process.env.PORT ?? '4100');
+      expect(env.TF_ONLY_IN_FILE).toBe('from-file');
+      expect(env.TF_BOTH).toBe('process');
+    } finally {
+      delete process.env.TF_BOTH;
+    }
+  });
+});
+
+describe('.env.sample', () => {
+  const sample = parseDotenv(readFileSync(new URL('../../../../.env.sample', import.meta.url)));
+
+  it('lists every variable, and nothing else', () => {
+    expect(Object.keys(sample).sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it('shows the defaults', () => {
+    expect(loadConfig(sample)).toEqual(loadConfig({}));
+  });
+});

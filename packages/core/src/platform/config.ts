@@ -1,0 +1,434 @@
+// The one place that reads the environment. `loadConfig(env)` validates every variable against a
+// schema, reports all problems at once (each with the variable's name), and returns a frozen
+// object that the composition roots pass down. Nothing else reads `process.env`.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parse as parseDotenv } from 'dotenv';
+import { z } from 'zod';
+import { Secret } from './secret.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  MYSQL_URL: url(['mysql:', 'mariadb:']).default('mysql://root@127.0.0.1:3306/tubefeed'),
+  MYSQL_POOL_SIZE: int(1, 200).default(10),
+  MYSQL_CONNECT_TIMEOUT_MS: int(100, 60_000).default(1000),
+  MYSQL_ACQUIRE_TIMEOUT_MS: int(100, 60_000).default(500),
+  MYSQL_QUERY_TIMEOUT_MS: int(100, 600_000).default(1000),
+  MYSQL_WORKER_QUERY_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _ . : -')
+    .default('tubefeed'),
+  YOUTUBE_API_KEYS: z
+    .string()
+    .default('')
+    .transform((value) => list(value))
+    .refine((entries) => entries.every((entry) => parseKeyEntry(entry) !== undefined), {
+      message:
+        'must be a comma-separated list of API keys (letters, digits, _ and -), each optionally preceded by its ' +
+        'Google Cloud project and a colon (project:key; a project is 1-64 letters, digits or _ . -)',
+    }),
+  YOUTUBE_API_ROOT: url(['https:', 'http:']).default('https://youtube.googleapis.com/'),
+  YOUTUBE_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  YOUTUBE_SEARCH_CALLS_PER_DAY: int(1, 100_000_000).optional(),
+  YOUTUBE_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
+  /** Deprecated (one release): units per key with a search costing 100. */
+  YOUTUBE_DAILY_QUOTA: int(100, 100_000_000).optional(),
+  SEARCH_QUERIES: z
+    .string()
+    .default('cricket')
+    .transform((value) => list(value))
+    .refine((queries) => queries.every((q) => q.length <= 200), { message: 'each query must be at most 200 characters' }),
+  FETCH_INTERVAL_MS: int(1000, 86_400_000).default(10_000),
+  FETCH_OVERLAP_MS: int(0, 7 * 86_400_000).default(600_000),
+  FETCH_LOOKBACK_MS: int(60_000, 365 * 86_400_000).default(3_600_000),
+  FETCH_SWEEP_DELAYS_MS: z
+    .string()
+    .default('3600000,46800000')
+    .transform((value, context) => {
+      if (value.toLowerCase() === 'none') return [];
+      const delays = list(value).map(Number);
+      if (delays.length <= 5 && delays.every((d) => Number.isInteger(d) && d >= 60_000 && d <= 7 * 86_400_000)) return delays;
+      context.addIssue({ code: 'custom', message: 'must be none, or a comma-separated list of up to 5 delays in ms, each from 60000 (1 min) to 604800000 (7 days)' });
+      return z.NEVER;
+    }),
+  FETCH_MAX_PAGES: int(2, 20).default(5),
+  FETCH_STORE_RETRY_MS: int(0, 3_600_000).default(60_000),
+  QUOTA_PACING: z.enum(['on', 'off']).default('on'),
+  FETCH_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  SHUTDOWN_GRACE_MS: int(0, 60_000).default(7000),
+  CURSOR_SECRET: z.string().max(200).default(''),
+  SEARCH_WINDOW_ROWS: int(0, 1_000_000).default(2000),
+  SIMULATOR_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
+  SIMULATOR_KEYS: z
+    .string()
+    .default('')
+    .transform((value) => list(value)),
+  SIMULATOR_SEARCH_CALLS_PER_DAY: int(1, 100_000_000).optional(),
+  SIMULATOR_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
+  /** Deprecated (one release), as YOUTUBE_DAILY_QUOTA. */
+  SIMULATOR_DAILY_QUOTA: int(100, 100_000_000).optional(),
+  METRICS_PORT: int(0, 65535).default(0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_USER: z.string().min(1).max(100).default('admin'),
+  ADMIN_PASSWORD: z.string().max(200).default(''),
+  ADMIN_AUTH_MAX_FAILURES: int(0, 1_000_000).default(10),
+  ADMIN_AUTH_WINDOW_MS: int(1000, 86_400_000).default(300_000),
+  RATE_LIMIT_MAX: int(0, 1_000_000_000).default(1000),
+  RATE_LIMIT_WINDOW_MS: int(1000, 86_400_000).default(60_000),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((value, context) => {
+      const parsed = parseTrustProxy(value);
+      if (parsed !== undefined) return parsed;
+      context.addIssue({
+        code: 'custom',
+        message: 'must be false, true, or a comma-separated list of proxy addresses, CIDR ranges, loopback, linklocal or uniquelocal',
+      });
+      return z.NEVER;
+    }),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const origins = list(value);
+      if (origins.includes('*')) return '*' as const;
+      const bad = origins.filter((origin) => !isOrigin(origin));
+      if (bad.length === 0) return origins;
+      context.addIssue({ code: 'custom', message: `must be *, or a comma-separated list of origins such as https://example.com (no path): ${bad.join(', ')}` });
+      return z.NEVER;
+    }),
+});
+
+/**
+ * TRUST_PROXY: which peers may set X-Forwarded-For (Fastify's trustProxy). Off by default: with
+ * no proxy in front, trusting the header would let any client pick its own address, and so its
+ * own rate-limit bucket.
+ */
+function parseTrustProxy(value: string): boolean | string[] | undefined {
+  const lower = value.toLowerCase();
+  if (lower === 'false' || lower === 'off') return false;
+  if (lower === 'true') return true;
+  const items = list(value);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const valid = (item: string): boolean => {
+    if (named.has(item)) return true;
+    const [address = '', bits, ...rest] = item.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  };
+  return items.length > 0 && items.every(valid) ? items : undefined;
+}
+
+/** An origin as browsers send it: scheme, host and optional port, nothing else. */
+function isOrigin(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+export const API_KEY_PATTERN = /^[A-Za-z0-9_-]{6,100}$/;
+/** A Google Cloud project as operators name it: letters, digits and _ . - (never a colon). */
+export const PROJECT_LABEL_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** A configured key: the key, and the project whose quota it shares (null: a project of its own). */
+export interface ConfiguredKey {
+  readonly key: Secret;
+  readonly project: string | null;
+}
+
+/** `key` or `project:key` (keys never contain a colon, so the first one separates them). */
+function parseKeyEntry(entry: string): { key: string; project: string | null } | undefined {
+  const colon = entry.indexOf(':');
+  const project = colon === -1 ? null : entry.slice(0, colon);
+  const key = colon === -1 ? entry : entry.slice(colon + 1);
+  if (!API_KEY_PATTERN.test(key)) return undefined;
+  if (project !== null && !PROJECT_LABEL_PATTERN.test(project)) return undefined;
+  return { key, project };
+}
+
+/** YouTube's daily quota of one Google Cloud project, by bucket (see youtube-api.md). */
+export interface ProjectQuota {
+  /** search.list calls per Pacific day (1 per call, every page). */
+  readonly searchCallsPerDay: number;
+  /** Units per Pacific day for every other read method together (videos.list etc., 1 per call). */
+  readonly unitsPerDay: number;
+}
+
+/**
+ * The quota from the new variables, or from the deprecated single figure (units with a search
+ * costing 100, as older documentation counted) while it is still accepted; says what it did.
+ */
+function projectQuota(
+  names: { search: string; units: string; legacy: string },
+  values: { search?: number | undefined; units?: number | undefined; legacy?: number | undefined },
+  defaults: ProjectQuota,
+  warnings: string[],
+): ProjectQuota {
+  const { search, units, legacy } = values;
+  if (legacy !== undefined) {
+    if (search !== undefined || units !== undefined) {
+      warnings.push(`${names.legacy} is deprecated and ignored because ${names.search}/${names.units} are set; remove it.`);
+    } else {
+      const derived = { searchCallsPerDay: Math.floor(legacy / 100), unitsPerDay: legacy };
+      warnings.push(
+        `${names.legacy} is deprecated and will be removed in the next release: YouTube counts searches (${names.search}, ` +
+          `default ${defaults.searchCallsPerDay} calls a day) apart from every other method (${names.units}, default ` +
+          `${defaults.unitsPerDay} units a day). Read ${legacy} as ${derived.searchCallsPerDay} searches and ${derived.unitsPerDay} units a day per project.`,
+      );
+      return derived;
+    }
+  }
+  return { searchCallsPerDay: search ?? defaults.searchCallsPerDay, unitsPerDay: units ?? defaults.unitsPerDay };
+}
+
+/** YouTube's defaults per Google Cloud project. */
+export const YOUTUBE_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPerDay: 100, unitsPerDay: 10_000 });
+/** The offline demo's simulated keys get plenty, so the feed keeps moving all day. */
+export const SIMULATOR_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 });
+
+/** A comma-separated list: trimmed, empty items dropped, duplicates removed. */
+function list(value: string): string[] {
+  return [...new Set(value.split(',').map((item) => item.trim().replace(/\s+/g, ' ')).filter((item) => item !== ''))];
+}
+
+type Env = z.infer<typeof schema>;
+
+/** Every environment variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  /** Settings that were accepted but deserve a word at boot (deprecated variables). */
+  readonly warnings: readonly string[];
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Fastify's trustProxy: false (the default), true, or the trusted proxies' addresses/CIDRs. */
+    readonly trustProxy: boolean | readonly string[];
+  };
+  /**
+   * Public endpoints: at most `max` requests per client address per `windowMs` (0: no limit),
+   * counted in each API process and shared through Redis in batches.
+   */
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Origins allowed to read the public API from a browser: none (empty), any ('*'), or a list. */
+  readonly cors: { readonly origins: '*' | readonly string[] };
+  readonly log: { readonly level: Env['LOG_LEVEL']; readonly format: Env['LOG_FORMAT'] };
+  readonly mysql: {
+    readonly url: string;
+    readonly poolSize: number;
+    /** Longest wait for a new connection (TCP connect and handshake). */
+    readonly connectTimeoutMs: number;
+    /** Longest wait for a pooled connection, making one included. */
+    readonly acquireTimeoutMs: number;
+    /**
+     * Longest a statement may run before its connection is dropped (db/bounded-pool.ts). The
+     * API's also bounds all the MySQL waits of one request together, so a request answers 503
+     * within it when MySQL is gone; the worker's leaves room for batch writes and count
+     * rebuilds. Migrations have none.
+     */
+    readonly queryTimeoutMs: { readonly api: number; readonly worker: number };
+  };
+  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly youtube: {
+    /** 'simulator' when YOUTUBE_API_KEYS is empty and SIMULATOR_URL/SIMULATOR_KEYS are set. */
+    readonly source: 'youtube' | 'simulator';
+    readonly apiKeys: readonly ConfiguredKey[];
+    readonly apiRoot: string;
+    readonly timeoutMs: number;
+    /** Each Google Cloud project's daily quota (keys of one project share it). */
+    readonly quota: ProjectQuota;
+  };
+  readonly fetch: {
+    readonly queries: readonly string[];
+    readonly intervalMs: number;
+    readonly overlapMs: number;
+    readonly lookbackMs: number;
+    /**
+     * Later looks at past windows for videos search indexed late (fetch-service.ts), in ms
+     * after publication; the deepest bounds how late a video may be indexed and still be found.
+     */
+    readonly sweepDelaysMs: readonly number[];
+    readonly maxPages: number;
+    /** Spread each day's quota evenly until Pacific midnight (ingest/pacing.ts). */
+    readonly pacing: boolean;
+    /**
+     * Lifetime of a running fetch job's lock (renewed at half of it). A worker that dies while
+     * holding one holds up fetching until it expires and the stalled check (same period) frees
+     * the job.
+     */
+    readonly jobLockMs: number;
+    /**
+     * How long a run keeps retrying a write (with backoff) while MySQL is unreachable, so the
+     * searches it already paid for are not thrown away (0: no retry).
+     */
+    readonly storeRetryMs: number;
+  };
+  /** How long SIGTERM waits for in-flight requests (API) or the running job (worker). */
+  readonly shutdownGraceMs: number;
+  /** Newest rows a search reads in order before it turns to the FULLTEXT index (0: index only). */
+  readonly search: { readonly windowRows: number };
+  /**
+   * Keys the HMAC of list and search cursors. Unset, it is derived from the deployment's
+   * database URL and Redis prefix: the same for every process of a deployment, not guessable
+   * from outside it.
+   */
+  readonly cursorSecret: Secret;
+  /**
+   * /metrics: with port 0, served on the API's port behind admin credentials; otherwise on its
+   * own listener (host, port) without credentials, for a scraper on a private network.
+   */
+  readonly metrics: { readonly host: string; readonly port: number };
+  /** Admin surfaces (Bull Board, key and query management) are off without a password. */
+  readonly admin: {
+    readonly user: string;
+    readonly password: Secret | null;
+    /** Failed logins per client within `failureWindowMs` before every attempt gets 429 (0: no limit). */
+    readonly maxFailures: number;
+    readonly failureWindowMs: number;
+  };
+}
+
+/** Variables whose values never appear in error messages. */
+const SECRET_VARIABLES = new Set(['YOUTUBE_API_KEYS', 'SIMULATOR_KEYS', 'ADMIN_PASSWORD', 'CURSOR_SECRET']);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses and validates the environment. Empty strings count as "not set" so that a
+ * `.env` copied from `.env.sample` with blank values falls back to the defaults.
+ */
+export function loadConfig(env: EnvSource): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[name] = value.trim();
+  }
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const got = SECRET_VARIABLES.has(name) ? undefined : cleaned[name];
+        return `${name}: ${issue.message}${got === undefined ? '' : ` (got "${got.slice(0, 80)}")`}`;
+      }),
+    );
+  }
+  const e = result.data;
+  // The offline demo (npm start, docker compose): with no real keys, fetch from the YouTube
+  // simulator instead. Real keys always win, so they can never be sent to the simulator.
+  const simulated = e.YOUTUBE_API_KEYS.length === 0 && e.SIMULATOR_URL !== '' && e.SIMULATOR_KEYS.length > 0;
+  const warnings: string[] = [];
+  const quota = simulated
+    ? projectQuota(
+        { search: 'SIMULATOR_SEARCH_CALLS_PER_DAY', units: 'SIMULATOR_UNITS_PER_DAY', legacy: 'SIMULATOR_DAILY_QUOTA' },
+        { search: e.SIMULATOR_SEARCH_CALLS_PER_DAY, units: e.SIMULATOR_UNITS_PER_DAY, legacy: e.SIMULATOR_DAILY_QUOTA },
+        SIMULATOR_DEFAULT_QUOTA,
+        warnings,
+      )
+    : projectQuota(
+        { search: 'YOUTUBE_SEARCH_CALLS_PER_DAY', units: 'YOUTUBE_UNITS_PER_DAY', legacy: 'YOUTUBE_DAILY_QUOTA' },
+        { search: e.YOUTUBE_SEARCH_CALLS_PER_DAY, units: e.YOUTUBE_UNITS_PER_DAY, legacy: e.YOUTUBE_DAILY_QUOTA },
+        YOUTUBE_DEFAULT_QUOTA,
+        warnings,
+      );
+  const keyEntries = (simulated ? e.SIMULATOR_KEYS : e.YOUTUBE_API_KEYS).map((entry) => parseKeyEntry(entry) ?? { key: entry, project: null });
+  return deepFreeze({
+    env: e.NODE_ENV,
+    warnings,
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    cors: { origins: e.CORS_ORIGINS },
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
+    mysql: {
+      url: e.MYSQL_URL,
+      poolSize: e.MYSQL_POOL_SIZE,
+      connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
+      acquireTimeoutMs: e.MYSQL_ACQUIRE_TIMEOUT_MS,
+      queryTimeoutMs: { api: e.MYSQL_QUERY_TIMEOUT_MS, worker: e.MYSQL_WORKER_QUERY_TIMEOUT_MS },
+    },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    youtube: {
+      source: simulated ? 'simulator' : 'youtube',
+      apiKeys: keyEntries.map(({ key, project }) => ({ key: new Secret(key), project })),
+      apiRoot: simulated ? e.SIMULATOR_URL : e.YOUTUBE_API_ROOT,
+      timeoutMs: e.YOUTUBE_TIMEOUT_MS,
+      quota,
+    },
+    fetch: {
+      queries: e.SEARCH_QUERIES,
+      intervalMs: e.FETCH_INTERVAL_MS,
+      overlapMs: e.FETCH_OVERLAP_MS,
+      lookbackMs: e.FETCH_LOOKBACK_MS,
+      sweepDelaysMs: e.FETCH_SWEEP_DELAYS_MS,
+      maxPages: e.FETCH_MAX_PAGES,
+      pacing: e.QUOTA_PACING === 'on',
+      jobLockMs: e.FETCH_JOB_LOCK_MS,
+      storeRetryMs: e.FETCH_STORE_RETRY_MS,
+    },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    search: { windowRows: e.SEARCH_WINDOW_ROWS },
+    cursorSecret: new Secret(
+      e.CURSOR_SECRET !== ''
+        ? e.CURSOR_SECRET
+        : createHash('sha256').update(`tubefeed-cursor\n${e.MYSQL_URL}\n${e.REDIS_PREFIX}`).digest('base64url'),
+    ),
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
+    admin: {
+      user: e.ADMIN_USER,
+      password: e.ADMIN_PASSWORD === '' ? null : new Secret(e.ADMIN_PASSWORD),
+      maxFailures: e.ADMIN_AUTH_MAX_FAILURES,
+      failureWindowMs: e.ADMIN_AUTH_WINDOW_MS,
+    },
+  });
+}
+
+/**
+ * The process environment merged over a `.env` file in the working directory (when one
+ * exists); real environment variables win, as with dotenv's defaults. Only composition roots
+ * (servers, workers, command-line tools) call this; everything else receives a `Config`.
+ */
+export function readProcessEnvironment(cwd: string = process.cwd()): EnvSource {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {};
+  return { ...fromFile, ...process.env };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
