@@ -78,6 +78,13 @@ export default tseslint.config(
     },
   },
   {
+    // The test suites share their tools through core's testing module, not through the bench.
+    files: ['tests/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: [{ target: 'tests', from: 'bench', message: 'test tools live in packages/core/src/testing' }] }],
+    },
+  },
+  {
     // Test files may use non-null assertions and loosely typed fixtures.
     files: ['**/*.test.ts', '**/testing/**'],
     rules: {

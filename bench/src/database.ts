@@ -3,7 +3,7 @@
 // the right number of rows) and the buffer pool check.
 import { access, readFile } from 'node:fs/promises';
 import { createDb, dropDatabase, ensureDatabase, poolOptionsFromUrl, quoteIdentifier, rebuildFeedCounts } from '@tubefeed/core';
-import type { ChildProcesses } from './processes.js';
+import type { ChildProcesses } from '@tubefeed/core/testing/faults';
 
 export type Row = Record<string, unknown>;
 

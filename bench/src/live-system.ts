@@ -9,7 +9,7 @@ import { dropDatabase, ensureDatabase } from '@tubefeed/core';
 import type { Redis } from 'ioredis';
 import { databaseUrl, openMysql, scalar, scratchDatabaseName, type MysqlHandle } from './database.js';
 import type { Cleanup } from './cleanup.js';
-import type { ManagedChild } from './processes.js';
+import type { ManagedChild } from '@tubefeed/core/testing/faults';
 import { benchPrefix, clearPrefix } from './redis-state.js';
 import { startApi, startWorker, type ServerHandle, type SystemEnv } from './servers.js';
 

@@ -2,7 +2,7 @@
 // logs, each in a child process with only the environment it is given. The API and the
 // baseline server get a free port and are ready when they answer HTTP.
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForHttp, type ChildProcesses, type ManagedChild } from './processes.js';
+import { freePort, waitForHttp, type ChildProcesses, type ManagedChild } from '@tubefeed/core/testing/faults';
 
 export interface ServerHandle {
   readonly url: string;

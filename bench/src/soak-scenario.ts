@@ -23,7 +23,7 @@ import { percentile, round } from './latency-stats.js';
 import { GaugeWindows, LatencyWindows, p99Stability, type GaugeRange, type WindowSummary } from './latency-windows.js';
 import { LIVE_QUERY, startLiveSystem } from './live-system.js';
 import { runLoad } from './load-runner.js';
-import { freePort, residentMemory } from './processes.js';
+import { freePort, residentMemory } from '@tubefeed/core/testing/faults';
 import type { ExtraValue, ScenarioResult } from './scenario-result.js';
 import type { SystemEnv } from './servers.js';
 import type { SoakSettings } from './soak-plan.js';

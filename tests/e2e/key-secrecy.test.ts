@@ -18,7 +18,7 @@ import { createApiKeyRepository, createLogger, keyFingerprint, maskKey, systemCl
 import { createTestRedis, sleep, uniqueName, until } from '@tubefeed/core/testing';
 import { findKeyLeaks, googleLikeKey, type Capture } from './key-leaks.js';
 import { startStack, type Stack } from './stack.js';
-import { startTcpProxy, type TcpProxy } from '../faults/support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '@tubefeed/core/testing';
 
 // --- what the service produced ---------------------------------------------------------------
 

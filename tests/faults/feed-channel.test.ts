@@ -10,9 +10,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, sleep, uniqueName, until, type TestDatabase } from '@tubefeed/core/testing';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
-import { freePort, waitForHttp } from '../../bench/src/processes.js';
+import { freePort, waitForHttp } from '@tubefeed/core/testing';
 import { pageOneServes, settledSubscriberCounts, watchPageOne, type PageOneWatch, type Store } from './support/page-one-watch.js';
-import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '@tubefeed/core/testing';
 import { Services, logRecords, type ServiceProcess } from './support/services.js';
 
 const STORES = 8;

@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dropDatabase } from '@tubefeed/core';
 import { clearRedisPrefix, createTestRedis, testMysqlUrl, testRedisUrl, uniqueName } from '@tubefeed/core/testing';
-import { freePort, waitForHttp } from '../../bench/src/processes.js';
+import { freePort, waitForHttp } from '@tubefeed/core/testing';
 import { pageOneServes, settledSubscriberCounts, subscriberCounts, watchPageOne, type PageOneWatch } from './support/page-one-watch.js';
 import { Services, type ServiceProcess } from './support/services.js';
 

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db, type FetchRunResult } from '@tubefeed/core';
 import { auditStore, sleep, testMysqlUrl, uniqueName, until } from '@tubefeed/core/testing';
 import { startStack, type Stack } from '../e2e/stack.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '@tubefeed/core/testing';
 
 const OUTAGE_MS = Number(process.env.FAULT_MYSQL_OUTAGE_MS ?? 30_000);
 const ANSWER_BOUND_MS = 2000;

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FETCH_QUEUE, bullPrefix, fetchSchedulerId, snapshotKey } from '@tubefeed/core';
 import { auditStore, sleep, until } from '@tubefeed/core/testing';
 import { startStack, type Stack } from '../e2e/stack.js';
-import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '@tubefeed/core/testing';
 
 const QUERY = 'cricket';
 const QUOTA = 100_000_000;

@@ -21,9 +21,9 @@ import {
   type TestDatabase,
 } from '@tubefeed/core/testing';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
-import { freePort, waitForHttp } from '../../bench/src/processes.js';
+import { freePort, waitForHttp } from '@tubefeed/core/testing';
 import { Services, logRecords, type ServiceProcess } from './support/services.js';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '@tubefeed/core/testing';
 
 const EXIT_WITHIN_MS = 10_000;
 

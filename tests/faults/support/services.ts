@@ -5,7 +5,7 @@
 // scratch directory) and its output is kept for assertions and failure messages. The process
 // handling itself is the benchmark harness's.
 import { tmpdir } from 'node:os';
-import { ChildProcesses, type ManagedChild } from '../../../bench/src/processes.js';
+import { ChildProcesses, type ManagedChild } from '@tubefeed/core/testing';
 import { repoRoot } from './build.js';
 
 export type ServiceName = 'api' | 'worker' | 'launcher';

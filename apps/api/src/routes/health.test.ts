@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@tubefeed/core';
 import { createTestDatabase, testConfig, until, type TestDatabase } from '@tubefeed/core/testing';
-import { startPrivateRedis, type PrivateRedis } from '../../../../tests/faults/support/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from '@tubefeed/core/testing';
 import { buildTestApi, type TestApi } from '../testing/test-api.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');

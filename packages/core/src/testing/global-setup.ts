@@ -6,7 +6,7 @@
 // The chosen server URLs are handed to test files with Vitest's provide/inject.
 import { createConnection } from 'mysql2/promise';
 import type { TestProject } from 'vitest/node';
-import { redisAnswers } from './redis-probe.js';
+import { redisAnswers } from './faults/redis-probe.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -2,5 +2,5 @@
 export * from './test-context.js';
 export * from './fixtures.js';
 export * from './polling.js';
-export * from './redis-probe.js';
 export * from './store-audit.js';
+export * from './faults/index.js';

@@ -4,8 +4,8 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startPrivateRedis, type PrivateRedis } from '../../../../../tests/faults/support/redis-server.js';
-import { startTcpProxy, type TcpProxy } from '../../../../../tests/faults/support/tcp-proxy.js';
+import { startPrivateRedis, type PrivateRedis } from '../../testing/faults/redis-server.js';
+import { startTcpProxy, type TcpProxy } from '../../testing/faults/tcp-proxy.js';
 import { createLogger } from '../logger.js';
 import { sleep, until } from '../../testing/index.js';
 import { createChannelSubscriber, type ChannelState, type ChannelSubscriber } from './channel-subscriber.js';

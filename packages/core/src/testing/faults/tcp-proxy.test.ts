@@ -2,7 +2,7 @@
 // what the scenarios rely on (refused, black-holed, cut, stalled), and it heals.
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sleep } from '@tubefeed/core/testing';
+import { sleep } from '../polling.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 let echo: net.Server;

@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { redisAnswers } from '@tubefeed/core/testing';
-import { freePort } from '../../../bench/src/processes.js';
+import { redisAnswers } from './redis-probe.js';
+import { freePort } from './processes.js';
 
 export interface PrivateRedis {
   readonly url: string;
