@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       log: { level: 'info', format: 'json' },
       mysql: {
         url: 'mysql://root@127.0.0.1:3306/tubefeed',
+        readUrl: null,
         poolSize: 10,
         connectTimeoutMs: 1000,
         acquireTimeoutMs: 500,
@@ -128,6 +129,29 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('LOG_LEVEL:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('REDIS_URL:'))).toBe(true);
     expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('reads MYSQL_READ_URL as a MySQL URL naming a database, never echoing its password', () => {
+    expect(loadConfig({ MYSQL_READ_URL: 'mysql://reader:pw@replica:3306/tubefeed' }).mysql.readUrl).toBe('mysql://reader:pw@replica:3306/tubefeed');
+    expect(loadConfig({ MYSQL_READ_URL: 'mariadb://replica/tubefeed' }).mysql.readUrl).toBe('mariadb://replica/tubefeed');
+    const problem = (value: string) => {
+      try {
+        loadConfig({ MYSQL_READ_URL: value });
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      throw new Error(`${value} was accepted`);
+    };
+    expect(problem('postgres://reader:s3cret-pw@replica/tubefeed')).toBe(
+      'MYSQL_READ_URL: must be a URL starting with mysql:// or mariadb:// (got "postgres://reader:***@replica/tubefeed")',
+    );
+    expect(problem('mysql://reader:s3cret-pw@replica:3306')).toBe(
+      'MYSQL_READ_URL: must name a database, e.g. mysql://reader@replica:3306/tubefeed (got "mysql://reader:***@replica:3306")',
+    );
+    // Not even a URL: the password is still masked.
+    expect(problem('reader:s3cret-pw@replica')).not.toContain('s3cret-pw');
+    expect(problem('mysql://reader:s3cret-pw@replica:notaport/tubefeed')).not.toContain('s3cret-pw');
+    expect(problem('mysql://reader:s3c/ret@pw@replica')).toContain('(got "mysql://reader:***@replica")');
   });
 
   it('reads TRUST_PROXY as off, on or trusted proxy addresses, and refuses anything else', () => {

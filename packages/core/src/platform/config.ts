@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
 import { Secret } from './secret.js';
+import { parseRedisUrl, REDIS_URL_FORMS } from './redis/redis-url.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: readonly string[]) =>
@@ -28,12 +29,18 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
   MYSQL_URL: url(['mysql:', 'mariadb:']).default('mysql://root@127.0.0.1:3306/tubefeed'),
+  MYSQL_READ_URL: url(['mysql:', 'mariadb:'])
+    .refine((value) => namesDatabase(value), { message: 'must name a database, e.g. mysql://reader@replica:3306/tubefeed' })
+    .optional(),
   MYSQL_POOL_SIZE: int(1, 200).default(10),
   MYSQL_CONNECT_TIMEOUT_MS: int(100, 60_000).default(1000),
   MYSQL_ACQUIRE_TIMEOUT_MS: int(100, 60_000).default(500),
   MYSQL_QUERY_TIMEOUT_MS: int(100, 600_000).default(1000),
   MYSQL_WORKER_QUERY_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
-  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .refine((value) => parseRedisUrl(value) !== null, { message: `must be ${REDIS_URL_FORMS}` })
+    .default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 letters, digits or _ . : -')
@@ -141,6 +148,15 @@ function parseTrustProxy(value: string): boolean | string[] | undefined {
   return items.length > 0 && items.every(valid) ? items : undefined;
 }
 
+/** A MySQL URL with a database path (an unparsable URL is the protocol check's to report). */
+function namesDatabase(value: string): boolean {
+  try {
+    return decodeURIComponent(new URL(value).pathname.replace(/^\//, '')) !== '';
+  } catch {
+    return true;
+  }
+}
+
 /** An origin as browsers send it: scheme, host and optional port, nothing else. */
 function isOrigin(value: string): boolean {
   try {
@@ -241,6 +257,11 @@ export interface Config {
   readonly log: { readonly level: Env['LOG_LEVEL']; readonly format: Env['LOG_FORMAT'] };
   readonly mysql: {
     readonly url: string;
+    /**
+     * A replica for reads that may lag (listing beyond page 1, search); null: every read goes to
+     * `url`. Writes, migrations and reads that must see their own writes stay on `url`.
+     */
+    readonly readUrl: string | null;
     readonly poolSize: number;
     /** Longest wait for a new connection (TCP connect and handshake). */
     readonly connectTimeoutMs: number;
@@ -316,6 +337,20 @@ export interface Config {
 
 /** Variables whose values never appear in error messages. */
 const SECRET_VARIABLES = new Set(['YOUTUBE_API_KEYS', 'SIMULATOR_KEYS', 'ADMIN_PASSWORD', 'CURSOR_SECRET']);
+/** URL variables echoed in error messages with their password masked. */
+const URL_WITH_PASSWORD_VARIABLES = new Set(['MYSQL_READ_URL']);
+
+/**
+ * `scheme://user:secret@host` as `scheme://user:***@host`, parsable or not (an unencoded / or @
+ * in the password included): everything from the user's colon to the last @ is hidden.
+ */
+function maskUrlPassword(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at === -1) return value;
+  const scheme = value.indexOf('//');
+  const colon = value.indexOf(':', scheme === -1 || scheme > at ? 0 : scheme + 2);
+  return colon === -1 || colon > at ? value : `${value.slice(0, colon)}:***${value.slice(at)}`;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -340,7 +375,8 @@ export function loadConfig(env: EnvSource): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const name = issue.path.join('.');
-        const got = SECRET_VARIABLES.has(name) ? undefined : cleaned[name];
+        const raw = SECRET_VARIABLES.has(name) ? undefined : cleaned[name];
+        const got = raw !== undefined && URL_WITH_PASSWORD_VARIABLES.has(name) ? maskUrlPassword(raw) : raw;
         return `${name}: ${issue.message}${got === undefined ? '' : ` (got "${got.slice(0, 80)}")`}`;
       }),
     );
@@ -373,6 +409,7 @@ export function loadConfig(env: EnvSource): Config {
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
     mysql: {
       url: e.MYSQL_URL,
+      readUrl: e.MYSQL_READ_URL ?? null,
       poolSize: e.MYSQL_POOL_SIZE,
       connectTimeoutMs: e.MYSQL_CONNECT_TIMEOUT_MS,
       acquireTimeoutMs: e.MYSQL_ACQUIRE_TIMEOUT_MS,
