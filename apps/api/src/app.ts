@@ -14,7 +14,7 @@ import { registerOpenApi, registerSwaggerUi } from './plugins/openapi.js';
 import { registerQueryEncodingCheck } from './plugins/query-encoding.js';
 import { registerPublicRateLimit } from './plugins/rate-limit.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
-import { buildValidator } from './plugins/validator-compilers.js';
+import { buildValidator } from './validation/validator-compilers.js';
 import type { SharedWindowCounter } from './plugins/shared-rate-limit-store.js';
 import { registerStrictIntegers } from './plugins/strict-integers.js';
 import { dashboardRoutes } from './routes/dashboard.js';

@@ -11,7 +11,7 @@ import {
   UpstreamError,
   isMysqlUnavailable,
 } from '@tubefeed/core';
-import { validationMessage } from './validation-message.js';
+import { validationMessage } from '../validation/validation-message.js';
 
 export interface ErrorBody {
   isError: true;
