@@ -6,7 +6,7 @@ import { runLoad, warmUp } from './load-runner.js';
 import { cpuSplit, sampleCpu } from './cpu-meter.js';
 import type { BenchSettings, HttpRequestPlan, HttpScenarioPlan } from './plan.js';
 import type { ScenarioResult } from './scenario-result.js';
-import type { SqlCountingProxy } from './sql-counting-proxy.js';
+import type { SqlCountingProxy } from '@tubefeed/core/testing/faults';
 
 /** What the scenarios need to know about the running API and its data. */
 export interface FeedFacts {

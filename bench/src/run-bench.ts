@@ -17,9 +17,8 @@ import { readFeedFacts, runHttpScenario, walkCursor, type HttpRunContext } from 
 import { runIngestScenario } from './ingest-scenario.js';
 import { round } from './latency-stats.js';
 import { gitFacts, machineFacts } from './machine.js';
-import { startSqlCountingProxy } from './sql-counting-proxy.js';
 import { BenchUsageError, USAGE, benchSettings, parseBenchOptions, planScenarios, planTargets, type ScenarioPlan } from './plan.js';
-import { ChildProcesses, residentMemory } from '@tubefeed/core/testing/faults';
+import { ChildProcesses, residentMemory, startSqlCountingProxy } from '@tubefeed/core/testing/faults';
 import { benchPrefix, clearPrefix, openRedis, redisServerPid, redisVersion, writeFeedSnapshot } from './redis-state.js';
 import { print, scenarioTable, targetTable, writeResults } from './report.js';
 import { SOAK_LIMITS, planSoakTargets, soakSettings } from './soak-plan.js';

@@ -1,4 +1,5 @@
-// The statement counter behind the "no per-request query" targets, on hand-made MySQL packets.
+// The statement counter behind the benchmark's "no per-request query" targets and the read-replica
+// routing tests, on hand-made MySQL packets.
 import { describe, expect, it } from 'vitest';
 import { ClientPacketCounter } from './sql-counting-proxy.js';
 
@@ -12,14 +13,20 @@ function packet(sequence: number, payload: Buffer): Buffer {
 const query = (sql: string) => packet(0, Buffer.concat([Buffer.from([0x03]), Buffer.from(sql)]));
 
 describe('ClientPacketCounter', () => {
-  it('counts queries, SELECTs and COUNT( statements, not handshake packets', () => {
-    const counter = new ClientPacketCounter();
+  it('counts queries, SELECTs, COUNT( statements and writes, not handshake packets', () => {
+    const seen: string[] = [];
+    const counter = new ClientPacketCounter((text) => seen.push(text));
     counter.push(packet(1, Buffer.from('handshake response with select and count( inside')));
     counter.push(query("SET SESSION time_zone = '+00:00'"));
     counter.push(query('select `total` from `feed_scopes` where `scope` = ?'));
     counter.push(query('SELECT COUNT(*) AS n FROM videos'));
     counter.push(packet(0, Buffer.from([0x0e]))); // COM_PING
-    expect(counter).toMatchObject({ statements: 3, selects: 2, countQueries: 1 });
+    counter.push(query('insert into `api_keys` (`api_key`) values (?)'));
+    counter.push(query('/* x */ UPDATE search_queries SET enabled = 0'));
+    counter.push(query('select * from t where note = "insert"'));
+    expect(counter).toMatchObject({ statements: 6, selects: 3, countQueries: 1, writes: 2 });
+    expect(seen).toHaveLength(6);
+    expect(seen[4]).toBe('/* x */ UPDATE search_queries SET enabled = 0');
   });
 
   it('reassembles packets split across chunks and several packets in one chunk', () => {

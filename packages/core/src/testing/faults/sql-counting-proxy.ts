@@ -1,8 +1,10 @@
-// A TCP proxy between one API process and MySQL that counts the SQL statements the API sends,
-// and how many of them are COUNT(...) queries. It backs the "no per-request COUNT(*)" and "no
-// per-request query for page 1" targets with exact figures: MariaDB's own counters are
-// server-wide, and on a machine shared with running test suites their background (hundreds
-// of SELECTs a second) drowns a two-statements-per-request signal.
+// A TCP proxy between one process and MySQL that counts the SQL statements the process sends,
+// how many of them are COUNT(...) queries and how many write, and can keep their text. It backs
+// the benchmark's "no per-request COUNT(*)" and "no per-request query for page 1" targets with
+// exact figures (MariaDB's own counters are server-wide, and on a machine shared with running
+// test suites their background, hundreds of SELECTs a second, drowns a two-statements-per-
+// request signal), and shows which pool a statement went through when a primary and a read
+// replica are two proxies in front of one server.
 //
 // Only the client-to-server direction is read, and only packet headers and command bytes:
 // a MySQL packet is a 3-byte little-endian length, a sequence number and the payload; in the
@@ -21,13 +23,19 @@ export interface SqlCounts {
   readonly selects: number;
   /** Statements whose text contains COUNT( (case-insensitive). */
   readonly countQueries: number;
+  /** Statements that change data or schema (INSERT, UPDATE, DELETE, REPLACE, CREATE, ALTER, ...). */
+  readonly writes: number;
 }
 
 export interface SqlCountingProxy {
   readonly port: number;
   counts(): SqlCounts;
+  /** The text of the statements sent, oldest first (the last `keepStatements` of them). */
+  statements(): readonly string[];
   close(): Promise<void>;
 }
+
+const WRITE = /^\s*(\/\*[\s\S]*?\*\/\s*)*(insert|update|delete|replace|create|alter|drop|truncate|rename)\b/i;
 
 /** Counts statements in a stream of client packets; feed it the bytes as they pass. */
 export class ClientPacketCounter {
@@ -35,6 +43,9 @@ export class ClientPacketCounter {
   statements = 0;
   selects = 0;
   countQueries = 0;
+  writes = 0;
+
+  constructor(private readonly onStatement?: (text: string) => void) {}
 
   push(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -58,17 +69,29 @@ export class ClientPacketCounter {
     if (command === COM_QUERY) this.statements++;
     if (/^\s*(\/\*[\s\S]*?\*\/\s*)*\(?\s*select\b/i.test(text)) this.selects++;
     if (/\bcount\s*\(/i.test(text)) this.countQueries++;
+    if (WRITE.test(text)) this.writes++;
+    this.onStatement?.(text);
   }
 }
 
-export async function startSqlCountingProxy(target: { host: string; port: number }): Promise<SqlCountingProxy> {
+export async function startSqlCountingProxy(
+  target: { host: string; port: number },
+  options: { keepStatements?: number } = {},
+): Promise<SqlCountingProxy> {
   const counters = new Set<ClientPacketCounter>();
-  const finished = { statements: 0, selects: 0, countQueries: 0 };
+  const finished = { statements: 0, selects: 0, countQueries: 0, writes: 0 };
+  const keep = options.keepStatements ?? 0;
+  const texts: string[] = [];
+  const remember = (text: string) => {
+    if (keep === 0) return;
+    texts.push(text.slice(0, 500));
+    if (texts.length > keep) texts.splice(0, texts.length - keep);
+  };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((client) => {
     const upstream = createConnection(target);
-    const counter = new ClientPacketCounter();
+    const counter = new ClientPacketCounter(remember);
     counters.add(counter);
     sockets.add(client);
     sockets.add(upstream);
@@ -82,6 +105,7 @@ export async function startSqlCountingProxy(target: { host: string; port: number
         finished.statements += counter.statements;
         finished.selects += counter.selects;
         finished.countQueries += counter.countQueries;
+        finished.writes += counter.writes;
       }
       client.destroy();
       upstream.destroy();
@@ -106,8 +130,10 @@ export async function startSqlCountingProxy(target: { host: string; port: number
         statements: finished.statements + live.reduce((sum, c) => sum + c.statements, 0),
         selects: finished.selects + live.reduce((sum, c) => sum + c.selects, 0),
         countQueries: finished.countQueries + live.reduce((sum, c) => sum + c.countQueries, 0),
+        writes: finished.writes + live.reduce((sum, c) => sum + c.writes, 0),
       };
     },
+    statements: () => [...texts],
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
