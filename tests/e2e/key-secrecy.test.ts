@@ -12,9 +12,8 @@
 // (key-leaks.ts says what counts).
 import { format, inspect } from 'node:util';
 import { sql } from 'kysely';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApiKeyRepository, createLogger, keyFingerprint, maskKey, systemClock, type Db, type Logger } from '@tubefeed/core';
+import { createApiKeyRepository, createLogger, keyFingerprint, maskKey, scanPrefix, systemClock, type Db, type Logger, type RedisClient } from '@tubefeed/core';
 import { createTestRedis, sleep, uniqueName, until } from '@tubefeed/core/testing';
 import { findKeyLeaks, googleLikeKey, type Capture } from './key-leaks.js';
 import { startStack, type Stack } from './stack.js';
@@ -71,10 +70,11 @@ function capturingLogger(runtime: 'api' | 'worker'): Logger {
   });
 }
 
-async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
+async function dumpRedis(redis: RedisClient, prefix: string): Promise<string> {
   const lines: string[] = [];
-  for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
-    for (const key of batch as string[]) {
+  // Plain keys and hash-tagged ones ({prefix}…: the key pool, the snapshots, the queue).
+  for await (const batch of scanPrefix(redis, prefix)) {
+    for (const key of batch) {
       const type = await redis.type(key);
       const value =
         type === 'string'
@@ -150,7 +150,7 @@ const ADMIN = { authorization: `Basic ${Buffer.from('admin:key-secrecy-pw').toSt
 const prefix = uniqueName('r');
 let proxy: TcpProxy;
 let stack: Stack;
-let subscriber: Redis;
+let subscriber: RedisClient;
 let output: ReturnType<typeof captureProcessOutput>;
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@
 // Redis that lost everything (it keeps nothing on disk): exhausted and rejected keys stay
 // uncalled and the admin key list still shows why.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock, nextPacificMidnight, redisKey, type FetchRunResult } from '@tubefeed/core';
+import { ManualClock, groupKey, nextPacificMidnight, type FetchRunResult } from '@tubefeed/core';
 import { createTestRedis, until } from '@tubefeed/core/testing';
 import type { CallRecord } from '@tubefeed/youtube-sim';
 import { startStack, type Stack } from '../e2e/stack.js';
@@ -230,7 +230,7 @@ describe('key state after Redis lost everything', () => {
 
     // Redis restarted with nothing on disk: the pool's key state (and usage counts) are gone.
     const redis = createTestRedis();
-    const lost = await redis.keys(redisKey(s.stack.config.redis.prefix, 'yt', '*'));
+    const lost = await redis.keys(groupKey(s.stack.config.redis.prefix, null, 'yt', '*'));
     expect(lost.length).toBeGreaterThan(0);
     await redis.del(...lost);
     redis.disconnect();

@@ -8,7 +8,7 @@
 // the API subscribed to the feed-changed channel and both children to the control channel (in
 // Redis, and in /health), a video the worker stores next on page 1 within 1 s of the store,
 // and a clean stop on SIGTERM (exit 0, both children stopped gracefully, none left running).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@tubefeed/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dropDatabase } from '@tubefeed/core';
 import { clearRedisPrefix, createTestRedis, testMysqlUrl, testRedisUrl, uniqueName } from '@tubefeed/core/testing';
@@ -20,7 +20,7 @@ const RUNS = 20;
 const LIMIT = 100;
 
 const services = new Services();
-let redis: Redis;
+let redis: RedisClient;
 
 /** One start's database, Redis prefix and watch of page 1. */
 interface Run {

@@ -5,7 +5,7 @@
 // worker still exits 0 in time, and the next worker runs the job again with nothing lost or
 // duplicated.
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@tubefeed/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FETCH_QUEUE, bullPrefix, createVideoRepository, systemClock } from '@tubefeed/core';
 import {
@@ -28,7 +28,7 @@ import { startTcpProxy, type TcpProxy } from '@tubefeed/core/testing';
 const EXIT_WITHIN_MS = 10_000;
 
 const services = new Services();
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(() => {
   redis = createTestRedis();

@@ -7,7 +7,7 @@
 // worker's job lock (FETCH_JOB_LOCK_MS, short here) before fetching resumes: that wait is the
 // price of a crash, and the scenario shows it is the only one.
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@tubefeed/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FETCH_QUEUE, bullPrefix, fetchSchedulerId } from '@tubefeed/core';
 import {
@@ -30,7 +30,7 @@ const QUERY = 'tea';
 
 let sim: YoutubeSimulator;
 let db: TestDatabase;
-let redis: Redis;
+let redis: RedisClient;
 let queue: Queue;
 const prefix = uniqueName('kill');
 const services = new Services();

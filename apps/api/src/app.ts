@@ -3,8 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import type { CatalogService, Config, FeedService, HealthService, KeyAdmin, Logger, QueryAdmin, QueryOverviewService } from '@tubefeed/core';
+import type { CatalogService, Config, FeedService, HealthService, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient } from '@tubefeed/core';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { createAdminGuard, requireAdmin } from './plugins/admin-auth.js';
 import { registerBullBoard } from './plugins/bull-board.js';
@@ -40,7 +39,7 @@ export interface ApiDeps {
   /** Counts public requests per client for the rate limit, shared by the API processes (null: no limit). */
   readonly requestCounter: SharedWindowCounter | null;
   /** Where failed admin logins are counted. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** Runs each request under one deadline for all its MySQL waits (core's Db.withDeadline). */
   readonly withDbDeadline?: (run: () => void) => void;
 }

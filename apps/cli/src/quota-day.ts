@@ -20,16 +20,16 @@ import {
   staticKeySource,
   type FetchSchedule,
   type ProjectQuota,
+  type RedisClient,
 } from '@tubefeed/core';
 import { createYoutubeSimulator, type IndexLagTier } from '@tubefeed/youtube-sim';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 
 export type FetchDesign = 'sweeps' | 'overlap';
 
 export interface QuotaDayOptions {
   readonly mysqlUrl: string;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly redisPrefix: string;
   readonly keys: number;
   readonly queries: readonly string[];

@@ -15,6 +15,7 @@ export * from './platform/key-mask.js';
 export * from './platform/logger.js';
 export * from './platform/redis/channel-subscriber.js';
 export * from './platform/redis/create-redis.js';
+export * from './platform/redis/redis-url.js';
 export * from './platform/redis/shared-counters.js';
 export * from './platform/secret.js';
 export * from './platform/shutdown-signals.js';

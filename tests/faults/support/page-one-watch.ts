@@ -3,7 +3,7 @@
 // once), and how long an API process then takes to serve it. The watch is a client of its
 // own, subscribed only once its connection is ready, so it never misses what it measures.
 import { Redis } from 'ioredis';
-import { ALL_VIDEOS_SCOPE, decodeSnapshot, redisKey, snapshotChannel, snapshotKey } from '@tubefeed/core';
+import { ALL_VIDEOS_SCOPE, decodeSnapshot, redisKey, snapshotChannel, snapshotKey, type RedisClient } from '@tubefeed/core';
 import { sleep, until } from '@tubefeed/core/testing';
 
 export interface Store {
@@ -116,7 +116,7 @@ export interface SubscriberCounts {
 }
 
 /** PUBSUB NUMSUB of the deployment's two channels. `watching`: watches of ours on feed-changed. */
-export async function subscriberCounts(redis: Redis, prefix: string, watching = 1): Promise<SubscriberCounts> {
+export async function subscriberCounts(redis: RedisClient, prefix: string, watching = 1): Promise<SubscriberCounts> {
   const reply = (await redis.pubsub('NUMSUB', snapshotChannel(prefix), redisKey(prefix, 'control'))) as Array<string | number>;
   return { feedChanged: Number(reply[1]) - watching, control: Number(reply[3]) };
 }
@@ -125,7 +125,7 @@ export async function subscriberCounts(redis: Redis, prefix: string, watching = 
  * The counts once they equal `expected` (processes subscribe as they finish booting), or as
  * they are after `timeoutMs`, for the caller's assertion to show.
  */
-export async function settledSubscriberCounts(redis: Redis, prefix: string, expected: SubscriberCounts, timeoutMs = 10_000): Promise<SubscriberCounts> {
+export async function settledSubscriberCounts(redis: RedisClient, prefix: string, expected: SubscriberCounts, timeoutMs = 10_000): Promise<SubscriberCounts> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const counts = await subscriberCounts(redis, prefix);

@@ -13,9 +13,8 @@
 // replicas). Redis unreachable: the limit is skipped and a warning logged, never a refusal.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { redisKey, type Config } from '@tubefeed/core';
+import { redisKey, type Config, type RedisClient } from '@tubefeed/core';
 
 const REALM = 'Basic realm="tubefeed admin", charset="UTF-8"';
 
@@ -51,7 +50,7 @@ function credentials(header: string | undefined): { user: string; password: stri
  * @fastify/rate-limit (with its Redis store) in a scope of its own, where it limits no route:
  * only its `createRateLimit` check is used, counting failures alone.
  */
-export async function createAdminGuard(app: FastifyInstance, admin: Config['admin'], redis: Redis, prefix: string): Promise<AdminGuard> {
+export async function createAdminGuard(app: FastifyInstance, admin: Config['admin'], redis: RedisClient, prefix: string): Promise<AdminGuard> {
   if (admin.password === null || admin.maxFailures === 0) return { admin, failures: null };
   let check: RateLimitCheck | undefined;
   await app.register(async (scope) => {

@@ -4,9 +4,10 @@
 // escapes nothing unless TRUST_PROXY trusts the peer; RATE_LIMIT_MAX=0 turns it off; Redis away
 // fails nothing open or shut: the limit holds per process and a warning is logged.
 import { describe, expect, it } from 'vitest';
-import { ManualClock, loadConfig, redisKey } from '@tubefeed/core';
+import { ManualClock, loadConfig } from '@tubefeed/core';
 import { captureLog } from '../testing/log-capture.js';
 import { useTestApis, type TestApi } from '../testing/test-api.js';
+import { rateLimitKey } from './shared-rate-limit-store.js';
 
 const WINDOW = 60_000;
 // 15 s into a window, frozen: the window never ends under a test, and Retry-After is known.
@@ -19,7 +20,7 @@ const get = (api: TestApi, url: string, headers: Record<string, string> = {}, re
 
 /** Until this process's counts are in Redis (the counter syncs every 100 ms). */
 const shared = (prefix: string, client: string, total: number) =>
-  expect.poll(() => redis.get(redisKey(prefix, 'ratelimit', 'public', windowIndex, client)), { timeout: 5000, interval: 20 }).toBe(String(total));
+  expect.poll(() => redis.get(rateLimitKey(prefix, 'public', windowIndex, client)), { timeout: 5000, interval: 20 }).toBe(String(total));
 
 describe('public rate limit', () => {
   it('is one limit per client across two API processes on one Redis prefix', async () => {

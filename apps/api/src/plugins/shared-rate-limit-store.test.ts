@@ -3,10 +3,10 @@
 // on the clock, and Redis away never fails a count (it stays local and catches up).
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock, redisKey } from '@tubefeed/core';
+import { ManualClock, type RedisClient } from '@tubefeed/core';
 import { clearRedisPrefix, createTestRedis, silentLogger, uniqueName } from '@tubefeed/core/testing';
 import { captureLog } from '../testing/log-capture.js';
-import { createSharedWindowCounter, type SharedWindowCounter } from './shared-rate-limit-store.js';
+import { createSharedWindowCounter, rateLimitKey, type SharedWindowCounter } from './shared-rate-limit-store.js';
 
 const WINDOW = 60_000;
 const redis = createTestRedis();
@@ -78,7 +78,7 @@ describe('shared window counter', () => {
     // Bound: the other processes' share of one interval's requests (2/3 of 40, rounded up).
     expect(admitted - max).toBeLessThanOrEqual(Math.ceil((perInterval * 2) / 3));
     // And the total in Redis is every request made, denied ones included (as @fastify/rate-limit counts).
-    const stored = await redis.get(redisKey(prefixes.at(-1)!, 'ratelimit', 'public', 30, '198.51.100.7'));
+    const stored = await redis.get(rateLimitKey(prefixes.at(-1)!, 'public', 30, '198.51.100.7'));
     expect(Number(stored)).toBe(10 * perInterval);
   });
 
@@ -100,7 +100,7 @@ describe('shared window counter', () => {
     // A client on a port nothing listens on, failing fast like the API's command connection.
     const away = new Redis({ port: 1, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
     away.on('error', () => undefined);
-    let current: Redis = away;
+    let current: RedisClient = away;
     const prefix = uniqueName('rl');
     prefixes.push(prefix);
     const clock = new ManualClock(50 * WINDOW);
@@ -119,7 +119,7 @@ describe('shared window counter', () => {
     expect(lines.filter((line) => line.msg.includes('not shared'))).toHaveLength(1);
     current = redis;
     await counter.sync();
-    expect(await redis.get(redisKey(prefix, 'ratelimit', 'public', 50, '203.0.113.9'))).toBe('5');
+    expect(await redis.get(rateLimitKey(prefix, 'public', 50, '203.0.113.9'))).toBe('5');
     expect(lines.map((line) => line.msg)).toContain('rate limit counts shared through redis again');
     away.disconnect();
   });
@@ -129,7 +129,7 @@ describe('shared window counter', () => {
     const prefix = uniqueName('rl');
     prefixes.push(prefix);
     const counter = createSharedWindowCounter({ redis, prefix, name: 'public', windowMs: WINDOW, syncEveryMs: 20, now: () => clock.now().getTime(), log: silentLogger });
-    const key = redisKey(prefix, 'ratelimit', 'public', 60, '192.0.2.55');
+    const key = rateLimitKey(prefix, 'public', 60, '192.0.2.55');
     counter.start();
     counter.hit('192.0.2.55');
     await expect.poll(() => redis.get(key), { timeout: 2000, interval: 10 }).toBe('1');

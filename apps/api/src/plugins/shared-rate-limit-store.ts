@@ -15,12 +15,13 @@
 // interval plus a Redis round trip; never by more than (processes − 1) × max. With one process
 // the count is exact.
 //
+// Keys: `{<prefix>:ratelimit:<name>}:<window>:<client>` (rateLimitKey).
+//
 // Redis down or slow never fails a request (fail open): the counts stay local (each process
 // still enforces the limit for what it sees) and are added to Redis when it answers again; one
 // warning when sharing stops, one line when it resumes.
-import type { Redis } from 'ioredis';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import { redisKey, type Logger } from '@tubefeed/core';
+import { groupKey, type Logger, type RedisClient } from '@tubefeed/core';
 
 export interface WindowCount {
   /** Requests of this client in the current window, across every process as far as this one knows. */
@@ -43,7 +44,7 @@ export interface SharedWindowCounter {
 }
 
 export interface SharedWindowCounterOptions {
-  readonly redis: Pick<Redis, 'pipeline'>;
+  readonly redis: Pick<RedisClient, 'pipeline'>;
   /** Redis key prefix of the deployment. */
   readonly prefix: string;
   /** Which limit (part of the Redis keys). */
@@ -66,6 +67,13 @@ interface Entry {
 }
 
 export const DEFAULT_SYNC_EVERY_MS = 100;
+
+/**
+ * A client's count in one window. One sync sends every client's count in one pipeline, which a
+ * Redis Cluster client sends to one node only: the keys of a limit share a hash tag.
+ */
+export const rateLimitKey = (prefix: string, name: string, window: number, client: string): string =>
+  groupKey(prefix, `ratelimit:${name}`, window, client);
 
 export function createSharedWindowCounter(options: SharedWindowCounterOptions): SharedWindowCounter {
   const { redis, prefix, name, windowMs, now, log } = options;
@@ -99,7 +107,7 @@ export function createSharedWindowCounter(options: SharedWindowCounterOptions): 
     const ttlMs = (window + 1) * windowMs - at + windowMs;
     const pipeline = redis.pipeline();
     for (const { client, entry, delta } of batch) {
-      const key = redisKey(prefix, 'ratelimit', name, entry.window, client);
+      const key = rateLimitKey(prefix, name, entry.window, client);
       pipeline.incrby(key, delta).pexpire(key, ttlMs);
     }
     let replies: Array<[Error | null, unknown]> | null = null;

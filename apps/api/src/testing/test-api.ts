@@ -1,8 +1,7 @@
 // The API as deployed (createApiRuntime) against the test MySQL and Redis, for `app.inject`.
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
-import type { Clock, Config, Db, Logger } from '@tubefeed/core';
+import type { Clock, Config, Db, Logger, RedisClient } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { createApiRuntime } from '../api-runtime.js';
 
@@ -37,7 +36,7 @@ export async function buildTestApi(options: {
 
 export interface TestApis {
   /** A client of the test Redis, to look at what the APIs keep there. */
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** An API on the file's database with the file's settings and these on top. */
   start(env?: Record<string, string>, log?: Logger): Promise<TestApi>;
   /** A second API process on the same configuration (and so the same Redis prefix). */

@@ -3,17 +3,16 @@
 // restart. Messages carry no data beyond their kind: receivers re-read MySQL. A message sent
 // while this process's subscription was down is lost, so when it is up again the local
 // handlers are told of both kinds (re-reading is all they do).
-import type { Redis } from 'ioredis';
 import type { Logger } from '../platform/logger.js';
 import type { ChannelState, ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
-import { redisKey } from '../platform/redis/create-redis.js';
+import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 
 export type ControlEvent = 'keys-changed' | 'queries-changed';
 
 export type ControlChannel = ReturnType<typeof createControlChannel>;
 
 export interface ControlChannelDeps {
-  readonly redis: Redis;
+  readonly redis: Pick<RedisClient, 'publish'>;
   /** The process's pub/sub connection. */
   readonly channels: Pick<ChannelSubscriber, 'on' | 'onState'>;
   readonly prefix: string;

@@ -3,7 +3,7 @@
 // every key out of quota the stored feed is still served, so the service stays healthy. So is
 // the live-update channel: while it is down page 1 is refreshed by time instead of on change,
 // a degraded service, not an unavailable one.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/create-redis.js';
 import type { Db } from '../platform/db/create-db.js';
 import type { ChannelState } from '../platform/redis/channel-subscriber.js';
 import type { KeyState, PoolStatus, ProjectStatus, YoutubeState } from '../ingest/youtube/key-pool.js';
@@ -110,7 +110,7 @@ export function createHealthService({
   timeoutMs = 1500,
 }: {
   db: Pick<Db, 'kysely'>;
-  redis: Redis;
+  redis: RedisClient;
   youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys' | 'projects'>>;
   /** The subscription's state, once a (re)subscription in progress has settled (bounded). */
   feedChannel: (timeoutMs: number) => Promise<ChannelState>;

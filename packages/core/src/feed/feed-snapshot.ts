@@ -7,8 +7,7 @@
 // newest first. JSON never contains a raw newline, so lines split safely without a second
 // round of escaping.
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { redisKey } from '../platform/redis/create-redis.js';
+import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 import { serializeVideo } from '../catalog/video-json.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
 
@@ -24,7 +23,8 @@ export interface FeedSnapshot {
   readonly generatedAt: string;
 }
 
-export const snapshotKey = (prefix: string, scope: number): string => redisKey(prefix, 'feed', 'snapshot', scope);
+// The snapshots of every scope are written in one MULTI: one hash-tag group, one cluster slot.
+export const snapshotKey = (prefix: string, scope: number): string => groupKey(prefix, 'feed', 'snapshot', scope);
 export const snapshotChannel = (prefix: string): string => redisKey(prefix, 'feed', 'changed');
 
 export async function buildSnapshot(
@@ -57,7 +57,7 @@ export function decodeSnapshot(text: string): FeedSnapshot {
 }
 
 export interface SnapshotWriterDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly videos: Pick<VideoRepository, 'newest'>;
   readonly now: () => Date;

@@ -1,8 +1,7 @@
-import { type Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
 import { createChannelSubscriber, type ChannelState, type ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
-import { createRedis } from '../platform/redis/create-redis.js';
+import { createRedis, type RedisClient } from '../platform/redis/create-redis.js';
 import { createSearchQueryRepository } from '../catalog/search-query-repository.js';
 import {
   clearRedisPrefix,
@@ -47,7 +46,7 @@ const writer = () => createSnapshotWriter({ redis, prefix, videos: videosRepo(),
 type Channels = Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
 
 /** A started cache on a pub/sub connection of its own (subscribed), or on the channels given. */
-async function cacheWith(fromDatabase: (scope: number) => Promise<FeedSnapshot>, options: { redis?: Redis; channels?: Channels } = {}) {
+async function cacheWith(fromDatabase: (scope: number) => Promise<FeedSnapshot>, options: { redis?: RedisClient; channels?: Channels } = {}) {
   let channels = options.channels;
   let subscriber: ChannelSubscriber | undefined;
   if (channels === undefined) {
@@ -133,7 +132,7 @@ describe('page-1 snapshot', () => {
   });
 
   it('falls back to the database when there is no snapshot, with one query for many concurrent requests', async () => {
-    await redis.del(`${prefix}:feed:snapshot:${ALL_VIDEOS_SCOPE}`);
+    expect(await redis.del(snapshotKey(prefix, ALL_VIDEOS_SCOPE))).toBe(1);
     let loads = 0;
     const cache = await cacheWith(async (scope) => {
       loads++;

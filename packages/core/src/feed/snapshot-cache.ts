@@ -11,7 +11,7 @@
 // Redis, or Redis unreachable, page 1 is built from MySQL by the same code the worker uses,
 // shared by concurrent requests and kept for `untrustedTtlMs`, so even then requests cannot
 // stampede the database.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/create-redis.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChannelState, ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
@@ -25,7 +25,7 @@ export interface PageOneBody {
 }
 
 export interface SnapshotCacheDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   /** The process's pub/sub connection: the change notices arrive through it. */
   readonly channels: Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
   readonly prefix: string;

@@ -16,8 +16,12 @@ export const fetchSchedulerId = (queryId: number): string => `fetch-query-${quer
 
 const SCHEDULER_PATTERN = /^fetch-query-(\d+)$/;
 
-/** BullMQ's own key prefix, under the deployment's Redis prefix. */
-export const bullPrefix = (redisPrefix: string): string => `${redisPrefix}:bull`;
+/**
+ * BullMQ's own key prefix, under the deployment's Redis prefix: a hash tag of its own
+ * (`{<prefix>:bull}`), so on a Redis Cluster every key of a queue is in one slot, as BullMQ's
+ * scripts require, and apart from the key pool's.
+ */
+export const bullPrefix = (redisPrefix: string): string => `{${redisPrefix}:bull}`;
 
 export const FETCH_JOB_OPTIONS: JobsOptions = {
   // A failed run (database down, YouTube failing past the in-run retries) is retried with

@@ -1,7 +1,7 @@
 // The fetch pipeline wired together: repositories, key pool, YouTube client and fetch service.
 // The worker, the quota-day simulation and the tests all build it here, so they run the same
 // wiring.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis/create-redis.js';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Database } from '../platform/db/schema.js';
@@ -15,7 +15,7 @@ import { createFetchService, type FetchSettings, type RetrySettings } from './fe
 
 export interface FetchStackOptions {
   readonly db: Kysely<Database>;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly redisPrefix: string;
   readonly clock: Clock;
   readonly log: Logger;

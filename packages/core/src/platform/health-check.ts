@@ -1,6 +1,6 @@
 // Dependency probes for /health. Each is bounded: a dead or black-holed dependency answers
 // "down" within the timeout instead of hanging the request.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis/create-redis.js';
 import { sql } from 'kysely';
 import type { Db } from './db/create-db.js';
 
@@ -29,7 +29,7 @@ export async function probeMysql(db: Pick<Db, 'kysely'>, timeoutMs: number): Pro
 }
 
 /** Settles when a connection attempt in progress ends (ready or failed); at once otherwise. */
-function connectAttemptSettled(redis: Redis): Promise<void> {
+function connectAttemptSettled(redis: RedisClient): Promise<void> {
   if (redis.status !== 'connecting' && redis.status !== 'connect') return Promise.resolve();
   return new Promise<void>((resolve) => {
     const events = ['ready', 'error', 'close', 'end'] as const;
@@ -41,7 +41,7 @@ function connectAttemptSettled(redis: Redis): Promise<void> {
   });
 }
 
-export async function probeRedis(redis: Redis, timeoutMs: number): Promise<ProbeState> {
+export async function probeRedis(redis: RedisClient, timeoutMs: number): Promise<ProbeState> {
   try {
     // Right after boot the client may still be connecting: "not connected yet" is not "down".
     const answer = await withTimeout(

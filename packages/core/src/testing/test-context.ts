@@ -1,14 +1,13 @@
 // Per-file test resources: a fresh database (migrated) and a Redis key prefix of its own, so
 // test files run in parallel and never see each other's data.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../platform/config.js';
 import { createDb, type Db } from '../platform/db/create-db.js';
 import { dropDatabase, ensureDatabase } from '../platform/db/ensure-database.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 import { createLogger, type Logger } from '../platform/logger.js';
-import { clearPrefix } from '../platform/redis/create-redis.js';
+import { clearPrefix, connectRedis, type RedisClient } from '../platform/redis/create-redis.js';
 
 export interface TestDatabase extends Db {
   readonly url: string;
@@ -57,8 +56,9 @@ export async function createTestDatabase(options: { migrate?: boolean; url?: str
   };
 }
 
-export function createTestRedis(): Redis {
-  return new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+/** A client of the test Redis: a Cluster client when the tests run against a cluster. */
+export function createTestRedis(): RedisClient {
+  return connectRedis(testRedisUrl(), { maxRetriesPerRequest: 1 });
 }
 
 /** Deletes every key under a prefix (test cleanup). */

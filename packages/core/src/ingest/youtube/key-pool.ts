@@ -20,22 +20,24 @@
 // Redis and the saved state are combined, never copied into each other: an operator's enable
 // clears both.
 //
-// Redis layout under the deployment prefix (key ids are fingerprints, never keys; a project id
-// is the operator's label, or `key:<fingerprint>` for a key of a project of its own):
-//   yt:rr                          round-robin counter
-//   yt:key:<id>                    hash: disabledReason, disabledAt, suspectReason, suspectUntil,
-//                                  unknownStreak, lastUsedAt, lastError, lastErrorAt
-//   yt:project:<project>           hash: exhausted:<bucket> (ms until the bucket is usable again)
-//   yt:usage:<project>:<YYYY-MM-DD> hash per Pacific day: <bucket> (spent); expires in 3 days
-//   yt:keyday:<id>:<YYYY-MM-DD>    hash per Pacific day: calls:<bucket>, err:<kind>
-//   metrics                        shared counters (metrics/shared-counters.ts):
-//                                  quota:<bucket>:<id> (calls made with each key)
-import type { Redis } from 'ioredis';
+// Redis layout (key ids are fingerprints, never keys; a project id is the operator's label, or
+// `key:<fingerprint>` for a key of a project of its own). Every key sits in the deployment's
+// hash-tag group `{<prefix>}` (groupKey), so the acquire script and the transactions below, which
+// touch several of them at once, run on a Redis Cluster too (one slot), and the script is handed
+// every key it touches in KEYS:
+//   {<prefix>}:yt:rr                           round-robin counter
+//   {<prefix>}:yt:key:<id>                     hash: disabledReason, disabledAt, suspectReason,
+//                                              suspectUntil, unknownStreak, lastUsedAt, lastError, lastErrorAt
+//   {<prefix>}:yt:project:<project>            hash: exhausted:<bucket> (ms until the bucket is usable again)
+//   {<prefix>}:yt:usage:<project>:<YYYY-MM-DD> hash per Pacific day: <bucket> (spent); expires in 3 days
+//   {<prefix>}:yt:keyday:<id>:<YYYY-MM-DD>     hash per Pacific day: calls:<bucket>, err:<kind>
+//   {<prefix>}:metrics                         shared counters (platform/redis/shared-counters.ts):
+//                                              quota:<bucket>:<id> (calls made with each key)
 import type { Clock } from '../../platform/clock.js';
 import type { ProjectQuota } from '../../platform/config.js';
 import type { Logger } from '../../platform/logger.js';
 import { countersKey } from '../../platform/redis/shared-counters.js';
-import { redisKey } from '../../platform/redis/create-redis.js';
+import { groupKey, type RedisClient } from '../../platform/redis/create-redis.js';
 import { nextPacificMidnight, pacificDayKey } from '../../platform/time/pacific-time.js';
 import type { ApiKeyRow } from '../../platform/db/schema.js';
 import type { ApiKeyRepository, KeyTarget } from './api-key-repository.js';
@@ -212,7 +214,7 @@ export interface KeyLease {
 }
 
 export interface KeyPoolDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   readonly source: KeySource;
   readonly clock: Clock;
@@ -228,42 +230,42 @@ export interface KeyPoolDeps {
 export type KeyPool = ReturnType<typeof createKeyPool>;
 
 const USAGE_TTL_SECONDS = 3 * 24 * 3600;
+const KEYS_PER_KEY = 4;
 const ARGS_PER_KEY = 5;
 
-// KEYS[1] = round-robin counter. ARGV: now, day, bucket, cost, limit, prefix, nextReset, ttl,
-// then per key: id, project id, saved exhaustedUntil of this bucket (ms, 0 for none), saved
-// rejection ('1' or ''), saved suspectUntil (ms, 0 for none).
+// KEYS: [1] round-robin counter, [2] shared counters, then per key: its hash, its project's
+// hash, its project's usage of the day, its own calls of the day (a project's keys repeat for
+// each of its keys). ARGV: now, bucket, cost, limit, nextReset, ttl, then per key: id, project
+// id, saved exhaustedUntil of this bucket (ms, 0 for none), saved rejection ('1' or ''), saved
+// suspectUntil (ms, 0 for none).
 // Returns {1, index, spent...} (picked and charged), {2, earliestReset, spent...} (every usable
 // project's bucket spent) or {3, 0, spent...} (no key usable at all), where `spent` are the
-// projects this call found out of quota by our own count (to be saved). Per-key and per-project
-// hashes are addressed inside the script; the service runs against one Redis (not a cluster),
-// where that is allowed.
+// projects this call found out of quota by our own count (to be saved).
 const ACQUIRE_SCRIPT = `
 local now = tonumber(ARGV[1])
-local day = ARGV[2]
-local bucket = ARGV[3]
-local cost = tonumber(ARGV[4])
-local limit = tonumber(ARGV[5])
-local prefix = ARGV[6]
-local nextReset = tonumber(ARGV[7])
-local ttl = tonumber(ARGV[8])
-local n = (#ARGV - 8) / ${ARGS_PER_KEY}
+local bucket = ARGV[2]
+local cost = tonumber(ARGV[3])
+local limit = tonumber(ARGV[4])
+local nextReset = tonumber(ARGV[5])
+local ttl = tonumber(ARGV[6])
+local n = (#ARGV - 6) / ${ARGS_PER_KEY}
 local spent = {}
 if n == 0 then return {3, 0} end
 local start = redis.call('INCR', KEYS[1])
 local earliest = -1
 for i = 0, n - 1 do
   local index = (start + i) % n
-  local base = 9 + index * ${ARGS_PER_KEY}
+  local base = 7 + index * ${ARGS_PER_KEY}
+  local k = 3 + index * ${KEYS_PER_KEY}
   local id = ARGV[base]
   local project = ARGV[base + 1]
-  local keyHash = prefix .. ':yt:key:' .. id
+  local keyHash = KEYS[k]
   local state = redis.call('HMGET', keyHash, 'disabledReason', 'suspectUntil')
   local suspectUntil = math.max(tonumber(state[2] or '0') or 0, tonumber(ARGV[base + 4]) or 0)
   if not state[1] and ARGV[base + 3] == '' and suspectUntil <= now then
-    local projectHash = prefix .. ':yt:project:' .. project
+    local projectHash = KEYS[k + 1]
     local exhaustedUntil = math.max(tonumber(redis.call('HGET', projectHash, 'exhausted:' .. bucket) or '0') or 0, tonumber(ARGV[base + 2]) or 0)
-    local usageKey = prefix .. ':yt:usage:' .. project .. ':' .. day
+    local usageKey = KEYS[k + 2]
     local used = tonumber(redis.call('HGET', usageKey, bucket) or '0') or 0
     if exhaustedUntil > now then
       if earliest < 0 or exhaustedUntil < earliest then earliest = exhaustedUntil end
@@ -274,11 +276,11 @@ for i = 0, n - 1 do
     else
       redis.call('HINCRBY', usageKey, bucket, cost)
       redis.call('EXPIRE', usageKey, ttl)
-      local dayKey = prefix .. ':yt:keyday:' .. id .. ':' .. day
+      local dayKey = KEYS[k + 3]
       redis.call('HINCRBY', dayKey, 'calls:' .. bucket, 1)
       redis.call('EXPIRE', dayKey, ttl)
       redis.call('HSET', keyHash, 'lastUsedAt', now)
-      redis.call('HINCRBY', prefix .. ':metrics', 'quota:' .. bucket .. ':' .. id, 1)
+      redis.call('HINCRBY', KEYS[2], 'quota:' .. bucket .. ':' .. id, 1)
       return {1, index, unpack(spent)}
     end
   end
@@ -293,10 +295,10 @@ const num = (value: string | null | undefined): number => (value == null ? 0 : N
 const date = (value: string | null | undefined): Date | null => (value == null || value === '' ? null : new Date(Number(value)));
 
 export function createKeyPool({ redis, prefix, source, clock, quota, log, store, suspectAfter = 3 }: KeyPoolDeps) {
-  const keyHash = (id: string) => redisKey(prefix, 'yt', 'key', id);
-  const projectHash = (project: string) => redisKey(prefix, 'yt', 'project', project);
-  const usageKey = (project: string, day: string) => redisKey(prefix, 'yt', 'usage', project, day);
-  const keyDayKey = (id: string, day: string) => redisKey(prefix, 'yt', 'keyday', id, day);
+  const keyHash = (id: string) => groupKey(prefix, null, 'yt', 'key', id);
+  const projectHash = (project: string) => groupKey(prefix, null, 'yt', 'project', project);
+  const usageKey = (project: string, day: string) => groupKey(prefix, null, 'yt', 'usage', project, day);
+  const keyDayKey = (id: string, day: string) => groupKey(prefix, null, 'yt', 'keyday', id, day);
   const limitOf = (bucket: QuotaBucket): number => (bucket === 'search' ? quota.searchCallsPerDay : quota.unitsPerDay);
 
   /**
@@ -324,16 +326,20 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
     const keys = await source.keys();
     const now = clock.now();
     const nextReset = nextPacificMidnight(now);
+    const day = pacificDayKey(now);
+    const scriptKeys = [
+      groupKey(prefix, null, 'yt', 'rr'),
+      countersKey(prefix),
+      ...keys.flatMap((k) => [keyHash(k.id), projectHash(projectIdOf(k)), usageKey(projectIdOf(k), day), keyDayKey(k.id, day)]),
+    ];
     const result = (await redis.eval(
       ACQUIRE_SCRIPT,
-      1,
-      redisKey(prefix, 'yt', 'rr'),
+      scriptKeys.length,
+      ...scriptKeys,
       now.getTime(),
-      pacificDayKey(now),
       bucket,
       cost,
       limitOf(bucket),
-      prefix,
       nextReset.getTime(),
       USAGE_TTL_SECONDS,
       ...keys.flatMap((k) => [

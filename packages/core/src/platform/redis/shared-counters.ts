@@ -2,14 +2,14 @@
 // stored, YouTube calls and units per key (by fingerprint, never the key). They live in one
 // Redis hash so a single scrape of the API's /metrics covers the workers too; they only grow
 // (a Redis flush resets them, which Prometheus reads as a counter reset).
-import type { Redis } from 'ioredis';
-import { redisKey } from './create-redis.js';
+import { groupKey, type RedisClient } from './create-redis.js';
 
-export const countersKey = (prefix: string): string => redisKey(prefix, 'metrics');
+/** In the deployment's hash-tag group: the key pool's acquire script adds its quota counts here. */
+export const countersKey = (prefix: string): string => groupKey(prefix, null, 'metrics');
 
 export type SharedCounters = ReturnType<typeof createSharedCounters>;
 
-export function createSharedCounters({ redis, prefix }: { redis: Redis; prefix: string }) {
+export function createSharedCounters({ redis, prefix }: { redis: RedisClient; prefix: string }) {
   const key = countersKey(prefix);
 
   async function add(increments: Readonly<Record<string, number>>): Promise<void> {
