@@ -43,6 +43,7 @@ describe('loadConfig', () => {
         maxPages: 5,
         pacing: true,
         jobLockMs: 30_000,
+        concurrency: 4,
         storeRetryMs: 60_000,
       },
       shutdownGraceMs: 7000,
@@ -129,6 +130,13 @@ describe('loadConfig', () => {
     expect(problems.some((p) => p.startsWith('LOG_LEVEL:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('REDIS_URL:'))).toBe(true);
     expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
+  });
+
+  it('reads FETCH_CONCURRENCY as the fetch runs per worker process, 1 to 64', () => {
+    expect(loadConfig({ FETCH_CONCURRENCY: '12' }).fetch.concurrency).toBe(12);
+    for (const bad of ['0', '65', 'many', '2.5']) {
+      expect(() => loadConfig({ FETCH_CONCURRENCY: bad }), bad).toThrow(new RegExp(`FETCH_CONCURRENCY: .*\\(got "${bad.replace('.', '\\.')}"\\)`));
+    }
   });
 
   it('reads MYSQL_READ_URL as a MySQL URL naming a database, never echoing its password', () => {

@@ -82,6 +82,7 @@ const schema = z.object({
   FETCH_STORE_RETRY_MS: int(0, 3_600_000).default(60_000),
   QUOTA_PACING: z.enum(['on', 'off']).default('on'),
   FETCH_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
+  FETCH_CONCURRENCY: int(1, 64).default(4),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(7000),
   CURSOR_SECRET: z.string().max(200).default(''),
   SEARCH_WINDOW_ROWS: int(0, 1_000_000).default(2000),
@@ -305,6 +306,11 @@ export interface Config {
      */
     readonly jobLockMs: number;
     /**
+     * Fetch runs one worker process carries out at once, each of a different query (a query's
+     * runs never overlap: fetch-lease.ts). The cluster runs up to this many per worker process.
+     */
+    readonly concurrency: number;
+    /**
      * How long a run keeps retrying a write (with backoff) while MySQL is unreachable, so the
      * searches it already paid for are not thrown away (0: no retry).
      */
@@ -432,6 +438,7 @@ export function loadConfig(env: EnvSource): Config {
       maxPages: e.FETCH_MAX_PAGES,
       pacing: e.QUOTA_PACING === 'on',
       jobLockMs: e.FETCH_JOB_LOCK_MS,
+      concurrency: e.FETCH_CONCURRENCY,
       storeRetryMs: e.FETCH_STORE_RETRY_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
