@@ -2,6 +2,10 @@
 // full-text stopwords switched off: InnoDB freezes the building session's stopword setting
 // into a FULLTEXT index, and any later table rebuild (ALTER ... FORCE, OPTIMIZE, ADD COLUMN
 // with a copy) re-reads it, so it must be off on every connection that could run DDL.
+//
+// With MYSQL_READ_URL set the API opens a second pool on the replica (createReadDb) for reads
+// that may lag; it shares the primary's per-request deadline (createDeadlines), and is never
+// migrated: migrations run on the primary and reach the replica by replication.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CompiledQuery, Kysely, MysqlDialect } from 'kysely';
 import { createPool, type Pool, type PoolOptions } from 'mysql2';
@@ -24,15 +28,37 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * Per-request deadlines, shared by the pools that serve one request (the primary's and the
+ * replica's), so that a read retried on the primary after the replica failed still ends within
+ * the request's one deadline.
+ */
+export interface Deadlines {
+  /** Runs `run` (and everything it starts) under a deadline `ms` from now. */
+  run<T>(ms: number, run: () => T): T;
+  /** The current deadline (`performance.now()` time), if any. */
+  current(): number | undefined;
+}
+
+export function createDeadlines(): Deadlines {
+  const storage = new AsyncLocalStorage<number>();
+  return {
+    run: (ms, run) => storage.run(performance.now() + ms, run),
+    current: () => storage.getStore(),
+  };
+}
+
 export interface CreateDbOptions extends Omit<PoolBounds, 'deadline'> {
   /** Milliseconds to wait for a new connection (TCP connect and handshake) before failing. */
   readonly connectTimeoutMs?: number;
+  /** Deadlines shared with other pools; the pool has its own without them. */
+  readonly deadlines?: Deadlines;
 }
 
-export function poolOptionsFromUrl(mysqlUrl: string): PoolOptions & { database: string } {
+export function poolOptionsFromUrl(mysqlUrl: string, variable = 'MYSQL_URL'): PoolOptions & { database: string } {
   const u = new URL(mysqlUrl);
   const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
-  if (database === '') throw new Error('MYSQL_URL must name a database, e.g. mysql://root@127.0.0.1:3306/tubefeed');
+  if (database === '') throw new Error(`${variable} must name a database, e.g. mysql://root@127.0.0.1:3306/tubefeed`);
   return {
     host: u.hostname,
     port: u.port === '' ? 3306 : Number(u.port),
@@ -47,9 +73,9 @@ export function poolOptionsFromUrl(mysqlUrl: string): PoolOptions & { database: 
  * unreachable MySQL longer than them; without bounds statements may run as long as they take
  * (migrations, command-line tools).
  */
-export function createDb(mysql: Pick<Config['mysql'], 'url' | 'poolSize'>, options: CreateDbOptions = {}): Db {
-  const base = poolOptionsFromUrl(mysql.url);
-  const deadlines = new AsyncLocalStorage<number>();
+export function createDb(mysql: Pick<Config['mysql'], 'url' | 'poolSize'>, options: CreateDbOptions = {}, variable = 'MYSQL_URL'): Db {
+  const base = poolOptionsFromUrl(mysql.url, variable);
+  const { deadlines = createDeadlines(), ...bounds } = options;
   const pool = createPool({
     ...base,
     connectionLimit: mysql.poolSize,
@@ -68,7 +94,7 @@ export function createDb(mysql: Pick<Config['mysql'], 'url' | 'poolSize'>, optio
   });
   const kysely = new Kysely<Database>({
     dialect: new MysqlDialect({
-      pool: async () => Promise.resolve(boundedPool(pool, { ...options, deadline: () => deadlines.getStore() })),
+      pool: async () => Promise.resolve(boundedPool(pool, { ...bounds, deadline: () => deadlines.current() })),
       onCreateConnection: async (connection) => {
         await connection.executeQuery(
           CompiledQuery.raw("SET SESSION time_zone = '+00:00', SESSION innodb_ft_enable_stopword = OFF"),
@@ -80,7 +106,7 @@ export function createDb(mysql: Pick<Config['mysql'], 'url' | 'poolSize'>, optio
     kysely,
     pool,
     databaseName: base.database,
-    withDeadline: (ms, run) => deadlines.run(performance.now() + ms, run),
+    withDeadline: (ms, run) => deadlines.run(ms, run),
     close: async () =>
       kysely.destroy().catch((error: unknown) => {
         // Closed while MySQL is unreachable, the pool reports its failed connection attempts;
@@ -88,4 +114,19 @@ export function createDb(mysql: Pick<Config['mysql'], 'url' | 'poolSize'>, optio
         if (!isMysqlUnavailable(error)) throw error;
       }),
   };
+}
+
+/**
+ * The pool on the read replica (MYSQL_READ_URL), with the primary's pool size and the bounds
+ * given (pass the primary's `deadlines` so a request has one deadline); null without a replica.
+ */
+export function createReadDb(mysql: Pick<Config['mysql'], 'readUrl' | 'poolSize'>, options: CreateDbOptions = {}): Db | null {
+  if (mysql.readUrl === null) return null;
+  return createDb({ url: mysql.readUrl, poolSize: mysql.poolSize }, options, 'MYSQL_READ_URL');
+}
+
+/** Where a MySQL URL points, for logs: host, port and database, never the user or password. */
+export function describeMysqlUrl(mysqlUrl: string): string {
+  const { host, port, database } = poolOptionsFromUrl(mysqlUrl);
+  return `${host ?? ''}:${port ?? 3306}/${database}`;
 }
