@@ -1,5 +1,17 @@
 // Builds the API from a Config: connections, services and the Fastify app. server.ts (process
 // concerns) and the tests both use it, so tests run the API exactly as deployed.
+//
+// Which MySQL each read uses, with MYSQL_READ_URL set (read-routing.ts; without it, all go to
+// MYSQL_URL):
+//   replica (the primary while the replica is unusable): /videos (cursor listing),
+//     /videos/search, /getData pages the snapshot does not serve (page 2 on, or a limit above
+//     the snapshot's);
+//   primary: everything else. Page 1 is the worker's snapshot in Redis; rebuilding it here when
+//     Redis has none reads the primary, so page 1 is as fresh as with no replica. Resolving a
+//     query text (?query=) reads the primary: a query an operator just added must be found at
+//     once (and the answer is cached). Admin key and query changes write there, and the reads
+//     they are checked against (key lists, the pool's key source, /queries, /metrics' freshness
+//     figures) see them there. Migrations run against MYSQL_URL only.
 import type { FastifyInstance } from 'fastify';
 import {
   backlogSeconds,
@@ -10,6 +22,7 @@ import {
   createCatalogService,
   createChannelSubscriber,
   createControlChannel,
+  createDeadlines,
   createFeedService,
   createFetchQueue,
   createHealthService,
@@ -17,6 +30,8 @@ import {
   createKeyPool,
   createQueryAdmin,
   createQueryOverview,
+  createReadDb,
+  createReadRouting,
   createRedis,
   createSearchFinder,
   createSearchQueryRepository,
@@ -26,6 +41,7 @@ import {
   createVideoRepository,
   createYoutubeClient,
   decodeRanges,
+  describeMysqlUrl,
   maskKey,
   migrateDatabase,
   nextPacificMidnight,
@@ -63,11 +79,25 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   }
   // Every wait for MySQL is bounded, and a request's waits together by MYSQL_QUERY_TIMEOUT_MS
   // (withDbDeadline below): with MySQL unreachable a request answers 503 instead of hanging.
-  const db = createDb(config.mysql, {
+  // The replica's pool has the same bounds and shares the request's deadline.
+  const poolBounds = {
     connectTimeoutMs: connectTimeoutMs ?? config.mysql.connectTimeoutMs,
     acquireTimeoutMs: config.mysql.acquireTimeoutMs,
     queryTimeoutMs: config.mysql.queryTimeoutMs.api,
+    deadlines: createDeadlines(),
+  };
+  const db = createDb(config.mysql, poolBounds);
+  const readDb = createReadDb(config.mysql, poolBounds);
+  const reads = createReadRouting({
+    primary: db,
+    replica: readDb,
+    clock,
+    log: log.child({ module: 'mysql-replica' }),
+    deadlines: poolBounds.deadlines,
   });
+  if (config.mysql.readUrl !== null) {
+    log.info({ replica: describeMysqlUrl(config.mysql.readUrl) }, 'listing and search read from the MySQL replica');
+  }
   const redisLog = log.child({ module: 'redis' });
   const redis = createRedis(config.redis, 'command', redisLog);
   // The process's one pub/sub connection: the snapshot cache and the control channel register
@@ -144,7 +174,17 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   const schedule = bullmqFetchSchedule(queue);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
-  const feed = createFeedService({ videos, queries, clock, snapshots });
+  // Pages beyond the snapshot may lag a little on the replica, as any page read a moment
+  // earlier would; page 1 (snapshot) and query resolution stay on the primary.
+  const onFeedPages = reads.over((kysely) => createVideoRepository({ db: kysely, clock }));
+  const feed = createFeedService({
+    videos: { pageByOffset: async (scope, offset, limit) => onFeedPages((repository) => repository.pageByOffset(scope, offset, limit)) },
+    queries,
+    clock,
+    snapshots,
+  });
+  const onFinder = reads.over((kysely) => createVideoFinder(kysely));
+  const onSearchFinder = reads.over((kysely) => createSearchFinder(kysely, { windowRows: config.search.windowRows }));
   const requestCounter =
     config.rateLimit.max === 0
       ? null
@@ -163,8 +203,8 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     feed,
     catalog: createCatalogService({
       cursorSecret: config.cursorSecret.reveal(),
-      finder: createVideoFinder(db.kysely),
-      searchFinder: createSearchFinder(db.kysely, { windowRows: config.search.windowRows }),
+      finder: { find: async (request) => onFinder((finder) => finder.find(request)) },
+      searchFinder: { find: async (request) => onSearchFinder((finder) => finder.find(request)) },
       resolveQuery: (text) => feed.resolveScope(text),
     }),
     queries: createQueryOverview({ queries, queue }),
@@ -179,7 +219,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     }),
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
     metrics,
-    health: createHealthService({ db, redis, youtube: youtubeStatus, feedChannel: (ms) => channels.settledState(ms), timeoutMs: 1000 }),
+    health: createHealthService({ db, replica: readDb, redis, youtube: youtubeStatus, feedChannel: (ms) => channels.settledState(ms), timeoutMs: 1000 }),
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
     queues: [queue],
     requestCounter,
@@ -199,6 +239,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       // With Redis unreachable BullMQ's close would wait for a connection that never comes.
       await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
       await db.close();
+      await readDb?.close();
       for (const connection of [redis, queueConnection]) connection.disconnect();
     },
   };

@@ -1,6 +1,8 @@
 // GET /health: liveness and the state of each dependency. 503 when one is down, always within
-// about 1 s (every probe is bounded). The live-update channel being down is a degradation, not
-// an outage: still 200, and the message says what it costs.
+// about 1 s (every probe is bounded). The live-update channel or the MySQL read replica being
+// down is a degradation, not an outage: still 200, and the message says what it costs. (With
+// the replica down every request is still answered, listing and search by the primary, so a
+// load balancer must not take the API out of rotation for it.)
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { HealthService } from '@tubefeed/core';
@@ -26,6 +28,13 @@ const HealthBody = Type.Object({
   message: Type.String(),
   checks: Type.Object({
     mysql: DependencyState,
+    mysqlReplica: Type.Optional(
+      Type.Union([Type.Literal('up'), Type.Literal('down')], {
+        description:
+          'The MySQL read replica, present only when MYSQL_READ_URL is set. down still answers 200 (degraded): listing and ' +
+          'search are then read from the primary',
+      }),
+    ),
     redis: DependencyState,
     youtube: YoutubeState,
     feedChannel: Type.Union([Type.Literal('up'), Type.Literal('down')], {
@@ -67,7 +76,8 @@ const HealthBody = Type.Object({
   ),
 });
 
-const DEGRADED_FEED_CHANNEL = 'Degraded: the live-update channel is down; page 1 is refreshed by time instead of on change';
+const DEGRADED_FEED_CHANNEL = 'the live-update channel is down; page 1 is refreshed by time instead of on change';
+const DEGRADED_REPLICA = 'the MySQL read replica is down; listing and search read from the primary';
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> = async (app, { health }) => {
   app.get(
@@ -82,6 +92,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
     async (_request, reply) => {
       const report = await health.check();
       const down = (['mysql', 'redis'] as const).filter((name) => report.checks[name] === 'down');
+      const degraded = [
+        ...(report.checks.feedChannel === 'down' ? [DEGRADED_FEED_CHANNEL] : []),
+        ...(report.checks.mysqlReplica === 'down' ? [DEGRADED_REPLICA] : []),
+      ];
       // The same hint as every other 503 (plugins/error-handler.ts).
       if (!report.healthy) reply.header('retry-after', '5');
       return reply
@@ -91,8 +105,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService }> 
           isError: !report.healthy,
           message: !report.healthy
             ? `Unavailable: ${down.join(', ')}`
-            : report.checks.feedChannel === 'down'
-              ? DEGRADED_FEED_CHANNEL
+            : degraded.length > 0
+              ? `Degraded: ${degraded.join('; ')}`
               : 'Server is Up and Running',
           checks: report.checks,
           quotaResetAt: report.quotaResetAt,

@@ -2,7 +2,8 @@
 // within the timeout even when a dependency hangs. The YouTube state is informational: with
 // every key out of quota the stored feed is still served, so the service stays healthy. So is
 // the live-update channel: while it is down page 1 is refreshed by time instead of on change,
-// a degraded service, not an unavailable one.
+// a degraded service, not an unavailable one. So is the MySQL read replica (MYSQL_READ_URL):
+// while it is down listing and search read from the primary, which takes their load too.
 import type { RedisClient } from '../platform/redis/create-redis.js';
 import type { Db } from '../platform/db/create-db.js';
 import type { ChannelState } from '../platform/redis/channel-subscriber.js';
@@ -68,6 +69,8 @@ export interface HealthReport {
   readonly healthy: boolean;
   readonly checks: {
     readonly mysql: ProbeState;
+    /** The read replica, when MYSQL_READ_URL is set (absent otherwise). */
+    readonly mysqlReplica?: ProbeState;
     readonly redis: ProbeState;
     readonly youtube: YoutubeState | 'unknown';
     /** Whether page-1 change notices arrive (the feed-changed subscription). */
@@ -104,12 +107,15 @@ export type HealthService = ReturnType<typeof createHealthService>;
 
 export function createHealthService({
   db,
+  replica = null,
   redis,
   youtube,
   feedChannel,
   timeoutMs = 1500,
 }: {
   db: Pick<Db, 'kysely'>;
+  /** The read replica's pool, when there is one. */
+  replica?: Pick<Db, 'kysely'> | null;
   redis: RedisClient;
   youtube: () => Promise<Pick<PoolStatus, 'state' | 'resetAt' | 'keys' | 'projects'>>;
   /** The subscription's state, once a (re)subscription in progress has settled (bounded). */
@@ -118,17 +124,24 @@ export function createHealthService({
 }) {
   async function check(): Promise<HealthReport> {
     const started = performance.now();
-    const [mysql, redisState, feedChannelState] = await Promise.all([
+    const [mysql, redisState, feedChannelState, replicaState] = await Promise.all([
       probeMysql(db, timeoutMs),
       probeRedis(redis, timeoutMs),
       feedChannel(timeoutMs),
+      replica === null ? undefined : probeMysql(replica, timeoutMs),
     ]);
     // Key states live in Redis: read them once Redis answers, within what is left of the budget.
     const remaining = Math.max(100, timeoutMs - (performance.now() - started));
     const keys = redisState === 'up' ? await withTimeout(youtube(), remaining, 'youtube key state').catch(() => null) : null;
     return {
       healthy: mysql === 'up' && redisState === 'up',
-      checks: { mysql, redis: redisState, youtube: keys?.state ?? 'unknown', feedChannel: feedChannelState },
+      checks: {
+        mysql,
+        ...(replicaState === undefined ? {} : { mysqlReplica: replicaState }),
+        redis: redisState,
+        youtube: keys?.state ?? 'unknown',
+        feedChannel: feedChannelState,
+      },
       quotaResetAt: keys?.state === 'quota_exhausted' ? (keys.resetAt?.toISOString() ?? null) : null,
       youtube: describeYoutube(keys?.state ?? 'unknown', keys?.resetAt ?? null),
       keys:
