@@ -16,6 +16,7 @@ export * from './platform/key-mask.js';
 export * from './platform/logger.js';
 export * from './platform/redis/channel-subscriber.js';
 export * from './platform/redis/create-redis.js';
+export * from './platform/redis/redis-lock.js';
 export * from './platform/redis/redis-url.js';
 export * from './platform/redis/shared-counters.js';
 export * from './platform/secret.js';
@@ -35,6 +36,7 @@ export * from './catalog/video-repository.js';
 export * from './catalog/video.js';
 
 // ingest: YouTube client, key pool and quota buckets, pacing, the fetch run and its queue.
+export * from './ingest/fetch-lease.js';
 export * from './ingest/fetch-planner.js';
 export * from './ingest/fetch-queue.js';
 export * from './ingest/fetch-service.js';

@@ -12,6 +12,7 @@ import { createVideoRepository } from '../catalog/video-repository.js';
 import { createKeyPool, type KeySource, type KeyStateStore } from './youtube/key-pool.js';
 import { createYoutubeClient } from './youtube/youtube-client.js';
 import { createFetchService, type FetchSettings, type RetrySettings } from './fetch-service.js';
+import { fencedQueryWrites } from './fetch-lease.js';
 
 export interface FetchStackOptions {
   readonly db: Kysely<Database>;
@@ -29,6 +30,8 @@ export interface FetchStackOptions {
   readonly retry: RetrySettings;
   /** How long a run retries a write while MySQL is unreachable (fetch-service.ts). */
   readonly storeRetryMs?: number;
+  /** Checked before every write of a query's fetch state: the worker's per-query lease (fetch-lease.ts). */
+  readonly fence?: (queryId: number) => Promise<void>;
 }
 
 export function createFetchStack(options: FetchStackOptions) {
@@ -46,7 +49,7 @@ export function createFetchStack(options: FetchStackOptions) {
   });
   const fetch = createFetchService({
     videos,
-    queries,
+    queries: options.fence === undefined ? queries : fencedQueryWrites(queries, options.fence),
     pool,
     youtube: createYoutubeClient(options.youtube),
     clock,
