@@ -53,6 +53,9 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   // Bounded waits: a statement on a connection MySQL no longer answers fails instead of holding
   // the job forever (the run then retries its writes, see fetch-service.ts).
+  // Always the primary, never MYSQL_READ_URL, reads included: the page-1 snapshot is rebuilt
+  // right after a store, and a replica may not have that store yet; a snapshot read from it
+  // would publish page 1 without the videos just found (and keep it until the next change).
   const db = createDb(config.mysql, {
     connectTimeoutMs: config.mysql.connectTimeoutMs,
     acquireTimeoutMs: config.mysql.acquireTimeoutMs,
