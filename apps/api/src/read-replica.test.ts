@@ -17,6 +17,7 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '@tubefeed/core/testing';
+import { captureLog } from './testing/log-capture.js';
 import { buildTestApi, type TestApi } from './testing/test-api.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -212,5 +213,26 @@ describe('with the replica unreachable', () => {
     expect(search.ms).toBeLessThan(1000);
     expect(search.primary.some((s) => CATALOG_READ.test(s))).toBe(true);
     await replicaGate.pass();
+  });
+});
+
+describe('with a replica that refuses the login', () => {
+  it('reads from the primary, says so in the log and /health, and never logs the password', async () => {
+    const captured = captureLog('info');
+    const url = new URL(db.url);
+    url.username = 'reader';
+    url.password = 'hunter2-replica-pw';
+    const refused = await buildTestApi({ clock, log: captured.log, config: testConfig({ MYSQL_URL: db.url, MYSQL_READ_URL: url.toString() }) });
+    try {
+      expect(await refused.app.inject({ method: 'GET', url: '/videos?limit=5' })).toMatchObject({ statusCode: 200 });
+      expect((await refused.app.inject({ method: 'GET', url: '/health' })).json()).toMatchObject({ checks: { mysqlReplica: 'down' } });
+    } finally {
+      await refused.close();
+    }
+    expect(captured.lines.find((line) => line.msg.startsWith('listing and search read from the MySQL replica'))).toMatchObject({
+      replica: `${url.hostname}:${url.port || 3306}${url.pathname}`,
+    });
+    expect(captured.lines.find((line) => line.msg.startsWith('MySQL read replica unusable'))).toMatchObject({ err: { code: 'ER_ACCESS_DENIED_ERROR' } });
+    expect(captured.text()).not.toContain('hunter2-replica-pw');
   });
 });
