@@ -59,3 +59,6 @@ export * from './admin/health-service.js';
 export * from './admin/key-admin.js';
 export * from './admin/query-admin.js';
 export * from './admin/query-overview.js';
+
+// The public response shapes (also `@tubefeed/core/response-schemas`, for browser code).
+export * from './response-schemas.js';

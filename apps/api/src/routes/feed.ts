@@ -3,7 +3,7 @@
 import etag from '@fastify/etag';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { FeedService } from '@tubefeed/core';
+import { FeedPageSchema, type FeedService } from '@tubefeed/core';
 import { errorResponses } from '../schemas/common.js';
 
 export const MAX_PAGE_NO = 1_000_000_000;
@@ -19,15 +19,6 @@ const GetDataQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const FeedPage = Type.Object({
-  isError: Type.Literal(false),
-  pageNo: Type.Integer(),
-  limit: Type.Integer(),
-  totalCount: Type.Integer({ description: 'Videos in the feed' }),
-  totalPages: Type.Integer({ description: 'ceil(totalCount / limit)' }),
-  videos: Type.Array(Type.Ref('Video')),
-});
-
 export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = async (app, { feed }) => {
   // Validators on feed responses: page 1 carries the snapshot's precomputed ETag (no hashing per
   // request); other pages are hashed. A client that polls with If-None-Match gets 304.
@@ -42,7 +33,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = asyn
           'A page past the end answers 200 with an empty `videos` array and the true totals. ' +
           'Invalid parameters answer 400 with a message naming the parameter and its allowed range.',
         querystring: GetDataQuery,
-        response: { 200: FeedPage, ...errorResponses },
+        response: { 200: FeedPageSchema, ...errorResponses },
       },
     },
     async (request, reply) => {

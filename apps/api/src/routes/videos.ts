@@ -2,7 +2,7 @@
 // {"items": [...], "nextCursor": "..." | null}; pass nextCursor back as `cursor` for the next page.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { CatalogService } from '@tubefeed/core';
+import { VideoPageSchema, type CatalogService } from '@tubefeed/core';
 import { errorResponses } from '../schemas/common.js';
 
 const filters = {
@@ -49,11 +49,6 @@ const SearchQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const VideoPage = Type.Object({
-  items: Type.Array(Type.Ref('Video')),
-  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
-});
-
 export const videoRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService }> = async (app, { catalog }) => {
   app.get(
     '/videos',
@@ -65,7 +60,7 @@ export const videoRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService }>
           'The same cost at any depth. A reader paging while new videos arrive sees none twice and skips none. ' +
           'A cursor that was altered or belongs to other parameters answers 400.',
         querystring: ListQuery,
-        response: { 200: VideoPage, ...errorResponses },
+        response: { 200: VideoPageSchema, ...errorResponses },
       },
     },
     async (request, reply) => reply.type('application/json; charset=utf-8').send(await catalog.list(request.query)),
@@ -81,7 +76,7 @@ export const videoRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService }>
           'Characters that mean something to MySQL boolean mode are searched as plain text. An empty or ' +
           'all-punctuation q, or one over 200 characters, answers 400.',
         querystring: SearchQuery,
-        response: { 200: VideoPage, ...errorResponses },
+        response: { 200: VideoPageSchema, ...errorResponses },
       },
     },
     async (request, reply) => reply.type('application/json; charset=utf-8').send(await catalog.search(request.query)),

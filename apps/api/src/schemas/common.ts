@@ -1,6 +1,7 @@
-// Schemas shared by several routes: the error body and the feed's video.
+// Schemas shared by several routes (registered by $id): the error body and the video, whose
+// schema is core's (the same one its serialisers are compiled from).
 import { Type } from 'typebox';
-import { videoJsonSchema } from '@tubefeed/core';
+import { VideoSchema } from '@tubefeed/core';
 
 export const ErrorBody = Type.Object(
   {
@@ -10,7 +11,7 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody', description: 'Every error response has this shape' },
 );
 
-export const Video = Type.Unsafe<Record<string, unknown>>({ ...videoJsonSchema, $id: 'Video' });
+export const Video = VideoSchema;
 
 /** Responses every route can give besides its own. */
 export const errorResponses = {

@@ -1,51 +1,14 @@
 // The dashboard's only way to the server: typed calls to the public API (same origin). Errors
 // come back as ApiError carrying the API's own message ("q must contain at least one letter…").
 
-export interface Video {
-  readonly video_id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly published_at: string;
-  readonly thumbnail_default: string;
-  readonly thumbnail_medium: string;
-  readonly thumbnail_high: string;
-  readonly channel_id: string;
-  readonly channel_title: string;
-  readonly url: string;
-}
+// The response shapes are core's (one schema each); only their types are imported, so nothing
+// of core reaches the browser.
+import type { FeedPage, FollowedQueries, HealthBody, QueryOverview, VideoJson, VideoPage } from '@tubefeed/core/response-schemas';
 
-export interface VideoPage {
-  readonly items: readonly Video[];
-  readonly nextCursor: string | null;
-}
-
-export interface FollowedQuery {
-  readonly id: number;
-  readonly text: string;
-  readonly lastFetchAt: string | null;
-  readonly lastOutcome: string | null;
-  readonly lastError: string | null;
-  readonly lastNewVideos: number | null;
-  readonly nextFetchAt: string | null;
-  readonly intervalMs: number | null;
-}
-
-export type YoutubeState = 'ok' | 'quota_exhausted' | 'keys_suspect' | 'keys_disabled' | 'no_keys' | 'unknown';
-
-export interface Health {
-  readonly isError: boolean;
-  readonly message: string;
-  readonly checks: { readonly mysql: 'up' | 'down'; readonly redis: 'up' | 'down'; readonly youtube: YoutubeState };
-  readonly quotaResetAt: string | null;
-  readonly keys: { readonly ok: number; readonly exhausted: number; readonly suspect: number; readonly disabled: number } | null;
-  readonly quota: { readonly projects: number; readonly buckets: { readonly search: QuotaLeft; readonly units: QuotaLeft } } | null;
-}
-
-export interface QuotaLeft {
-  readonly used: number;
-  readonly limit: number;
-  readonly remaining: number;
-}
+export type { VideoPage };
+export type Video = VideoJson;
+export type FollowedQuery = QueryOverview;
+export type Health = HealthBody;
 
 /** The newest video of a feed scope and its size, with the validator for the next poll. */
 export interface FeedHead {
@@ -104,7 +67,7 @@ export async function searchVideos(params: Params): Promise<VideoPage> {
 }
 
 export async function followedQueries(): Promise<readonly FollowedQuery[]> {
-  return (await readJson<{ queries: FollowedQuery[] }>(await request('/queries'))).queries;
+  return (await readJson<FollowedQueries>(await request('/queries'))).queries;
 }
 
 /** /health answers 503 with the same body when a dependency is down: that is still a report. */
@@ -128,6 +91,6 @@ export async function feedHead(query: string | undefined, etag: string | null): 
     await response.arrayBuffer();
     return null;
   }
-  const body = await readJson<{ totalCount: number; videos: Video[] }>(response);
+  const body = await readJson<FeedPage>(response);
   return { newestId: body.videos[0]?.video_id ?? null, total: body.totalCount, etag: response.headers.get('etag') };
 }

@@ -15,6 +15,16 @@ function thumbnail(video: Video): HTMLElement {
   const alt = `Thumbnail of “${video.title}”`;
   const frame = el('div', { class: 'thumb' });
   frame.style.setProperty('--hue', String(hueOf(video.video_id)));
+  const missing = () => {
+    frame.classList.add('thumb--missing');
+    frame.setAttribute('role', 'img');
+    frame.setAttribute('aria-label', alt);
+  };
+  // A video stored without thumbnails: the placeholder at once, no request.
+  if (video.thumbnail_medium === null) {
+    missing();
+    return frame;
+  }
   const image = el('img', { alt, width: '320', height: '180', loading: 'lazy', decoding: 'async' });
   // Offline, blocked or removed thumbnails: a drawn placeholder instead of a broken image. The
   // listener goes on before the src, so an error that comes at once is not missed.
@@ -22,9 +32,7 @@ function thumbnail(video: Video): HTMLElement {
     'error',
     () => {
       image.remove();
-      frame.classList.add('thumb--missing');
-      frame.setAttribute('role', 'img');
-      frame.setAttribute('aria-label', alt);
+      missing();
     },
     { once: true },
   );

@@ -1,19 +1,9 @@
 // The followed queries as the public sees them: last fetch, its outcome, and when the next
-// one is planned (read from the query's Job Scheduler).
+// one is planned (read from the query's Job Scheduler). Its shape: query-overview-schema.ts.
 import type { Queue } from 'bullmq';
 import { fetchSchedulerId, type FetchJobData } from '../ingest/fetch-queue.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
-
-export interface QueryOverview {
-  readonly id: number;
-  readonly text: string;
-  readonly lastFetchAt: string | null;
-  readonly lastOutcome: string | null;
-  readonly lastError: string | null;
-  readonly lastNewVideos: number | null;
-  readonly nextFetchAt: string | null;
-  readonly intervalMs: number | null;
-}
+import type { QueryOverview } from './query-overview-schema.js';
 
 export function createQueryOverview({ queries, queue }: { queries: Pick<SearchQueryRepository, 'list'>; queue: Queue<FetchJobData> }) {
   async function followed(): Promise<QueryOverview[]> {

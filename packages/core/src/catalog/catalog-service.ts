@@ -10,7 +10,7 @@ import { InvalidRequestError } from '../platform/errors.js';
 import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
 import { SearchQueryError, parseSearch } from './search-text.js';
 import type { VideoRow } from '../platform/db/schema.js';
-import { serializeVideo } from './video-json.js';
+import { serializeVideo, videoPageJson } from './video-json.js';
 import type { KeysetPosition, ListOrder, VideoFilters, VideoFinder } from './video-finder.js';
 
 const CURSOR_VERSION = 1;
@@ -105,7 +105,7 @@ function parseDate(value: string | undefined, param: string): Date | undefined {
 }
 
 function page(items: readonly VideoRow[], nextCursor: string | null): string {
-  return `{"items":[${items.map(serializeVideo).join(',')}],"nextCursor":${nextCursor === null ? 'null' : JSON.stringify(nextCursor)}}`;
+  return videoPageJson(items.map(serializeVideo), nextCursor);
 }
 
 export interface CatalogServiceDeps {

@@ -1,59 +1,62 @@
-// The public JSON of a video and of a feed page (the `/getData` contract). The worker's page-1
+// The public JSON of a video and of a video listing (`/getData`, `/videos`, `/videos/search`),
+// rendered by serialisers compiled from the schemas in video-schemas.ts. The worker's page-1
 // snapshot and the API's database path both go through these functions, so a response is
 // byte-for-byte the same whichever path served it.
+//
+// A listing is rendered from videos serialised beforehand (the snapshot holds them as text),
+// so its envelope is rendered field by field from the schema, with the serialised videos put
+// in as they are: no video is parsed or serialised twice.
 import fastJson from 'fast-json-stringify';
+import type { Static, TObject, TSchema } from 'typebox';
 import type { VideoRow } from '../platform/db/schema.js';
 import { youtubeWatchUrl } from './video.js';
+import { FeedPageSchema, VideoPageSchema, VideoSchema, type VideoJson } from './video-schemas.js';
 
-const nullableString = { type: ['string', 'null'] } as const;
+type FastJsonSchema = Parameters<typeof fastJson>[0];
+// TypeBox schemas are plain JSON Schema objects; fast-json-stringify's own schema type wants
+// mutable arrays, and the schemas are never mutated.
+const compile = (schema: TSchema): ((value: unknown) => string) => fastJson(schema as unknown as FastJsonSchema);
 
-/** JSON Schema of one video in API responses (also used for the OpenAPI document). */
-export const videoJsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: [
-    'video_id',
-    'title',
-    'description',
-    'published_at',
-    'thumbnail_default',
-    'thumbnail_medium',
-    'thumbnail_high',
-    'channel_id',
-    'channel_title',
-    'url',
-  ],
-  properties: {
-    video_id: { type: 'string', description: 'YouTube video id (11 characters)', examples: ['dQw4w9WgXcQ'] },
-    title: { type: 'string', description: 'Title as plain text (HTML entities decoded)' },
-    description: { type: 'string', description: 'Description as returned by search (YouTube truncates it)' },
-    published_at: { type: 'string', format: 'date-time', description: 'Publish time, ISO 8601 in UTC' },
-    thumbnail_default: { ...nullableString, description: '120x90 thumbnail URL' },
-    thumbnail_medium: { ...nullableString, description: '320x180 thumbnail URL' },
-    thumbnail_high: { ...nullableString, description: '480x360 thumbnail URL' },
-    channel_id: { type: 'string' },
-    channel_title: { type: 'string' },
-    url: { type: 'string', description: 'Watch URL on YouTube' },
-  },
-} as const;
+/**
+ * A renderer of `schema`'s object whose `itemsKey` array is given as already-serialised items.
+ * Every other field is serialised by its own schema, in the schema's order, like a serialiser
+ * compiled from the whole schema would.
+ */
+export function compileEnvelope<Schema extends TObject, ItemsKey extends keyof Schema['properties'] & string>(
+  schema: Schema,
+  itemsKey: ItemsKey,
+): (fields: Omit<Static<Schema>, ItemsKey>, serializedItems: readonly string[]) => string {
+  const names = Object.keys(schema.properties);
+  const required = new Set<string>(schema.required ?? []);
+  const items = schema.properties[itemsKey] as TSchema & { type?: unknown };
+  if (items?.type !== 'array') throw new Error(`${itemsKey} is not an array property of the envelope`);
+  // An optional field would be left out when undefined; the field-by-field renderer cannot do that.
+  const optional = names.filter((name) => !required.has(name));
+  if (optional.length > 0) throw new Error(`envelope fields must all be required: ${optional.join(', ')}`);
 
-export interface VideoJson {
-  video_id: string;
-  title: string;
-  description: string;
-  published_at: string;
-  thumbnail_default: string | null;
-  thumbnail_medium: string | null;
-  thumbnail_high: string | null;
-  channel_id: string;
-  channel_title: string;
-  url: string;
+  const parts = names.map((name) => {
+    const key = `${JSON.stringify(name)}:`;
+    if (name === itemsKey) return (_fields: Record<string, unknown>, serialized: readonly string[]) => `${key}[${serialized.join(',')}]`;
+    const stringify = compile(schema.properties[name]!);
+    return (fields: Record<string, unknown>) => key + stringify(fields[name]);
+  });
+  return (fields, serializedItems) => {
+    let json = '{';
+    for (let i = 0; i < parts.length; i++) json += (i === 0 ? '' : ',') + parts[i]!(fields, serializedItems);
+    return `${json}}`;
+  };
 }
 
-// fast-json-stringify wants mutable arrays in its schema type; the schema object is never mutated.
-const stringifyVideo = fastJson(videoJsonSchema as unknown as Parameters<typeof fastJson>[0]);
+const stringifyVideo = compile(VideoSchema);
+const renderFeedPage = compileEnvelope(FeedPageSchema, 'videos');
+const renderVideoPage = compileEnvelope(VideoPageSchema, 'items');
 
-export function toVideoJson(row: Pick<VideoRow, 'video_id' | 'title' | 'description' | 'published_at' | 'thumbnail_default' | 'thumbnail_medium' | 'thumbnail_high' | 'channel_id' | 'channel_title'>): VideoJson {
+export type VideoJsonSource = Pick<
+  VideoRow,
+  'video_id' | 'title' | 'description' | 'published_at' | 'thumbnail_default' | 'thumbnail_medium' | 'thumbnail_high' | 'channel_id' | 'channel_title'
+>;
+
+export function toVideoJson(row: VideoJsonSource): VideoJson {
   return {
     video_id: row.video_id,
     title: row.title,
@@ -69,7 +72,7 @@ export function toVideoJson(row: Pick<VideoRow, 'video_id' | 'title' | 'descript
 }
 
 /** One video serialised. JSON never contains a raw newline, which the snapshot format relies on. */
-export function serializeVideo(row: Parameters<typeof toVideoJson>[0]): string {
+export function serializeVideo(row: VideoJsonSource): string {
   return stringifyVideo(toVideoJson(row));
 }
 
@@ -85,8 +88,11 @@ export function totalPages(totalCount: number, limit: number): number {
 
 /** The `/getData` body from already-serialised videos. */
 export function feedPageJson(meta: FeedPageMeta, serializedVideos: readonly string[]): string {
-  return (
-    `{"isError":false,"pageNo":${meta.pageNo},"limit":${meta.limit},"totalCount":${meta.totalCount},` +
-    `"totalPages":${totalPages(meta.totalCount, meta.limit)},"videos":[${serializedVideos.join(',')}]}`
-  );
+  const { pageNo, limit, totalCount } = meta;
+  return renderFeedPage({ isError: false, pageNo, limit, totalCount, totalPages: totalPages(totalCount, limit) }, serializedVideos);
+}
+
+/** The `/videos` and `/videos/search` body from already-serialised videos. */
+export function videoPageJson(serializedItems: readonly string[], nextCursor: string | null): string {
+  return renderVideoPage({ nextCursor }, serializedItems);
 }
