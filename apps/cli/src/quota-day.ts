@@ -161,10 +161,20 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
     });
     await queries.syncConfigured(options.queries);
     const schedule = virtualSchedule();
-    const planner = createFetchPlanner({ schedule, queries, pool, clock, log, minIntervalMs: options.minIntervalMs, pacing: options.pacing });
+    const planner = createFetchPlanner({
+      schedule,
+      queries,
+      pool,
+      redis: options.redis,
+      prefix: options.redisPrefix,
+      clock,
+      log,
+      minIntervalMs: options.minIntervalMs,
+      pacing: options.pacing,
+    });
     const firstIntervalMs = (await planner.replan('boot')).pacing.intervalMs;
     // Before sweeps, a second look was paid for only while the quota had slack.
-    const sweepSearchesPerHour = () => (design === 'overlap' ? (planner.hasSlack() ? Number.POSITIVE_INFINITY : 0) : planner.sweepSearchesPerHour());
+    const sweepSearchesPerHour = async () => (design === 'overlap' ? ((await planner.hasSlack()) ? Number.POSITIVE_INFINITY : 0) : planner.sweepSearchesPerHour());
 
     for (;;) {
       const next = schedule.due();
@@ -173,7 +183,7 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       clock.set(slot.nextAt);
       sim.setTime(clock.now());
       schedule.started(queryId);
-      planner.observe((await fetch.run(queryId, { sweepSearchesPerHour: sweepSearchesPerHour() })).searchCalls);
+      await planner.observe((await fetch.run(queryId, { sweepSearchesPerHour: await sweepSearchesPerHour() })).searchCalls);
       await planner.replan('run');
     }
 

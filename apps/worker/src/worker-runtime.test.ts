@@ -1,4 +1,4 @@
-// The worker as deployed (BullMQ Job Schedulers, global concurrency, graceful shutdown) against
+// The worker as deployed (BullMQ Job Schedulers, per-query fetch leases, graceful shutdown) against
 // the simulator on the real clock.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFetchQueue, dropDatabase, systemClock, type Config, type FetchRunResult } from '@tubefeed/core';
@@ -73,8 +73,9 @@ describe('worker runtime', () => {
   });
 
   it('with two workers and YouTube slower than the interval, runs still never overlap', async () => {
-    // Each call takes 1.5 s against a 1 s interval: without the queue's global concurrency the
-    // second worker would start the next run while the first is still in its call.
+    // Each call takes 1.5 s against a 1 s interval: without the query's fetch lease the second
+    // worker (or a second slot of the first) would start the next run while the first is still
+    // in its call.
     const { sim, url } = await simulator({ publishIntervalMs: 60_000 });
     const config = configFor(url, sim);
     const spans: Array<{ start: number; end: number }> = [];

@@ -1,6 +1,13 @@
 // Builds everything the worker process runs from a Config: the services, the fetch schedules
 // (paced to the quota), the BullMQ worker and the run-time control channel. main.ts (process
 // concerns) and the tests (several workers in one process) both start workers through here.
+//
+// Concurrency: each worker process runs up to FETCH_CONCURRENCY fetch jobs at once, and the
+// queue has no global limit. What must never run twice at once, a query's fetch, is excluded by
+// its lease (fetch-lease.ts), whichever worker runs it. What is shared stays exact with runs in
+// parallel: the key pool counts each search in one atomic script, the pacing is planned once for
+// the cluster (fetch-planner.ts), and page-1 snapshots are rebuilt one at a time (a lock), so a
+// snapshot read before another worker's store never replaces the newer one.
 import { Worker } from 'bullmq';
 import {
   ALL_VIDEOS_SCOPE,
@@ -11,6 +18,7 @@ import {
   createChannelSubscriber,
   createControlChannel,
   createDb,
+  createFetchLeases,
   createFetchPlanner,
   createFetchQueue,
   createFetchStack,
@@ -19,7 +27,9 @@ import {
   createSnapshotWriter,
   migrateDatabase,
   nextPacificMidnight,
+  redisKey,
   storedKeySource,
+  withRedisLock,
   withTimeout,
   type Clock,
   type Config,
@@ -45,6 +55,9 @@ export interface WorkerRuntime {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Lifetime of the page-1 rebuild lock: a rebuild takes milliseconds; a dead holder frees it soon. */
+const SNAPSHOT_LOCK_MS = 5000;
+
 /** Backoff of retried YouTube calls as deployed. */
 export const DEFAULT_RETRY: RetrySettings = { retries: 3, minDelayMs: 1000, maxDelayMs: 8000 };
 
@@ -65,6 +78,10 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   const redisLog = log.child({ module: 'redis' });
   const redis = createRedis(config.redis, 'worker', redisLog);
   const queueConnection = createRedis(config.redis, 'worker', redisLog);
+  // Leases answer at once or fail (no queueing while Redis is away): a fence that cannot reach
+  // Redis refuses the write instead of waiting.
+  const leaseConnection = createRedis(config.redis, 'command', redisLog);
+  const leases = createFetchLeases({ redis: leaseConnection, prefix: config.redis.prefix, ttlMs: config.fetch.jobLockMs, log: log.child({ module: 'fetch-lease' }) });
   // The process's one pub/sub connection (the control channel's), subscribed again after every
   // reconnect.
   const channels = createChannelSubscriber({ redis: config.redis, log: redisLog });
@@ -95,8 +112,13 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     },
     retry,
     storeRetryMs: config.fetch.storeRetryMs,
+    fence: leases.fence,
   });
-  const snapshots = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => clock.now() });
+  const snapshotWriter = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => clock.now() });
+  const snapshotLock = redisKey(config.redis.prefix, 'feed', 'snapshot-lock');
+  const snapshots = {
+    refresh: (scopes: readonly number[]) => withRedisLock(redis, snapshotLock, () => snapshotWriter.refresh(scopes), { ttlMs: SNAPSHOT_LOCK_MS }),
+  };
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
   const filled = await videos.fillMissingSearchRows();
   if (filled > 0) log.info({ videos: filled }, 'search rows written for videos stored before search existed');
@@ -106,27 +128,29 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   if (dropped.length > 0) log.info({ queries: dropped.map((q) => q.text) }, 'queries no longer in SEARCH_QUERIES are not followed any more');
 
   const queue = createFetchQueue(queueConnection, config.redis.prefix, log);
-  // One fetch at a time across every worker process: runs never overlap, and a slow run makes
-  // the scheduler skip ticks instead of piling jobs up.
-  await queue.setGlobalConcurrency(1);
+  // No limit across the cluster (older versions ran one fetch at a time, and left that limit in
+  // Redis): a query's runs are kept apart by its lease, a tick that finds its query still
+  // fetching is skipped, so jobs never pile up; the search spend is the pacing's business.
+  await queue.removeGlobalConcurrency();
   const planner = createFetchPlanner({
     schedule: bullmqFetchSchedule(queue),
     queries,
     pool,
+    redis,
+    prefix: config.redis.prefix,
     clock,
     log: log.child({ module: 'pacing' }),
     minIntervalMs: config.fetch.intervalMs,
     pacing: config.fetch.pacing,
   });
   await planner.replan('boot');
-  // Redis may come back empty (a restart without persistence): schedulers and the global
-  // concurrency limit are then gone, and with no scheduler no run would ever replan. Whenever
-  // the queue's connection is re-established, and once a minute as a safety net, both are put
-  // back (idempotent: an intact schedule is left as it is).
+  // Redis may come back empty (a restart without persistence): schedulers are then gone, and
+  // with no scheduler no run would ever replan. Whenever the queue's connection is
+  // re-established, and once a minute as a safety net, they are put back (idempotent: an intact
+  // schedule is left as it is).
   const restoreQueue = (reason: string) => {
-    queue
-      .setGlobalConcurrency(1)
-      .then(() => planner.replan(reason))
+    planner
+      .replan(reason)
       .catch((error: unknown) => log.warn({ err: (error as Error).message, reason }, 'could not restore the fetch schedule yet'));
   };
   queueConnection.on('ready', () => restoreQueue('redis reconnected'));
@@ -166,8 +190,10 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     fetchVideosProcessor({
       fetch,
       snapshots,
+      leases,
       log: log.child({ module: 'fetch-job' }),
       sweepSearchesPerHour: () => planner.sweepSearchesPerHour(),
+      onBusy: () => counters.add({ fetch_jobs_skipped_busy: 1 }),
       onResult: async (result) => {
         await counters.add({
           [`fetch_runs:${result.outcome}`]: 1,
@@ -178,7 +204,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
           fetch_found_below_head: result.foundBelowHead,
           fetch_unverified_seconds: result.unverifiedSeconds,
         });
-        planner.observe(result.searchCalls);
+        await planner.observe(result.searchCalls);
         await planner.replan('run');
         await onResult?.(result);
       },
@@ -186,7 +212,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     {
       connection: redis,
       prefix: bullPrefix(config.redis.prefix),
-      concurrency: 1,
+      concurrency: config.fetch.concurrency,
       autorun: true,
       lockDuration: config.fetch.jobLockMs,
       stalledInterval: config.fetch.jobLockMs,
@@ -230,6 +256,6 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
     await db.close();
     await channels.close();
-    for (const connection of [redis, queueConnection]) connection.disconnect();
+    for (const connection of [redis, queueConnection, leaseConnection]) connection.disconnect();
   }
 }

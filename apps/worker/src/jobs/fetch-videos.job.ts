@@ -1,13 +1,17 @@
-// Processor of the fetch queue: one fetch run for the job's query, then a page-1 snapshot
-// refresh when the run stored anything. A failure no retry can fix (YouTube rejecting our
-// request as malformed) becomes UnrecoverableError so BullMQ does not retry it. What follows a
-// run (snapshot, metrics, pacing) never fails the job: a retry would spend another search for
-// nothing. A snapshot refresh that failed is done with the next run instead.
+// Processor of the fetch queue: one fetch run for the job's query under the query's fetch lease,
+// then a page-1 snapshot refresh when the run stored anything. A job whose query is being
+// fetched by another job right now (a scheduler tick that came while the previous run goes on,
+// on this worker or another) ends at once as skipped: the running fetch covers the same
+// ground. A failure no retry can fix (YouTube rejecting our request as malformed) becomes
+// UnrecoverableError so BullMQ does not retry it. What follows a run (snapshot, metrics, pacing)
+// never fails the job: a retry would spend another search for nothing. A snapshot refresh that
+// failed is done with the next run instead.
 import { UnrecoverableError, type Job } from 'bullmq';
 import {
   ALL_VIDEOS_SCOPE,
   YoutubeApiError,
   type FetchJobData,
+  type FetchLeases,
   type FetchRunResult,
   type FetchService,
   type Logger,
@@ -17,28 +21,53 @@ import {
 export interface FetchVideosJobDeps {
   readonly fetch: Pick<FetchService, 'run'>;
   readonly snapshots: Pick<SnapshotWriter, 'refresh'>;
+  /** Per-query leases; the fetch service's state writes are fenced by the same instance. */
+  readonly leases: Pick<FetchLeases, 'acquire'>;
   readonly log: Logger;
   /** Searches per hour a query may spend on sweeps for late-indexed videos now (fetch-service.ts). */
-  readonly sweepSearchesPerHour: () => number;
+  readonly sweepSearchesPerHour: () => Promise<number>;
   /** Called after every run, for metrics and pacing. */
   readonly onResult?: (result: FetchRunResult) => void | Promise<void>;
+  /** Called when a job is skipped because another job is fetching its query. */
+  readonly onBusy?: (queryId: number) => void | Promise<void>;
 }
 
-export function fetchVideosProcessor({ fetch, snapshots, log, sweepSearchesPerHour, onResult }: FetchVideosJobDeps) {
+export function fetchVideosProcessor({ fetch, snapshots, leases, log, sweepSearchesPerHour, onResult, onBusy }: FetchVideosJobDeps) {
   // Scopes whose snapshot is behind what is stored (a refresh failed).
   const stale = new Set<number>();
 
-  return async (job: Job<FetchJobData>): Promise<FetchRunResult> => {
+  return async (job: Job<FetchJobData>, token?: string): Promise<FetchRunResult> => {
+    const { queryId } = job.data;
+    const claim = await leases.acquire(queryId, job.id ?? job.name, token);
+    if (!claim.acquired) {
+      log.info({ jobId: job.id, queryId, heldBy: claim.heldBy }, 'query is being fetched by another job; this one is skipped');
+      try {
+        await onBusy?.(queryId);
+      } catch (error) {
+        log.warn({ err: error }, 'could not count a skipped job');
+      }
+      return skipped(queryId);
+    }
+    const { lease } = claim;
+    const leasedAt = Date.now();
     let result: FetchRunResult;
     try {
-      result = await fetch.run(job.data.queryId, { sweepSearchesPerHour: sweepSearchesPerHour() });
+      const budget = await sweepSearchesPerHour();
+      result = await lease.runUnder(() => fetch.run(queryId, { sweepSearchesPerHour: budget }));
     } catch (error) {
       if (error instanceof YoutubeApiError && error.kind === 'request') throw new UnrecoverableError(error.message);
       throw error;
+    } finally {
+      // The state is written: what follows needs no lease. Not released (Redis away), it
+      // expires after its TTL. The debug line gives each run's span (epoch ms), whichever
+      // worker ran it, for checking that a query's runs never overlapped.
+      log.debug({ jobId: job.id, queryId, leasedAt, releasedAt: Date.now() }, 'fetch lease released');
+      await lease.release().catch((error: unknown) => log.warn({ queryId, err: (error as Error).message }, 'could not release a fetch lease'));
     }
-    if (result.inserted + result.updated + result.linked + result.outsideWindow > 0) {
+    // Notify: the run says whether it wrote videos readers see.
+    if (result.videosChanged) {
       stale.add(ALL_VIDEOS_SCOPE);
-      stale.add(job.data.queryId);
+      stale.add(queryId);
     }
     if (stale.size > 0) {
       const scopes = [...stale];
@@ -55,5 +84,27 @@ export function fetchVideosProcessor({ fetch, snapshots, log, sweepSearchesPerHo
       log.warn({ err: error }, 'after-run bookkeeping (metrics, pacing) failed');
     }
     return result;
+  };
+}
+
+/** The result of a job that found its query being fetched: nothing done, nothing spent. */
+function skipped(queryId: number): FetchRunResult {
+  return {
+    queryId,
+    outcome: 'skipped',
+    searchCalls: 0,
+    inserted: 0,
+    updated: 0,
+    linked: 0,
+    outsideWindow: 0,
+    foundBelowHead: 0,
+    pendingRanges: 0,
+    sweepsQueued: 0,
+    capHits: 0,
+    unverifiedSeconds: 0,
+    rangesSetAside: 0,
+    quotaResetAt: null,
+    durationMs: 0,
+    videosChanged: false,
   };
 }

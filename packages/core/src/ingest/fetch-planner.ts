@@ -3,8 +3,17 @@
 // (pacing.ts) and moves the schedules that are off by more than 5%. A changed schedule
 // starts from the query's last fetch plus the new interval, so rescheduling never costs an
 // extra search. Every change of interval is logged in one line.
+//
+// Every worker process runs a planner, and runs go on in several of them at once, so what
+// needs the whole picture lives in Redis, computed once for the cluster: the cost of recent
+// runs (a capped list every worker adds to), the plan itself (made under a short lock, by one
+// worker at a time, from what MySQL and the key pool say then), and the resulting pacing (one
+// record every worker's jobs read their sweep budget from). A worker's own memory holds nothing
+// a plan depends on.
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
+import { withRedisLock } from '../platform/redis/redis-lock.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import type { FetchSchedule } from './fetch-queue.js';
 import type { KeyPool } from './youtube/key-pool.js';
@@ -14,6 +23,9 @@ export interface FetchPlannerDeps {
   readonly schedule: FetchSchedule;
   readonly queries: Pick<SearchQueryRepository, 'list'>;
   readonly pool: Pick<KeyPool, 'status'>;
+  /** Where the cluster's run costs, plan lock and pacing live (one key per command). */
+  readonly redis: RedisClient;
+  readonly prefix: string;
   readonly clock: Clock;
   readonly log: Logger;
   readonly minIntervalMs: number;
@@ -27,43 +39,79 @@ export interface PlanResult {
   readonly removed: number[];
 }
 
+/** The pacing of the last plan, as published for every worker. */
+export interface PublishedPacing extends Pacing {
+  /** Queries followed when it was planned: the sweep budget is shared between them. */
+  readonly queries: number;
+}
+
 export type FetchPlanner = ReturnType<typeof createFetchPlanner>;
 
 /** How many recent runs the cost per run is averaged over. */
 const RECENT_RUNS = 24;
 /** Share of the search budget sweeps may take while it binds (sweepSearchesPerHour). */
 const SWEEP_SHARE = 0.2;
+/** Lifetime of the plan lock: far above a plan's few reads and writes, short if its holder dies. */
+const PLAN_LOCK_MS = 10_000;
+
+export const pacingKeys = (prefix: string) => ({
+  costs: redisKey(prefix, 'pacing', 'run-costs'),
+  current: redisKey(prefix, 'pacing', 'current'),
+  lock: redisKey(prefix, 'pacing', 'plan-lock'),
+});
+
+function encodePacing(pacing: PublishedPacing): string {
+  return JSON.stringify({ ...pacing, resetAt: pacing.resetAt.toISOString() });
+}
+
+function decodePacing(text: string | null): PublishedPacing | undefined {
+  if (text === null) return undefined;
+  const parsed = JSON.parse(text) as Omit<PublishedPacing, 'resetAt'> & { resetAt: string };
+  return { ...parsed, resetAt: new Date(parsed.resetAt) };
+}
+
+/**
+ * What recent runs that made calls cost, in searches: the mean over the last RECENT_RUNS, so the
+ * occasional sweep of a late-indexing window (a page or two every few hours) is paid for out of
+ * the budget instead of eating the last runs of the day. The largest is left out, so one costly
+ * catch-up run (a first look-back, a backfill after an outage) does not stretch every interval
+ * after it (which would make the following runs page more).
+ */
+export function searchesPerRun(recentCosts: readonly number[]): number | undefined {
+  if (recentCosts.length < 3) return undefined;
+  const sorted = [...recentCosts].sort((a, b) => a - b).slice(0, -1);
+  return sorted.reduce((sum, n) => sum + n, 0) / sorted.length;
+}
 
 export function createFetchPlanner(deps: FetchPlannerDeps) {
-  const { schedule, queries, pool, clock, log } = deps;
-  let last: Pacing | undefined;
-  let queriesFollowed = 0;
+  const { schedule, queries, pool, redis, clock, log } = deps;
+  const keys = pacingKeys(deps.prefix);
   let chain: Promise<unknown> = Promise.resolve();
-  // What recent runs that made calls cost, in searches: the mean over the last RECENT_RUNS, so
-  // the occasional sweep of a late-indexing window (a page or two every few hours) is paid for
-  // out of the budget instead of eating the last runs of the day. The largest is left out, so
-  // one costly catch-up run (a first look-back, a backfill after an outage) does not stretch
-  // every interval after it (which would make the following runs page more).
-  const recentCosts: number[] = [];
-  const searchesPerRun = (): number | undefined => {
-    if (recentCosts.length < 3) return undefined;
-    const sorted = [...recentCosts].sort((a, b) => a - b).slice(0, -1);
-    return sorted.reduce((sum, n) => sum + n, 0) / sorted.length;
-  };
+  // A replan asked for while one waits its turn in this process shares it: it reads everything
+  // when it starts, so it covers every request made before then.
+  let waiting: Promise<PlanResult> | undefined;
 
-  /** Tells the planner what a run cost, in searches. */
-  function observe(searchCalls: number): void {
+  /** Tells the cluster what a run cost, in searches (runs that made no call are left out). */
+  async function observe(searchCalls: number): Promise<void> {
     if (searchCalls <= 0) return;
-    recentCosts.push(searchCalls);
-    if (recentCosts.length > RECENT_RUNS) recentCosts.shift();
+    await redis.multi().lpush(keys.costs, searchCalls).ltrim(keys.costs, 0, RECENT_RUNS - 1).exec();
+  }
+
+  async function recentCosts(): Promise<number[]> {
+    return (await redis.lrange(keys.costs, 0, RECENT_RUNS - 1)).map(Number).filter((n) => Number.isFinite(n) && n > 0);
+  }
+
+  /** The pacing every worker goes by: the last plan's, whichever worker made it. */
+  async function published(): Promise<PublishedPacing | undefined> {
+    return decodePacing(await redis.get(keys.current));
   }
 
   async function plan(reason: string): Promise<PlanResult> {
     const followed = await queries.list({ enabledOnly: true });
-    queriesFollowed = followed.length;
     const status = await pool.status();
+    const previous = await published();
     const now = clock.now();
-    const perRun = searchesPerRun();
+    const perRun = searchesPerRun(await recentCosts());
     const pacing = computePacing({
       now,
       projects: status.projects,
@@ -88,7 +136,8 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
       await schedule.remove(queryId);
       result.removed.push(queryId);
     }
-    const changed = last === undefined || intervalChanged(last.intervalMs, pacing.intervalMs) || result.created.length + result.removed.length > 0;
+    await redis.set(keys.current, encodePacing({ ...pacing, queries: followed.length }));
+    const changed = previous === undefined || intervalChanged(previous.intervalMs, pacing.intervalMs) || result.created.length + result.removed.length > 0;
     if (changed) {
       log.info(
         {
@@ -104,32 +153,44 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
         pacing.summary,
       );
     }
-    last = pacing;
     return result;
   }
 
-  /** Recomputes and applies the schedule; calls are serialised. */
+  /**
+   * Recomputes and applies the schedule: one plan at a time in the cluster (a Redis lock), and
+   * in this process requests made while one waits are served by it.
+   */
   function replan(reason: string): Promise<PlanResult> {
-    const next = chain.then(() => plan(reason));
+    if (waiting !== undefined) return waiting;
+    const next = chain.then(() => {
+      waiting = undefined;
+      return withRedisLock(redis, keys.lock, () => plan(reason), { ttlMs: PLAN_LOCK_MS });
+    });
+    waiting = next;
     chain = next.catch(() => undefined);
     return next;
   }
 
   /** Whether the quota has room for more than the scheduled runs. */
-  const hasSlack = (): boolean => last !== undefined && !last.budgetBound;
+  async function hasSlack(): Promise<boolean> {
+    const last = await published();
+    return last !== undefined && !last.budgetBound;
+  }
 
   /**
    * Searches per hour each query may spend on sweeps for late-indexed videos (fetch-service.ts):
    * no limit while the quota has slack; while the budget sets the interval, SWEEP_SHARE of what
-   * is left until the reset, so the head keeps most of it.
+   * is left until the reset, so the head keeps most of it. The same for every worker's runs:
+   * it is worked out from the cluster's last plan.
    */
-  function sweepSearchesPerHour(): number {
+  async function sweepSearchesPerHour(): Promise<number> {
+    const last = await published();
     if (last === undefined || !last.budgetBound) return Number.POSITIVE_INFINITY;
     // Past the reset the last plan is stale (its budget is the spent day's) until the next one.
     if (clock.now() >= last.resetAt) return Number.POSITIVE_INFINITY;
     const hoursLeft = Math.max(1 / 60, (last.resetAt.getTime() - clock.now().getTime()) / 3_600_000);
-    return (SWEEP_SHARE * last.budgetSearches) / hoursLeft / Math.max(1, queriesFollowed);
+    return (SWEEP_SHARE * last.budgetSearches) / hoursLeft / Math.max(1, last.queries);
   }
 
-  return { replan, observe, current: () => last, hasSlack, sweepSearchesPerHour };
+  return { replan, observe, current: published, hasSlack, sweepSearchesPerHour };
 }
