@@ -25,6 +25,13 @@ export const HealthBodySchema = Type.Object({
   message: Type.String(),
   checks: Type.Object({
     mysql: DependencyState,
+    mysqlReplica: Type.Optional(
+      Type.Union([Type.Literal('up'), Type.Literal('down')], {
+        description:
+          'The MySQL read replica, present only when MYSQL_READ_URL is set. down still answers 200 (degraded): listing and ' +
+          'search are then read from the primary',
+      }),
+    ),
     redis: DependencyState,
     youtube: YoutubeState,
     feedChannel: Type.Union([Type.Literal('up'), Type.Literal('down')], {
