@@ -1,5 +1,11 @@
 // One fetch run for one followed query: ask YouTube for what is new, store it, go back for what
-// YouTube indexed late, remember what is still missing. The rules that keep the copy complete:
+// YouTube indexed late, remember what is still missing. A run reads as its steps:
+//
+//   plan (fetch-plan.ts) -> search the head, storing each page -> advance the watermarks
+//   (watermarks.ts, pure) -> save the state -> backfill pending ranges with the pages left ->
+//   record the outcome and return what changed (the job processor notifies readers).
+//
+// The rules that keep the copy complete:
 //
 // - The head. Each run first searches from the head mark (the newest publish time a head search
 //   returned inside its own window) minus FETCH_OVERLAP_MS, or FETCH_LOOKBACK_MS back on a new
@@ -12,10 +18,10 @@
 //   query) but never counted as new, never move a mark and never decide how far a search
 //   reached.
 // - Pending ranges. When the head stops before reaching stored ground (page cap, or a last page
-//   without a token that may be YouTube's ~500-result cap), the range it did not cover is pending. Later runs
-//   spend their remaining pages on pending ranges, newest first, each with its own
-//   publishedBefore (so recovery is not limited to 500 results), moving a range's upper bound
-//   down only after the page below it is stored.
+//   without a token that may be YouTube's ~500-result cap), the range it did not cover is
+//   pending. Later runs spend their remaining pages on pending ranges, newest first, each with
+//   its own publishedBefore (so recovery is not limited to 500 results), moving a range's upper
+//   bound down only after the page below it is stored.
 // - Sweeps for late indexing. Search can find a video hours after its publish time. For each
 //   sweep delay d (FETCH_OVERLAP_MS and FETCH_SWEEP_DELAYS, e.g. 10 min, 1 h, 13 h) the query
 //   keeps a mark: every video published up to it was searched for at least once when it was d
@@ -33,12 +39,10 @@
 //   `unverifiedSeconds`) as a range whose completeness cannot be known.
 // - State is saved in one statement after the head (pending ranges, head mark, sweep marks), so
 //   a crash before it repeats the head from the old mark (searches spent again, nothing lost)
-//   and a crash after it leaves everything the head did not store pending.
-// - Keys. Every call takes a key from the pool (round robin over projects with search quota
-//   left). A quota answer exhausts that project's search bucket until Pacific midnight and the
-//   same call moves to the next key; a rejected key is disabled; transient failures retry with
-//   exponential backoff; an unexplained answer is retried too, and sets its key aside as suspect
-//   after a few (key-pool.ts); when no project has searches left the run ends without a call.
+//   and a crash after it leaves everything the head did not store pending. Each backfill page
+//   saves the ranges again once its videos are stored.
+// - Keys. Every call takes a key from the pool (search-call.ts); when no project has searches
+//   left the run ends without a call.
 // - MySQL away. A write that fails because MySQL is unreachable (after the searches it stores
 //   were paid for) is retried with backoff for up to `storeRetryMs`, so a short outage costs no
 //   quota; past that the run fails and a later one searches again from the unchanged marks.
@@ -46,29 +50,48 @@
 import pRetry, { AbortError } from 'p-retry';
 import { isMysqlUnavailable } from '../platform/errors.js';
 import type { Clock } from '../platform/clock.js';
+import type { SearchQueryRow } from '../platform/db/schema.js';
 import type { Logger } from '../platform/logger.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import type { VideoInput } from '../catalog/video.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
-import type { KeyPool } from './youtube/key-pool.js';
-import { METHOD_COST } from './youtube/quota-buckets.js';
-import type { SearchPage, SearchRequest, YoutubeClient } from './youtube/youtube-client.js';
-import { NoUsableKeyError, QuotaExhaustedError, YoutubeApiError, neverReachedYoutube } from './youtube/youtube-errors.js';
+import { STRETCH_MAX_STORED, headPageBudget, headWindowStart, stretchCandidates, stretchedStart, type RunPlan } from './fetch-plan.js';
+import { createSearchCall, type RetrySettings, type SearchCall, type SearchCallDeps } from './search-call.js';
+import { afterHeadPage, atResultCap, byWindow, cutShort, headHasMore, rangeProgress, unverifiedMs, type HeadPageVerdict } from './search-pages.js';
+import {
+  SWEEP_FULL_PAGE,
+  advanceWatermarks,
+  backlogSeconds,
+  coveredDownTo,
+  decodeRanges,
+  decodeSweepMarks,
+  encodeRanges,
+  encodeSweepMarks,
+  normaliseRanges,
+  sweepMarksFor,
+  sweepStretches,
+  type AdvancedWatermarks,
+  type HeadReach,
+  type SweepMarks,
+  type SweepStretch,
+  type TimeRange,
+} from './watermarks.js';
+import type { SearchPage } from './youtube/youtube-client.js';
+import { NoUsableKeyError, QuotaExhaustedError, YoutubeApiError } from './youtube/youtube-errors.js';
 
-/** YouTube stops paging at "roughly 500" results; a sequence ending without a token from here on hit it. */
-const RESULT_CAP_NEAR = 450;
-/** Windows older than this return fewer results than they did when new (youtube-api.md). */
-export const SEARCH_RELIABLE_AGE_MS = 7 * 86_400_000;
-/**
- * Stored videos a window may hold for the head to be stretched over it: the head's one page
- * then holds them, plus room for new and late videos, at no extra call.
- */
-const STRETCH_MAX_STORED = 35;
-/**
- * Stored videos in a sweep stretch that make it worth a page of its own: a page holds 50, and
- * the few found late must still fit, or the sweep costs a second page.
- */
-const SWEEP_FULL_PAGE = 45;
+export type { RetrySettings } from './search-call.js';
+export { SEARCH_RELIABLE_AGE_MS } from './search-pages.js';
+export {
+  backlogSeconds,
+  decodeRanges,
+  decodeSweepMarks,
+  encodeRanges,
+  encodeSweepMarks,
+  normaliseRanges,
+  sweepMarksFor,
+  type SweepMarks,
+  type TimeRange,
+} from './watermarks.js';
 
 export interface FetchSettings {
   readonly overlapMs: number;
@@ -83,13 +106,6 @@ export interface FetchSettings {
    * no stretched head. Kept so `npm run simulate-day -- --compare` can measure what sweeps add.
    */
   readonly overlapOnly?: boolean;
-}
-
-export interface RetrySettings {
-  /** Retries of a call after a transient or unexplained failure (rate limit, 5xx, timeout, network). */
-  readonly retries: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
 }
 
 export type FetchOutcome = 'ok' | 'partial' | 'quota_exhausted' | 'no_keys' | 'keys_disabled' | 'keys_suspect' | 'skipped';
@@ -122,97 +138,18 @@ export interface FetchRunResult {
   /** Set when the outcome is quota_exhausted. */
   readonly quotaResetAt: string | null;
   readonly durationMs: number;
+  /**
+   * The run wrote videos readers see (inserted, updated, linked to the query, or stored from
+   * outside the window): the page-1 snapshots of every video and of this query are behind.
+   */
+  readonly videosChanged: boolean;
 }
-
-export interface TimeRange {
-  readonly after: Date;
-  readonly before: Date;
-}
-
-export function encodeRanges(ranges: readonly TimeRange[]): string | null {
-  return ranges.length === 0
-    ? null
-    : JSON.stringify(ranges.map((r) => ({ after: r.after.toISOString(), before: r.before.toISOString() })));
-}
-
-export function decodeRanges(text: string | null): TimeRange[] {
-  if (text === null || text === '') return [];
-  const parsed = JSON.parse(text) as Array<{ after: string; before: string }>;
-  return parsed.map((r) => ({ after: new Date(r.after), before: new Date(r.before) }));
-}
-
-/** How much publish time pending ranges span, in seconds. */
-export function backlogSeconds(ranges: readonly TimeRange[]): number {
-  return ranges.reduce((sum, r) => sum + Math.max(0, r.before.getTime() - r.after.getTime()), 0) / 1000;
-}
-
-/** Ranges sorted newest first, overlapping or touching ones merged. */
-export function normaliseRanges(ranges: readonly TimeRange[]): TimeRange[] {
-  const sorted = ranges
-    .filter((r) => r.before.getTime() >= r.after.getTime())
-    .sort((a, b) => b.before.getTime() - a.before.getTime());
-  const merged: TimeRange[] = [];
-  for (const range of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && range.before.getTime() >= last.after.getTime()) {
-      merged[merged.length - 1] = { after: new Date(Math.min(last.after.getTime(), range.after.getTime())), before: last.before };
-    } else {
-      merged.push(range);
-    }
-  }
-  return merged;
-}
-
-/** Sweep marks by delay (ms), as kept in `search_queries.sweep_marks`. */
-export type SweepMarks = ReadonlyMap<number, Date>;
-
-export function encodeSweepMarks(marks: SweepMarks): string | null {
-  if (marks.size === 0) return null;
-  return JSON.stringify(Object.fromEntries([...marks].sort(([a], [b]) => a - b).map(([delay, mark]) => [String(delay), mark.toISOString()])));
-}
-
-export function decodeSweepMarks(text: string | null): Map<number, Date> {
-  if (text === null || text === '') return new Map();
-  const parsed = JSON.parse(text) as Record<string, string>;
-  return new Map(Object.entries(parsed).map(([delay, mark]) => [Number(delay), new Date(mark)]));
-}
-
-/**
- * The marks for these delays. A delay with no mark yet (a delay added to the configuration, or
- * marks kept for delays no longer configured) starts where the known marks say its stretch is
- * surely not done: an added deeper delay sweeps again what the others saw only early. Without
- * any mark: a new query starts at its look-back (`start`); a query that already has a head
- * starts each delay d that far below the head's overlap (`start` - (d - overlap)).
- */
-export function sweepMarksFor(
-  delays: readonly number[],
-  saved: SweepMarks,
-  start: Date,
-  options: { readonly overlapMs: number; readonly established: boolean },
-): Map<number, Date> {
-  const known = [...saved];
-  const marks = new Map<number, Date>();
-  for (const delay of delays) {
-    const mark = saved.get(delay);
-    if (mark !== undefined) {
-      marks.set(delay, mark);
-    } else if (known.length > 0) {
-      marks.set(delay, new Date(Math.min(...known.map(([d, m]) => m.getTime() - Math.max(0, delay - d)))));
-    } else {
-      marks.set(delay, options.established ? new Date(start.getTime() - Math.max(0, delay - options.overlapMs)) : start);
-    }
-  }
-  return marks;
-}
-
-/** YouTube's timestamps and bounds are whole seconds: marks and bounds are kept so too. */
-const wholeSecond = (ms: number): Date => new Date(Math.floor(ms / 1000) * 1000);
 
 export interface FetchServiceDeps {
   readonly videos: Pick<VideoRepository, 'upsertBatch' | 'rebuildCounts' | 'countPublishedBetween' | 'publishedTimesSince'>;
   readonly queries: Pick<SearchQueryRepository, 'findById' | 'recordOutcome' | 'saveFetchState'>;
-  readonly pool: Pick<KeyPool, 'acquire' | 'recordError' | 'recordSuccess' | 'markExhausted' | 'disable' | 'refund'>;
-  readonly youtube: Pick<YoutubeClient, 'search'>;
+  readonly pool: SearchCallDeps['pool'];
+  readonly youtube: SearchCallDeps['youtube'];
   readonly clock: Clock;
   readonly log: Logger;
   readonly settings: FetchSettings;
@@ -235,424 +172,416 @@ export interface RunOptions {
   readonly sweepSearchesPerHour?: number;
 }
 
-/** A page's videos split by the window asked for (bounds inclusive, to the second as sent). */
-function byWindow(videos: readonly VideoInput[], after: Date, before: Date | null) {
-  const low = Math.floor(after.getTime() / 1000) * 1000;
-  const high = before === null ? Number.POSITIVE_INFINITY : Math.ceil(before.getTime() / 1000) * 1000;
-  const inside: VideoInput[] = [];
-  const outside: VideoInput[] = [];
-  for (const video of videos) {
-    const at = video.publishedAt.getTime();
-    (at >= low && at <= high ? inside : outside).push(video);
-  }
-  let oldest: Date | null = null;
-  let newest: Date | null = null;
-  for (const video of inside) {
-    if (oldest === null || video.publishedAt < oldest) oldest = video.publishedAt;
-    if (newest === null || video.publishedAt > newest) newest = video.publishedAt;
-  }
-  return { inside, outside, oldest, newest };
+/** What the steps of a run share: the service's dependencies and what follows from its settings. */
+interface RunDeps {
+  readonly videos: FetchServiceDeps['videos'];
+  readonly queries: FetchServiceDeps['queries'];
+  readonly clock: Clock;
+  readonly settings: FetchSettings;
+  readonly storeRetryMs: number;
+  readonly search: SearchCall;
+  /** Sweep delays, shallowest first; the deepest bounds how late a video may be indexed. */
+  readonly delays: readonly number[];
+  readonly overlapOnly: boolean;
 }
 
-const minDate = (a: Date, b: Date): Date => (a <= b ? a : b);
+/**
+ * What a run has done so far, filled in by its steps: the counts its result reports, and the
+ * pending ranges as last read or saved (what a run cut short by quota or key failures reports).
+ */
+interface RunLedger {
+  searchCalls: number;
+  inserted: number;
+  updated: number;
+  linked: number;
+  outsideWindow: number;
+  foundBelowHead: number;
+  sweepsQueued: number;
+  capHits: number;
+  unverifiedSeconds: number;
+  rangesSetAside: number;
+  pending: readonly TimeRange[];
+}
+
+/** One run: its query, its settled start, its logger, and its ledger. */
+interface Run {
+  readonly queryId: number;
+  readonly q: string;
+  readonly startedAt: number;
+  readonly log: Logger;
+  readonly ledger: RunLedger;
+}
+
+/** How the head went: how far it reached (for the watermarks) and the pages it used. */
+interface HeadOutcome extends HeadReach {
+  readonly pagesUsed: number;
+}
 
 export function createFetchService(deps: FetchServiceDeps) {
-  const { videos, queries, pool, youtube, clock, log, settings, retry, storeRetryMs = 0 } = deps;
-  const overlapOnly = settings.overlapOnly === true;
-  // Sweep delays, shallowest first; the deepest bounds how late a video may be indexed.
-  const delays = [...new Set([settings.overlapMs, ...(overlapOnly ? [] : (settings.sweepDelaysMs ?? []))])].sort((a, b) => a - b);
-  const search_ = METHOD_COST['search.list'];
+  const overlapOnly = deps.settings.overlapOnly === true;
+  const runDeps: RunDeps = {
+    videos: deps.videos,
+    queries: deps.queries,
+    clock: deps.clock,
+    settings: deps.settings,
+    storeRetryMs: deps.storeRetryMs ?? 0,
+    search: createSearchCall(deps),
+    delays: [...new Set([deps.settings.overlapMs, ...(overlapOnly ? [] : (deps.settings.sweepDelaysMs ?? []))])].sort((a, b) => a - b),
+    overlapOnly,
+  };
 
   async function run(queryId: number, options: RunOptions = {}): Promise<FetchRunResult> {
-    const sweepBudget = options.sweepSearchesPerHour ?? Number.POSITIVE_INFINITY;
-    const startedAt = clock.now().getTime();
-    const query = await queries.findById(queryId);
-    const stats = { searchCalls: 0, inserted: 0, updated: 0, linked: 0, outsideWindow: 0, foundBelowHead: 0, sweepsQueued: 0, capHits: 0, unverifiedSeconds: 0, rangesSetAside: 0 };
-    const result = (outcome: FetchOutcome, pending: number, quotaResetAt: Date | null = null): FetchRunResult => ({
-      queryId,
-      outcome,
-      ...stats,
-      pendingRanges: pending,
-      quotaResetAt: quotaResetAt?.toISOString() ?? null,
-      durationMs: clock.now().getTime() - startedAt,
-    });
-    if (query === undefined || query.enabled !== 1) return result('skipped', 0);
-    const q = query.text;
-    const runLog = log.child({ queryId, query: q });
-
-    /** One search call with key rotation and retries; counts every call made. */
-    async function search(request: SearchRequest): Promise<SearchPage> {
-      return pRetry(
-        async () => {
-          for (;;) {
-            let lease;
-            try {
-              lease = await pool.acquire(search_.bucket, search_.cost);
-            } catch (error) {
-              throw new AbortError(error as Error);
-            }
-            stats.searchCalls++;
-            let page: SearchPage;
-            try {
-              page = await youtube.search(lease.key.secret, request);
-            } catch (error) {
-              const failure = error instanceof YoutubeApiError ? error : new YoutubeApiError('transient', null, 'unknown', 'YouTube call failed');
-              await pool.recordError(lease.key, failure.kind, failure.message);
-              switch (failure.kind) {
-                case 'quota':
-                  await pool.markExhausted(lease.key, search_.bucket);
-                  continue; // the same call, with a key of another project
-                case 'rejected':
-                  await pool.disable(lease.key, failure.reason);
-                  continue;
-                case 'request':
-                  throw new AbortError(failure);
-                case 'unknown':
-                  // Retried with backoff like a transient failure, but the pool counts it: a key
-                  // that keeps getting such answers is set aside (recordError), never retried
-                  // forever.
-                  runLog.warn({ key: lease.key.masked, status: failure.status, reason: failure.reason }, 'YouTube gave an unexplained answer, will retry');
-                  throw failure;
-                case 'transient':
-                  if (neverReachedYoutube(failure)) await pool.refund(lease);
-                  runLog.warn({ key: lease.key.masked, status: failure.status, reason: failure.reason }, 'YouTube call failed, will retry');
-                  throw failure;
-              }
-            }
-            await pool.recordSuccess(lease.key);
-            return page;
-          }
-        },
-        {
-          retries: retry.retries,
-          factor: 2,
-          minTimeout: retry.minDelayMs,
-          maxTimeout: retry.maxDelayMs,
-          randomize: true,
-        },
-      );
-    }
-
-    /**
-     * A write after searches, retried while MySQL is unreachable. Every write of a run is
-     * idempotent (upserts, ranges and marks set outright), so one that landed before its answer
-     * was lost is harmless to repeat.
-     */
-    async function durably<T>(write: () => Promise<T>): Promise<T> {
-      if (storeRetryMs === 0) return write();
-      return pRetry(write, {
-        retries: Number.POSITIVE_INFINITY,
-        maxRetryTime: storeRetryMs,
-        factor: 2,
-        minTimeout: STORE_RETRY_MIN_DELAY_MS,
-        maxTimeout: STORE_RETRY_MAX_DELAY_MS,
-        randomize: true,
-        shouldRetry: ({ error }) => isMysqlUnavailable(error),
-        onFailedAttempt: ({ error, attemptNumber }) => {
-          if (isMysqlUnavailable(error)) {
-            runLog.warn({ attempt: attemptNumber, err: { message: error.message, code: (error as { code?: unknown }).code } }, 'MySQL unreachable; retrying the write');
-          }
-        },
-      });
-    }
-
-    /** Stores a page: what is inside the window counts; what YouTube added from outside does not. */
-    async function store(inside: readonly VideoInput[], outside: readonly VideoInput[]): Promise<number> {
-      let linked = 0;
-      for (const [batch, counted] of [
-        [inside, true],
-        [outside, false],
-      ] as const) {
-        if (batch.length === 0) continue;
-        const stored = await durably(() => videos.upsertBatch(batch, { queryId }));
-        if (stored.countsDrifted) {
-          // Should never happen; if it does, page counts would stay wrong until repaired.
-          runLog.error('feed counts found inconsistent; rebuilding them');
-          await videos.rebuildCounts();
-        }
-        if (counted) {
-          stats.inserted += stored.inserted;
-          stats.updated += stored.updated;
-          stats.linked += stored.linked;
-          linked += stored.linked;
-        } else {
-          stats.outsideWindow += batch.length;
-        }
-      }
-      if (outside.length > 0) runLog.info({ videos: outside.length }, 'YouTube returned videos outside the window asked for: stored, not counted as new');
-      return linked;
-    }
-
-    /**
-     * Whether a page with no next token may still have matches below it: a full page (most
-     * likely an exact multiple of the page size, or the cap), or any page once the sequence is
-     * near YouTube's ~500-result cap, where the last page before it can be short too. Only a
-     * missing token below the cap ends the results.
-     */
-    const cutShort = (page: SearchPage, resultsInSequence: number): boolean =>
-      page.nextPageToken === null && (page.itemCount >= settings.pageSize || resultsInSequence >= RESULT_CAP_NEAR);
-
-    /**
-     * A search sequence ended without a next page where matches may be left (cutShort). The
-     * stretch below stays pending (one more search settles it); near the cap it is reported.
-     */
-    const capReached = (after: Date, reachedDownTo: Date | null, resultsInSequence: number) => {
-      if (resultsInSequence < RESULT_CAP_NEAR) return;
-      stats.capHits++;
-      runLog.warn(
-        { publishedAfter: after.toISOString(), reachedDownTo: reachedDownTo?.toISOString() ?? null },
-        'search result cap reached: the older stretch is kept as a pending range for later runs',
-      );
-    };
-
-    /**
-     * A range searched to its end (every page): what search could return of it is stored. Part
-     * of it older than SEARCH_RELIABLE_AGE_MS may have lost results on YouTube's side; that is
-     * said, never claimed complete.
-     */
-    const searchedThrough = (range: TimeRange, found: number) => {
-      const reliableFrom = startedAt - SEARCH_RELIABLE_AGE_MS;
-      const unverifiedMs = Math.max(0, Math.min(range.before.getTime(), reliableFrom) - range.after.getTime());
-      if (unverifiedMs === 0) return;
-      stats.unverifiedSeconds += unverifiedMs / 1000;
-      runLog.warn(
-        { after: range.after.toISOString(), before: range.before.toISOString(), found, unverifiedSeconds: unverifiedMs / 1000 },
-        'searched a range older than search keeps complete: its videos are stored as found, but some may be missing for good',
-      );
-    };
-
-    const initial = normaliseRanges(decodeRanges(query.pending_ranges));
-    let pending = initial;
-    const savePending = async (ranges: TimeRange[], marks?: { head: Date | null; sweeps: SweepMarks }) => {
-      pending = normaliseRanges(ranges);
-      await durably(() =>
-        queries.saveFetchState(queryId, {
-          pendingRanges: encodeRanges(pending),
-          ...(marks === undefined ? {} : { headMark: marks.head, sweepMarks: encodeSweepMarks(marks.sweeps) }),
-        }),
-      );
-    };
-    let pagesLeft = settings.maxPages;
-
+    const budget = options.sweepSearchesPerHour ?? Number.POSITIVE_INFINITY;
+    // The settled point, taken before the head's first call (see RunPlan.startedAt).
+    const startedAt = deps.clock.now().getTime();
+    const query = await deps.queries.findById(queryId);
+    const ledger = emptyLedger();
+    if (query === undefined || query.enabled !== 1) return runResult(deps.clock, { queryId, startedAt, ledger }, 'skipped');
+    const current: Run = { queryId, q: query.text, startedAt, log: deps.log.child({ queryId, query: query.text }), ledger };
+    ledger.pending = normaliseRanges(decodeRanges(query.pending_ranges));
     try {
-      // 1. The head: everything since the head mark. Sweep stretches are measured from before
-      // its first call: a run slowed by stalls and retries may end long after its pages were
-      // answered, and a video not yet indexed when they were must not count as seen.
-      // No head mark: no head has completed yet (a new query, or its first run died before its
-      // state was saved), so the look-back starts again; stored videos alone prove nothing.
-      const newest = query.head_mark;
-      let after = wholeSecond(newest === null ? startedAt - settings.lookbackMs : newest.getTime() - settings.overlapMs);
-      const marks = sweepMarksFor(delays, decodeSweepMarks(query.sweep_marks), after, { overlapMs: settings.overlapMs, established: newest !== null });
-      if (!overlapOnly && newest !== null) after = await stretchedHeadStart(after, marks);
-
-      let pageToken: string | undefined;
-      let headResults = 0;
-      let reachedStored = false;
-      // True when the pages ran out before the page cap: everything since `after` was seen.
-      let coveredToAfter = false;
-      let lowest: Date | null = null;
-      let headMark = newest;
-      // With ranges pending, the head leaves at least one page for them, so a busy head can
-      // never starve the backfill (FETCH_MAX_PAGES is at least 2).
-      let headPages = initial.length > 0 ? Math.max(1, pagesLeft - 1) : pagesLeft;
-      while (headPages-- > 0) {
-        const page = await search({ q, publishedAfter: after, maxResults: settings.pageSize, ...(pageToken ? { pageToken } : {}) });
-        pagesLeft--;
-        const { inside, outside, oldest, newest: top } = byWindow(page.videos, after, null);
-        if (oldest !== null && (lowest === null || oldest < lowest)) lowest = oldest;
-        // Never above the run's start: a publish time in the future would hold the head there.
-        if (top !== null && (headMark === null || top > headMark)) headMark = top.getTime() > startedAt ? new Date(startedAt) : top;
-        // A page that reaches back to the newest video stored before this run holds every new
-        // one above it: the pages below would only repeat the overlap, so they are not paid for.
-        const reachesStored = newest !== null && oldest !== null && oldest <= newest;
-        headResults += page.itemCount;
-        const cut = cutShort(page, headResults);
-        const more = !reachesStored && (page.nextPageToken !== null || cut);
-        if (more && page.nextPageToken === null) capReached(after, oldest, headResults);
-        const fresh = await store(inside, outside);
-        if (page.nextPageToken === null && !cut) {
-          // The results ended: everything since `after` was seen.
-          coveredToAfter = true;
-          reachedStored = true;
-          break;
-        }
-        if (fresh === 0 || !more) {
-          // A page with nothing new that does not reach stored ground (a page repeated because
-          // newer videos were indexed between the calls) ends the paging, not the range.
-          reachedStored = !more;
-          break;
-        }
-        if (page.nextPageToken === null) break;
-        pageToken = page.nextPageToken;
-      }
-      let ranges = reachedStored ? [...initial] : lowest !== null ? [...initial, { after, before: lowest }] : [...initial];
-      if (coveredToAfter) searchedThrough({ after, before: new Date(startedAt) }, stats.linked);
-
-      // 2. Sweeps: how far each delay's look is done, and the stretches that need one more.
-      const covered = coveredToAfter ? after : lowest;
-      const sweeps = await planSweeps(marks, covered, sweepBudget);
-      ranges = [...ranges, ...sweeps.ranges];
-      stats.sweepsQueued = sweeps.ranges.length;
-      await savePending(ranges, { head: headMark, sweeps: sweeps.marks });
-
-      // 3. Backfill: the remaining pages go to pending ranges, newest first.
-      while (pagesLeft > 0 && pending.length > 0) {
-        const range = pending[0]!;
-        // The other ranges, as they were before this one was touched: every save below keeps
-        // them whatever becomes of this one.
-        const rest = pending.slice(1);
-        let token: string | undefined;
-        let rangeResults = 0;
-        let rangeFound = 0;
-        let before = range.before;
-        for (;;) {
-          let page: SearchPage;
-          try {
-            page = await search({
-              q,
-              publishedAfter: range.after,
-              publishedBefore: range.before,
-              maxResults: settings.pageSize,
-              ...(token ? { pageToken: token } : {}),
-            });
-          } catch (error) {
-            const cause = error instanceof AbortError ? error.originalError : error;
-            if (!(cause instanceof YoutubeApiError) || cause.kind !== 'request') throw error;
-            // YouTube refuses this range's request as malformed: asking again would fail again
-            // (and be charged) on every run. It is set aside, loudly, so the others go on.
-            runLog.error({ after: range.after.toISOString(), before: range.before.toISOString(), reason: cause.reason }, 'a pending range YouTube refuses to search was set aside');
-            stats.rangesSetAside++;
-            await savePending(rest);
-            break;
-          }
-          pagesLeft--;
-          const { inside, outside, oldest } = byWindow(page.videos, range.after, range.before);
-          const found = await store(inside, outside);
-          stats.foundBelowHead += found;
-          rangeFound += found;
-          rangeResults += page.itemCount;
-          const cut = cutShort(page, rangeResults);
-          if (cut) capReached(range.after, oldest, rangeResults);
-          // Progress for the next run: down to the oldest video of the page; a bound that cannot
-          // move (a page whose videos all sit at it) steps down one second so the range always
-          // shrinks. A page with nothing inside the window moves nothing.
-          if (oldest !== null) before = oldest < before ? oldest : new Date(before.getTime() - 1000);
-          // Below the range's start, the pages held everything in it (they come newest first).
-          const done = (page.nextPageToken === null && !cut) || before < range.after;
-          if (done) {
-            searchedThrough(range, rangeFound);
-            await savePending(rest); // covered
-            break;
-          }
-          await savePending([{ after: range.after, before }, ...rest]);
-          if (page.nextPageToken === null || pagesLeft === 0) break;
-          token = page.nextPageToken;
-        }
-      }
-
-      const outcome: FetchOutcome = pending.length > 0 ? 'partial' : 'ok';
-      await durably(() => queries.recordOutcome(queryId, outcome, null, stats.linked));
-      const summary = result(outcome, pending.length);
-      runLog.info(
-        {
-          outcome,
-          calls: stats.searchCalls,
-          inserted: stats.inserted,
-          updated: stats.updated,
-          linked: stats.linked,
-          foundBelowHead: stats.foundBelowHead,
-          outsideWindow: stats.outsideWindow,
-          sweepsQueued: stats.sweepsQueued,
-          pendingRanges: pending.length,
-          backlogSeconds: backlogSeconds(pending),
-        },
-        'fetch run finished',
-      );
-      return summary;
+      const plan = await planRun(runDeps, current, query);
+      const head = await searchHead(runDeps, current, plan);
+      const next = await advance(runDeps, current, plan, head, budget);
+      await saveState(runDeps, current, next);
+      await backfill(runDeps, current, runDeps.settings.maxPages - head.pagesUsed);
+      return await finishRun(runDeps, current);
     } catch (error) {
-      const cause = error instanceof AbortError ? error.originalError : error;
-      if (cause instanceof QuotaExhaustedError) {
-        await queries.recordOutcome(queryId, 'quota_exhausted', cause.message, stats.linked);
-        runLog.warn({ resetAt: cause.resetAt.toISOString() }, 'every YouTube project is out of search quota; no search until the reset');
-        return result('quota_exhausted', pending.length, cause.resetAt);
-      }
-      if (cause instanceof NoUsableKeyError) {
-        await queries.recordOutcome(queryId, cause.state, cause.message, stats.linked);
-        runLog.error({ state: cause.state }, cause.message);
-        return result(cause.state, pending.length);
-      }
-      const message = cause instanceof Error ? cause.message : 'fetch failed';
-      await queries.recordOutcome(queryId, 'failed', message, stats.linked).catch(() => undefined);
-      throw cause;
-    }
-
-    /**
-     * Stretches the head's window down to the deepest sweep mark whose stretch is not done, when
-     * the query's stored videos since that mark fit the head's one page with room to spare: the
-     * sweep is then free.
-     */
-    async function stretchedHeadStart(after: Date, marks: SweepMarks): Promise<Date> {
-      const candidates = [...marks]
-        .filter(([delay, mark]) => mark < after && mark.getTime() < startedAt - delay)
-        .map(([, mark]) => mark)
-        .sort((a, b) => a.getTime() - b.getTime());
-      if (candidates.length === 0) return after;
-      // One read: the publish times of the newest stored videos down to the deepest candidate.
-      const newestTimes = await videos.publishedTimesSince(queryId, candidates[0]!, STRETCH_MAX_STORED + 1);
-      const boundary = newestTimes[STRETCH_MAX_STORED];
-      return candidates.find((mark) => boundary === undefined || boundary < mark) ?? after;
-    }
-
-    /**
-     * Moves each delay's mark and queues the stretches that need a second look, deepest first
-     * while the budget lasts.
-     */
-    async function planSweeps(marks: SweepMarks, covered: Date | null, budget: number): Promise<{ marks: Map<number, Date>; ranges: TimeRange[] }> {
-      const next = new Map(marks);
-      const queued: TimeRange[] = [];
-      let left = budget;
-      for (const delay of [...delays].reverse()) {
-        const mark = marks.get(delay)!;
-        const target = wholeSecond(startedAt - delay);
-        if (mark >= target) continue;
-        if (covered !== null && covered <= mark) {
-          // The head's pages reached it: everything up to `target` was seen when it was old enough.
-          next.set(delay, target);
-          continue;
-        }
-        // What the head did not reach; above `covered` it saw everything at `startedAt`.
-        const upper = covered === null ? target : minDate(covered, target);
-        const widthMs = upper.getTime() - mark.getTime();
-        let ripe: boolean;
-        if (overlapOnly) {
-          ripe = left === Number.POSITIVE_INFINITY && widthMs >= settings.overlapMs / 2;
-          if (left !== Number.POSITIVE_INFINITY) {
-            next.set(delay, target); // no slack: no second look
-            continue;
-          }
-        } else {
-          // Counted as far as the run's pages could take, so a busy query's cost is not capped
-          // at one page's worth.
-          const stored = await videos.countPublishedBetween(queryId, mark, upper, SWEEP_FULL_PAGE * settings.maxPages);
-          ripe = widthMs >= delay || stored >= SWEEP_FULL_PAGE;
-          // What sweeping this delay costs per hour: a page per SWEEP_FULL_PAGE videos, and at
-          // least one per `delay` (a quiet query's stretch ripens by its width).
-          const perHour = Math.max(((stored / Math.max(widthMs, 60_000)) * 3_600_000) / SWEEP_FULL_PAGE, 3_600_000 / delay);
-          if (perHour > left) {
-            // Not within the budget. A stretch not ripe yet waits (the budget may allow it when
-            // it is); a ripe one is skipped: a deeper sweep, or none, finds what it would have.
-            if (ripe) next.set(delay, target);
-            continue;
-          }
-          left -= perHour;
-        }
-        if (!ripe) continue;
-        if (upper > mark) queued.push({ after: mark, before: upper });
-        next.set(delay, target);
-      }
-      return { marks: next, ranges: queued };
+      return failRun(runDeps, current, error);
     }
   }
 
   return { run };
+}
+
+const emptyLedger = (): RunLedger => ({
+  searchCalls: 0,
+  inserted: 0,
+  updated: 0,
+  linked: 0,
+  outsideWindow: 0,
+  foundBelowHead: 0,
+  sweepsQueued: 0,
+  capHits: 0,
+  unverifiedSeconds: 0,
+  rangesSetAside: 0,
+  pending: [],
+});
+
+/** Step 1, plan: the state the run starts from, the head's window and its pages. */
+async function planRun(deps: RunDeps, run: Run, query: Pick<SearchQueryRow, 'head_mark' | 'sweep_marks'>): Promise<RunPlan> {
+  const headMark = query.head_mark;
+  const start = headWindowStart(headMark, run.startedAt, deps.settings);
+  const sweepMarks = sweepMarksFor(deps.delays, decodeSweepMarks(query.sweep_marks), start, {
+    overlapMs: deps.settings.overlapMs,
+    established: headMark !== null,
+  });
+  const after = deps.overlapOnly || headMark === null ? start : await stretchedHeadStart(deps, run, start, sweepMarks);
+  const pending = run.ledger.pending;
+  return { startedAt: run.startedAt, headMark, sweepMarks, pending, after, headPages: headPageBudget(deps.settings.maxPages, pending.length) };
+}
+
+/**
+ * Stretches the head's window down to the deepest sweep mark whose stretch is not done, when
+ * the query's stored videos since that mark fit the head's one page with room to spare: the
+ * sweep is then free.
+ */
+async function stretchedHeadStart(deps: RunDeps, run: Run, after: Date, marks: SweepMarks): Promise<Date> {
+  const candidates = stretchCandidates(marks, after, run.startedAt);
+  if (candidates.length === 0) return after;
+  // One read: the publish times of the newest stored videos down to the deepest candidate.
+  const newestStored = await deps.videos.publishedTimesSince(run.queryId, candidates[0]!, STRETCH_MAX_STORED + 1);
+  return stretchedStart(candidates, newestStored, after);
+}
+
+/**
+ * Step 2, the head: everything since `plan.after`, page by page, each page stored before the
+ * next is asked for, until the results end, a page reaches stored ground or brings nothing
+ * new, or the head's pages run out.
+ */
+async function searchHead(deps: RunDeps, run: Run, plan: RunPlan): Promise<HeadOutcome> {
+  const { after, headMark } = plan;
+  let pageToken: string | undefined;
+  let results = 0;
+  let pagesUsed = 0;
+  let lowest: Date | null = null;
+  let newestSeen: Date | null = null;
+  // Pages running out leaves the head as a page with more below would: stopped above stored ground.
+  let verdict: HeadPageVerdict = 'next';
+  while (pagesUsed < plan.headPages) {
+    const page = await searchPage(deps, run, { publishedAfter: after }, pageToken);
+    pagesUsed++;
+    const { inside, outside, oldest, newest } = byWindow(page.videos, after, null);
+    if (oldest !== null && (lowest === null || oldest < lowest)) lowest = oldest;
+    if (newest !== null && (newestSeen === null || newest > newestSeen)) newestSeen = newest;
+    results += page.itemCount;
+    const cut = cutShort(page, results, deps.settings.pageSize);
+    // A page that reaches back to the newest video stored before this run holds every new one above it.
+    const more = headHasMore(page, cut, headMark !== null && oldest !== null && oldest <= headMark);
+    if (more && page.nextPageToken === null) capReached(run, after, oldest, results);
+    const fresh = await storePage(deps, run, inside, outside);
+    verdict = afterHeadPage(page, cut, more, fresh);
+    if (verdict !== 'next') break;
+    pageToken = page.nextPageToken ?? undefined;
+  }
+  const coveredToAfter = verdict === 'results-ended';
+  if (coveredToAfter) searchedThrough(run, { after, before: new Date(run.startedAt) }, run.ledger.linked);
+  return { after, lowest, newestSeen, reachedStored: coveredToAfter || verdict === 'reached-stored', coveredToAfter, pagesUsed };
+}
+
+/**
+ * Step 3, advance: the new head mark, sweep marks and pending ranges (watermarks.ts), after one
+ * count of stored videos per sweep stretch the head left open, deepest first.
+ */
+async function advance(deps: RunDeps, run: Run, plan: RunPlan, head: HeadOutcome, budget: number): Promise<AdvancedWatermarks> {
+  const stretches = sweepStretches(plan.sweepMarks, coveredDownTo(head), run.startedAt);
+  const storedIn = deps.overlapOnly ? new Map<number, number>() : await countStretches(deps, run, stretches);
+  return advanceWatermarks(plan, head, { stretches, storedIn, budget, policy: { overlapOnly: deps.overlapOnly, overlapMs: deps.settings.overlapMs } }, run.startedAt);
+}
+
+/**
+ * The query's stored videos in each open stretch, counted as far as the run's pages could take,
+ * so a busy query's cost is not capped at one page's worth.
+ */
+async function countStretches(deps: RunDeps, run: Run, stretches: readonly SweepStretch[]): Promise<Map<number, number>> {
+  const storedIn = new Map<number, number>();
+  for (const stretch of stretches) {
+    if (stretch.seen) continue;
+    storedIn.set(stretch.delay, await deps.videos.countPublishedBetween(run.queryId, stretch.mark, stretch.upper, SWEEP_FULL_PAGE * deps.settings.maxPages));
+  }
+  return storedIn;
+}
+
+/** Step 4, save: pending ranges, head mark and sweep marks, in one statement. */
+async function saveState(deps: RunDeps, run: Run, next: AdvancedWatermarks): Promise<void> {
+  run.ledger.sweepsQueued = next.sweepsQueued;
+  await savePending(deps, run, next.pending, { head: next.headMark, sweeps: next.sweepMarks });
+}
+
+/** Saves the pending ranges (and, when given, the marks): the ledger holds what was last saved. */
+async function savePending(deps: RunDeps, run: Run, ranges: readonly TimeRange[], marks?: { head: Date | null; sweeps: SweepMarks }): Promise<void> {
+  const pending = normaliseRanges(ranges);
+  run.ledger.pending = pending;
+  await durably(deps, run, () =>
+    deps.queries.saveFetchState(run.queryId, {
+      pendingRanges: encodeRanges(pending),
+      ...(marks === undefined ? {} : { headMark: marks.head, sweepMarks: encodeSweepMarks(marks.sweeps) }),
+    }),
+  );
+}
+
+/** Step 5, backfill: the pages left go to pending ranges, newest first. */
+async function backfill(deps: RunDeps, run: Run, pagesLeft: number): Promise<void> {
+  let left = pagesLeft;
+  while (left > 0 && run.ledger.pending.length > 0) {
+    const [range, ...rest] = run.ledger.pending;
+    // `rest`: the other ranges, as they were before this one was touched: every save keeps them
+    // whatever becomes of this one.
+    left = await backfillRange(deps, run, range!, rest, left);
+  }
+}
+
+/**
+ * Pages of one pending range while it has pages and the run has some left, its progress saved
+ * after each page is stored. Returns the pages left.
+ */
+async function backfillRange(deps: RunDeps, run: Run, range: TimeRange, rest: readonly TimeRange[], pagesLeft: number): Promise<number> {
+  let left = pagesLeft;
+  let token: string | undefined;
+  let results = 0;
+  let found = 0;
+  let before = range.before;
+  for (;;) {
+    const page = await searchRangePage(deps, run, range, token);
+    if (page === null) {
+      run.ledger.rangesSetAside++;
+      await savePending(deps, run, rest);
+      return left;
+    }
+    left--;
+    const { inside, outside, oldest } = byWindow(page.videos, range.after, range.before);
+    const fresh = await storePage(deps, run, inside, outside);
+    run.ledger.foundBelowHead += fresh;
+    found += fresh;
+    results += page.itemCount;
+    const cut = cutShort(page, results, deps.settings.pageSize);
+    if (cut) capReached(run, range.after, oldest, results);
+    const progress = rangeProgress(range, before, page, cut, oldest);
+    before = progress.before;
+    if (progress.done) {
+      searchedThrough(run, range, found);
+      await savePending(deps, run, rest); // covered
+      return left;
+    }
+    await savePending(deps, run, [{ after: range.after, before }, ...rest]);
+    if (page.nextPageToken === null || left === 0) return left;
+    token = page.nextPageToken;
+  }
+}
+
+/** One page of a pending range; null when YouTube refuses to search it as malformed. */
+async function searchRangePage(deps: RunDeps, run: Run, range: TimeRange, token: string | undefined): Promise<SearchPage | null> {
+  try {
+    return await searchPage(deps, run, { publishedAfter: range.after, publishedBefore: range.before }, token);
+  } catch (error) {
+    const cause = error instanceof AbortError ? error.originalError : error;
+    if (!(cause instanceof YoutubeApiError) || cause.kind !== 'request') throw error;
+    // Asking again would fail again (and be charged) on every run. The range is set aside,
+    // loudly, so the others go on.
+    run.log.error({ after: range.after.toISOString(), before: range.before.toISOString(), reason: cause.reason }, 'a pending range YouTube refuses to search was set aside');
+    return null;
+  }
+}
+
+/** One search page of the run's query in a window, counted in the ledger. */
+function searchPage(deps: RunDeps, run: Run, window: { publishedAfter: Date; publishedBefore?: Date }, pageToken: string | undefined): Promise<SearchPage> {
+  return deps.search(
+    { q: run.q, ...window, maxResults: deps.settings.pageSize, ...(pageToken ? { pageToken } : {}) },
+    { log: run.log, countCall: () => void run.ledger.searchCalls++ },
+  );
+}
+
+/**
+ * Stores a page: what is inside the window counts; what YouTube added from outside does not.
+ * Returns the videos newly linked to the query.
+ */
+async function storePage(deps: RunDeps, run: Run, inside: readonly VideoInput[], outside: readonly VideoInput[]): Promise<number> {
+  let linked = 0;
+  for (const [batch, counted] of [
+    [inside, true],
+    [outside, false],
+  ] as const) {
+    if (batch.length === 0) continue;
+    const stored = await durably(deps, run, () => deps.videos.upsertBatch(batch, { queryId: run.queryId }));
+    if (stored.countsDrifted) {
+      // Should never happen; if it does, page counts would stay wrong until repaired.
+      run.log.error('feed counts found inconsistent; rebuilding them');
+      await deps.videos.rebuildCounts();
+    }
+    if (counted) {
+      run.ledger.inserted += stored.inserted;
+      run.ledger.updated += stored.updated;
+      run.ledger.linked += stored.linked;
+      linked += stored.linked;
+    } else {
+      run.ledger.outsideWindow += batch.length;
+    }
+  }
+  if (outside.length > 0) run.log.info({ videos: outside.length }, 'YouTube returned videos outside the window asked for: stored, not counted as new');
+  return linked;
+}
+
+/**
+ * A write after searches, retried while MySQL is unreachable. Every write of a run is
+ * idempotent (upserts, ranges and marks set outright), so one that landed before its answer
+ * was lost is harmless to repeat.
+ */
+async function durably<T>(deps: RunDeps, run: Run, write: () => Promise<T>): Promise<T> {
+  if (deps.storeRetryMs === 0) return write();
+  return pRetry(write, {
+    retries: Number.POSITIVE_INFINITY,
+    maxRetryTime: deps.storeRetryMs,
+    factor: 2,
+    minTimeout: STORE_RETRY_MIN_DELAY_MS,
+    maxTimeout: STORE_RETRY_MAX_DELAY_MS,
+    randomize: true,
+    shouldRetry: ({ error }) => isMysqlUnavailable(error),
+    onFailedAttempt: ({ error, attemptNumber }) => {
+      if (isMysqlUnavailable(error)) {
+        run.log.warn({ attempt: attemptNumber, err: { message: error.message, code: (error as { code?: unknown }).code } }, 'MySQL unreachable; retrying the write');
+      }
+    },
+  });
+}
+
+/**
+ * A search sequence ended without a next page where matches may be left (cutShort). The
+ * stretch below stays pending (one more search settles it); near the cap it is reported.
+ */
+function capReached(run: Run, after: Date, reachedDownTo: Date | null, resultsInSequence: number): void {
+  if (!atResultCap(resultsInSequence)) return;
+  run.ledger.capHits++;
+  run.log.warn(
+    { publishedAfter: after.toISOString(), reachedDownTo: reachedDownTo?.toISOString() ?? null },
+    'search result cap reached: the older stretch is kept as a pending range for later runs',
+  );
+}
+
+/**
+ * A range searched to its end (every page): what search could return of it is stored. Part
+ * of it older than SEARCH_RELIABLE_AGE_MS may have lost results on YouTube's side; that is
+ * said, never claimed complete.
+ */
+function searchedThrough(run: Run, range: TimeRange, found: number): void {
+  const unverified = unverifiedMs(range, run.startedAt);
+  if (unverified === 0) return;
+  run.ledger.unverifiedSeconds += unverified / 1000;
+  run.log.warn(
+    { after: range.after.toISOString(), before: range.before.toISOString(), found, unverifiedSeconds: unverified / 1000 },
+    'searched a range older than search keeps complete: its videos are stored as found, but some may be missing for good',
+  );
+}
+
+/** Step 6, report: the outcome recorded on the query, and the run's result. */
+async function finishRun(deps: RunDeps, run: Run): Promise<FetchRunResult> {
+  const { ledger } = run;
+  const outcome: FetchOutcome = ledger.pending.length > 0 ? 'partial' : 'ok';
+  await durably(deps, run, () => deps.queries.recordOutcome(run.queryId, outcome, null, ledger.linked));
+  const summary = runResult(deps.clock, run, outcome);
+  run.log.info(
+    {
+      outcome,
+      calls: ledger.searchCalls,
+      inserted: ledger.inserted,
+      updated: ledger.updated,
+      linked: ledger.linked,
+      foundBelowHead: ledger.foundBelowHead,
+      outsideWindow: ledger.outsideWindow,
+      sweepsQueued: ledger.sweepsQueued,
+      pendingRanges: ledger.pending.length,
+      backlogSeconds: backlogSeconds(ledger.pending),
+    },
+    'fetch run finished',
+  );
+  return summary;
+}
+
+/** A run that failed: out of quota or keys is an outcome; anything else is recorded and thrown. */
+async function failRun(deps: RunDeps, run: Run, error: unknown): Promise<FetchRunResult> {
+  const cause = error instanceof AbortError ? error.originalError : error;
+  if (cause instanceof QuotaExhaustedError) {
+    await deps.queries.recordOutcome(run.queryId, 'quota_exhausted', cause.message, run.ledger.linked);
+    run.log.warn({ resetAt: cause.resetAt.toISOString() }, 'every YouTube project is out of search quota; no search until the reset');
+    return runResult(deps.clock, run, 'quota_exhausted', cause.resetAt);
+  }
+  if (cause instanceof NoUsableKeyError) {
+    await deps.queries.recordOutcome(run.queryId, cause.state, cause.message, run.ledger.linked);
+    run.log.error({ state: cause.state }, cause.message);
+    return runResult(deps.clock, run, cause.state);
+  }
+  const message = cause instanceof Error ? cause.message : 'fetch failed';
+  await deps.queries.recordOutcome(run.queryId, 'failed', message, run.ledger.linked).catch(() => undefined);
+  throw cause;
+}
+
+function runResult(clock: Clock, run: Pick<Run, 'queryId' | 'startedAt' | 'ledger'>, outcome: FetchOutcome, quotaResetAt: Date | null = null): FetchRunResult {
+  const { ledger } = run;
+  return {
+    queryId: run.queryId,
+    outcome,
+    searchCalls: ledger.searchCalls,
+    inserted: ledger.inserted,
+    updated: ledger.updated,
+    linked: ledger.linked,
+    outsideWindow: ledger.outsideWindow,
+    foundBelowHead: ledger.foundBelowHead,
+    sweepsQueued: ledger.sweepsQueued,
+    capHits: ledger.capHits,
+    unverifiedSeconds: ledger.unverifiedSeconds,
+    rangesSetAside: ledger.rangesSetAside,
+    pendingRanges: ledger.pending.length,
+    quotaResetAt: quotaResetAt?.toISOString() ?? null,
+    durationMs: clock.now().getTime() - run.startedAt,
+    videosChanged: ledger.inserted + ledger.updated + ledger.linked + ledger.outsideWindow > 0,
+  };
 }
