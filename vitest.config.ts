@@ -1,8 +1,10 @@
 // One Vitest run for the whole workspace. Workspace packages resolve to their TypeScript
 // sources (the "@tubefeed/source" export condition), so tests never need a build first.
-// Three projects: `main` (unit, integration, e2e), `faults` (tests/faults: crashes, outages and
-// restarts of the real processes and services; `npm run test:faults` runs it alone) and
-// `browser` (the pages in headless Chromium).
+// Four projects: `main` (unit, integration, e2e), `faults` (tests/faults: crashes, outages and
+// restarts of the real processes and services; `npm run test:faults` runs it alone), `cluster`
+// (the suites that use Redis scripts, transactions, pipelines and BullMQ, again on a private
+// three-master Redis Cluster; `npm run test:cluster` runs it alone) and `browser` (the pages in
+// headless Chromium).
 //
 // Most test files wait on MySQL, Redis, child processes and timers, not on the CPU, so `main`
 // and `faults` run two files at a time (Vitest would take one on a 2-core machine). The browser
@@ -13,6 +15,20 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 const conditions = ['@tubefeed/source', ...defaultServerConditions];
 const BROWSER_TESTS = ['tests/e2e/dashboard.test.ts', 'tests/e2e/security-pages.test.ts'];
+// Run on the cluster too: the key pool (its Lua script and transactions), the page-1 snapshots
+// (a MULTI), the fetch pipeline, the worker's BullMQ queue, and the limits kept in Redis.
+const CLUSTER_TESTS = [
+  'packages/core/src/platform/redis/redis-cluster.test.ts',
+  'packages/core/src/ingest/youtube/key-pool.test.ts',
+  'packages/core/src/feed/snapshot-cache.test.ts',
+  'apps/worker/src/fetch-pipeline.test.ts',
+  'apps/worker/src/worker-runtime.test.ts',
+  'apps/api/src/plugins/rate-limit.test.ts',
+  'apps/api/src/plugins/shared-rate-limit-store.test.ts',
+  'apps/api/src/plugins/admin-auth.test.ts',
+];
+// Cluster-only: it starts clusters of its own, or needs one.
+const CLUSTER_ONLY_TESTS = ['packages/core/src/platform/redis/redis-cluster.test.ts'];
 
 export default defineConfig({
   resolve: { conditions },
@@ -28,7 +44,7 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'tests/e2e/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...BROWSER_TESTS],
+          exclude: [...configDefaults.exclude, ...BROWSER_TESTS, ...CLUSTER_ONLY_TESTS],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
@@ -41,6 +57,16 @@ export default defineConfig({
           globalSetup: ['packages/core/src/testing/global-setup.ts', 'tests/faults/support/build.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'cluster',
+          include: CLUSTER_TESTS,
+          globalSetup: ['packages/core/src/testing/cluster-global-setup.ts'],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
