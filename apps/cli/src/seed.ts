@@ -3,10 +3,10 @@
 // followed), then recomputes the feed counts once. Re-running with the same N changes nothing.
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { Redis } from 'ioredis';
 import {
   ALL_VIDEOS_SCOPE,
   DEMO_TOPICS,
+  connectRedis,
   createSnapshotWriter,
   createDb,
   createSearchQueryRepository,
@@ -90,7 +90,7 @@ await videos.fillMissingSearchRows();
 const total = await videos.total();
 process.stderr.write(`done: ${total} videos stored in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 // A running API serves page 1 from the snapshot: refresh it, as the worker does after a run.
-const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+const redis = connectRedis(config.redis.url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
 redis.on('error', () => undefined); // reported below if the refresh fails
 try {
   await createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => new Date() }).refresh([

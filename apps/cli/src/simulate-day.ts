@@ -8,8 +8,7 @@
 // sweeps and today's on the same simulated world and prints them side by side.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { clearPrefix, dropDatabase, loadConfig, pacificDayStart, readProcessEnvironment } from '@tubefeed/core';
+import { clearPrefix, connectRedis, dropDatabase, loadConfig, pacificDayStart, readProcessEnvironment } from '@tubefeed/core';
 import { simulateQuotaDay, type FetchDesign, type QuotaDayReport } from './quota-day.js';
 
 const { values } = parseArgs({
@@ -46,7 +45,7 @@ const sweepDelaysMs = values['sweep-delays'] === 'none' ? [] : values['sweep-del
 if (sweepDelaysMs.some((d) => !Number.isInteger(d) || d < 60_000)) fail(`--sweep-delays must be none or delays in ms of at least 60000, got ${values['sweep-delays']}`);
 
 const config = loadConfig(readProcessEnvironment());
-const redis = new Redis(config.redis.url);
+const redis = connectRedis(config.redis.url);
 const start = pacificDayStart(new Date('2024-05-14T12:00:00Z'));
 const queries = values.queries.split(',').map((q) => q.trim()).filter(Boolean);
 // Videos published in the last hours of the last day are found by a sweep later: the run goes
