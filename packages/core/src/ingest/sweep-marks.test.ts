@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSweepMarks, encodeSweepMarks, sweepMarksFor } from './fetch-service.js';
+import { decodeSweepMarks, encodeSweepMarks, sweepMarksFor } from './watermarks.js';
 
 const MIN = 60_000;
 const at = (iso: string) => new Date(iso);
