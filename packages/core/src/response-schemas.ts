@@ -4,3 +4,4 @@
 export * from './catalog/video-schemas.js';
 export * from './admin/query-overview-schema.js';
 export * from './admin/health-schema.js';
+export * from './admin/admin-schemas.js';

@@ -7,36 +7,20 @@ import type { ControlChannel } from './control-channel.js';
 import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { API_KEY_PATTERN, PROJECT_LABEL_PATTERN } from '../platform/config.js';
-import { toApiKeyView, type ApiKeyRepository, type ApiKeyView, type KeyTarget } from '../ingest/youtube/api-key-repository.js';
+import { toApiKeyView, type ApiKeyRepository, type KeyTarget } from '../ingest/youtube/api-key-repository.js';
 import { maskKey } from '../platform/key-mask.js';
-import { poolKey, storedPoolKey, type KeyPool, type KeyStatus } from '../ingest/youtube/key-pool.js';
+import { poolKey, storedPoolKey, type KeyPool } from '../ingest/youtube/key-pool.js';
 import { METHOD_COST } from '../ingest/youtube/quota-buckets.js';
 import type { YoutubeClient } from '../ingest/youtube/youtube-client.js';
 import { YoutubeApiError } from '../ingest/youtube/youtube-errors.js';
+import type { AdminKeyView } from './admin-schemas.js';
 
 /**
  * active: in use; exhausted: its project's search bucket is spent until the reset; suspect: set
  * aside after answers no known error explains (until the next quota day or an enable);
  * rejected: refused by YouTube; disabled: switched off by an operator.
  */
-export type AdminKeyState = 'active' | 'exhausted' | 'suspect' | 'rejected' | 'disabled';
-
-export interface AdminKeyView extends ApiKeyView {
-  readonly state: AdminKeyState;
-  /** When its project's search bucket is spent: until when. */
-  readonly exhaustedUntil: Date | null;
-  readonly rejectedReason: string | null;
-  readonly suspectReason: string | null;
-  readonly suspectUntil: Date | null;
-  /** Its project's buckets today (shared with the project's other keys). */
-  readonly quota: KeyStatus['quota'];
-  /** Calls made with this key today, by bucket. */
-  readonly callsToday: KeyStatus['callsToday'];
-  readonly errorsToday: KeyStatus['errorsToday'];
-  readonly lastUsedAt: Date | null;
-  readonly lastError: string | null;
-  readonly lastErrorAt: Date | null;
-}
+export type AdminKeyState = AdminKeyView['state'];
 
 export interface KeyAdminDeps {
   readonly keys: ApiKeyRepository;

@@ -6,17 +6,7 @@ import { InvalidRequestError, NotFoundError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { normaliseQueryText, type SearchQueryRepository } from '../catalog/search-query-repository.js';
 import type { SearchQueryRow } from '../platform/db/schema.js';
-
-export interface AdminQueryView {
-  readonly id: number;
-  readonly text: string;
-  readonly followed: boolean;
-  readonly origin: string;
-  readonly createdAt: Date;
-  readonly lastFetchAt: Date | null;
-  readonly lastOutcome: string | null;
-  readonly lastError: string | null;
-}
+import type { AdminQueryView } from './admin-schemas.js';
 
 const toView = (row: SearchQueryRow): AdminQueryView => ({
   id: row.id,
