@@ -3,6 +3,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from 'typebox';
 import {
   ConflictError,
   DependencyUnavailableError,
@@ -12,11 +13,10 @@ import {
   isMysqlUnavailable,
 } from '@tubefeed/core';
 import { validationMessage } from '../validation/validation-message.js';
+import type { ErrorBody as ErrorBodySchema } from '../schemas/common.js';
 
-export interface ErrorBody {
-  isError: true;
-  message: string;
-}
+/** The shape of the shared `ErrorBody` schema every route declares for its errors. */
+export type ErrorBody = Static<typeof ErrorBodySchema>;
 
 function send(reply: FastifyReply, status: number, message: string): FastifyReply {
   return reply.code(status).type('application/json; charset=utf-8').send({ isError: true, message } satisfies ErrorBody);
