@@ -67,6 +67,8 @@ export default defineConfig({
           name: 'cluster',
           include: CLUSTER_TESTS,
           globalSetup: ['packages/core/src/testing/cluster-global-setup.ts'],
+          // It runs beside the other projects: the pipeline's longest case takes 20-30 s there.
+          testTimeout: 90_000,
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },

@@ -1,7 +1,7 @@
 // The API as deployed (createApiRuntime) against the test MySQL and Redis, for `app.inject`.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import type { Clock, Config, Db, Logger, RedisClient } from '@tubefeed/core';
+import { parseRedisUrl, type Clock, type Config, type Db, type Logger, type RedisClient } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { createApiRuntime } from '../api-runtime.js';
 
@@ -31,7 +31,23 @@ export async function buildTestApi(options: {
     prepareDatabase: !dead,
     connectTimeoutMs: 1000,
   });
+  if (parseRedisUrl(config.redis.url)?.kind === 'cluster') await redisUp(runtime.app);
   return { app: runtime.app, config, db: runtime.db, close: () => runtime.close() };
+}
+
+/**
+ * Until /health says Redis answers. A Cluster client makes a few round trips (slots, ready
+ * check) before it takes commands, where a single server's connection is ready long before the
+ * first request: the tests' first requests expect a Redis that answers, as they do there.
+ */
+async function redisUp(app: FastifyInstance, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const health = await app.inject({ method: 'GET', url: '/health' });
+    if (health.json<{ checks?: { redis?: string } }>().checks?.redis === 'up') return;
+    if (Date.now() > deadline) throw new Error(`the API's Redis cluster client not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 export interface TestApis {

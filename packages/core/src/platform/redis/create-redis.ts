@@ -118,8 +118,17 @@ export function createRedis(redis: Config['redis'], role: RedisRole, log: Logger
     log.warn({ role, err: error.message, ...(node === undefined ? {} : { node }) }, 'redis connection problem');
   };
   client.on('error', (error: Error) => problem(error));
-  // A cluster also reports each node's own connection problems.
-  if (client instanceof Cluster) client.on('node error', (error: Error, node: string) => problem(error, node));
+  if (client instanceof Cluster) {
+    // A cluster also reports each node's own connection problems.
+    client.on('node error', (error: Error, node: string) => problem(error, node));
+    // ioredis connects to a node at its first command, and with the offline queue off (the
+    // command role) it refuses every other command for that node while the connection is being
+    // made. Connecting each node as soon as the cluster names it keeps that window out of the
+    // requests' way.
+    client.on('+node', (node: Redis) => {
+      if (node.status === 'wait') node.connect().catch(() => undefined); // reported as 'node error'
+    });
+  }
   client.on('ready', () => {
     if (lastError !== undefined) log.info({ role }, 'redis connection restored');
     lastError = undefined;
