@@ -10,7 +10,7 @@ const video = (publishedAt: string): VideoInput => ({
   channelId: 'c',
   channelTitle: 'c',
   publishedAt: at(publishedAt),
-  thumbnails: {},
+  thumbnails: { default: null, medium: null, high: null },
   liveBroadcastContent: 'none',
 });
 
