@@ -195,6 +195,12 @@ export function createApiMetrics(sources: MetricsSources) {
     (c, v) => c.inc(v.fetch_result_cap_hits ?? 0),
   );
   shared('tubefeed_fetch_job_failures_total', 'Fetch jobs that failed (each attempt)', [], (c, v) => c.inc(v.job_failures ?? 0));
+  shared(
+    'tubefeed_fetch_jobs_skipped_busy_total',
+    'Scheduled fetches skipped because another worker was still fetching the same query',
+    [],
+    (c, v) => c.inc(v.fetch_jobs_skipped_busy ?? 0),
+  );
   shared('tubefeed_youtube_search_calls_total', "YouTube search.list calls by key (masked), each 1 of its project's search bucket", ['key'], (c, v, labels) => {
     for (const [field, n] of Object.entries(v)) if (field.startsWith('quota:search:')) c.inc({ key: keyLabel(labels, field.slice(13)) }, n);
   });

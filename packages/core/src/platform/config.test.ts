@@ -162,6 +162,23 @@ describe('loadConfig', () => {
     expect(problem('mysql://reader:s3c/ret@pw@replica')).toContain('(got "mysql://reader:***@replica")');
   });
 
+  it('never echoes the password of a refused MYSQL_URL or REDIS_URL', () => {
+    for (const [name, value] of [
+      ['MYSQL_URL', 'postgres://app:s3cret-pw@db/tubefeed'],
+      ['MYSQL_URL', 'mysql://app:s3cret-pw@db:notaport/tubefeed'],
+      ['REDIS_URL', 'http://:s3cret-pw@cache:6379'],
+    ] as const) {
+      let problems = '';
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        problems = (error as ConfigError).problems.join('\n');
+      }
+      expect(problems, value).toContain(`${name}:`);
+      expect(problems, value).not.toContain('s3cret-pw');
+    }
+  });
+
   it('reads TRUST_PROXY as off, on or trusted proxy addresses, and refuses anything else', () => {
     const trust = (value: string) => loadConfig({ TRUST_PROXY: value }).http.trustProxy;
     expect(trust('false')).toBe(false);

@@ -344,7 +344,7 @@ export interface Config {
 /** Variables whose values never appear in error messages. */
 const SECRET_VARIABLES = new Set(['YOUTUBE_API_KEYS', 'SIMULATOR_KEYS', 'ADMIN_PASSWORD', 'CURSOR_SECRET']);
 /** URL variables echoed in error messages with their password masked. */
-const URL_WITH_PASSWORD_VARIABLES = new Set(['MYSQL_READ_URL']);
+const URL_WITH_PASSWORD_VARIABLES = new Set(['MYSQL_URL', 'MYSQL_READ_URL', 'REDIS_URL']);
 
 /**
  * `scheme://user:secret@host` as `scheme://user:***@host`, parsable or not (an unencoded / or @
