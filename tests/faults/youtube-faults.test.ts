@@ -83,9 +83,22 @@ beforeAll(async () => {
     retry: RETRY,
   });
   const { worker } = stack.worker;
-  worker.on('active', () => void runs.push({ start: Date.now() }));
-  worker.on('completed', (_job, result: FetchRunResult) => Object.assign(runs.at(-1)!, { end: Date.now(), outcome: 'completed', result }));
-  worker.on('failed', () => Object.assign(runs.at(-1)!, { end: Date.now(), outcome: 'failed' }));
+  // Jobs may overlap (FETCH_CONCURRENCY; a tick finding the query busy is skipped), so each
+  // attempt's end is matched to its own start by job id.
+  const open = new Map<string, Run>();
+  worker.on('active', (job) => {
+    const run: Run = { start: Date.now() };
+    runs.push(run);
+    open.set(job.id!, run);
+  });
+  const end = (jobId: string | undefined, outcome: Run['outcome'], result?: FetchRunResult) => {
+    const run = jobId === undefined ? undefined : open.get(jobId);
+    if (run === undefined) return;
+    open.delete(jobId!);
+    Object.assign(run, { end: Date.now(), outcome, ...(result === undefined ? {} : { result }) });
+  };
+  worker.on('completed', (job, result: FetchRunResult) => end(job.id, 'completed', result));
+  worker.on('failed', (job) => end(job?.id, 'failed'));
 
   // Calm first: the first run takes the look-back.
   await until('a first complete run', () => (runs.some((run) => run.result?.outcome === 'ok') ? true : undefined), 30_000);
