@@ -104,6 +104,7 @@ function skipped(queryId: number): FetchRunResult {
     unverifiedSeconds: 0,
     rangesSetAside: 0,
     quotaResetAt: null,
+    startedAt: new Date().toISOString(),
     durationMs: 0,
     videosChanged: false,
   };

@@ -137,6 +137,8 @@ export interface FetchRunResult {
   readonly rangesSetAside: number;
   /** Set when the outcome is quota_exhausted. */
   readonly quotaResetAt: string | null;
+  /** When the run began (ISO 8601, the service's clock); it ended `durationMs` later. */
+  readonly startedAt: string;
   readonly durationMs: number;
   /**
    * The run wrote videos readers see (inserted, updated, linked to the query, or stored from
@@ -581,6 +583,7 @@ function runResult(clock: Clock, run: Pick<Run, 'queryId' | 'startedAt' | 'ledge
     rangesSetAside: ledger.rangesSetAside,
     pendingRanges: ledger.pending.length,
     quotaResetAt: quotaResetAt?.toISOString() ?? null,
+    startedAt: new Date(run.startedAt).toISOString(),
     durationMs: clock.now().getTime() - run.startedAt,
     videosChanged: ledger.inserted + ledger.updated + ledger.linked + ledger.outsideWindow > 0,
   };
