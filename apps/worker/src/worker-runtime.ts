@@ -6,8 +6,9 @@
 // queue has no global limit. What must never run twice at once, a query's fetch, is excluded by
 // its lease (fetch-lease.ts), whichever worker runs it. What is shared stays exact with runs in
 // parallel: the key pool counts each search in one atomic script, the pacing is planned once for
-// the cluster (fetch-planner.ts), and page-1 snapshots are rebuilt one at a time (a lock), so a
-// snapshot read before another worker's store never replaces the newer one.
+// the cluster (fetch-planner.ts), and page-1 snapshots may be rebuilt by several workers at once:
+// each store is ordered by when its read began (feed-snapshot.ts), so a snapshot read before
+// another worker's never replaces the newer one.
 import { Worker } from 'bullmq';
 import {
   ALL_VIDEOS_SCOPE,
@@ -27,9 +28,7 @@ import {
   createSnapshotWriter,
   migrateDatabase,
   nextPacificMidnight,
-  redisKey,
   storedKeySource,
-  withRedisLock,
   withTimeout,
   type Clock,
   type Config,
@@ -54,9 +53,6 @@ export interface WorkerRuntime {
   /** Stops taking jobs; waits for the running one up to `graceMs`, then abandons it. */
   close(graceMs?: number): Promise<void>;
 }
-
-/** Lifetime of the page-1 rebuild lock: a rebuild takes milliseconds; a dead holder frees it soon. */
-const SNAPSHOT_LOCK_MS = 5000;
 
 /** Backoff of retried YouTube calls as deployed. */
 export const DEFAULT_RETRY: RetrySettings = { retries: 3, minDelayMs: 1000, maxDelayMs: 8000 };
@@ -112,13 +108,11 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     },
     retry,
     storeRetryMs: config.fetch.storeRetryMs,
-    fence: leases.fence,
+    fence: leases,
   });
-  const snapshotWriter = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => clock.now() });
-  const snapshotLock = redisKey(config.redis.prefix, 'feed', 'snapshot-lock');
-  const snapshots = {
-    refresh: (scopes: readonly number[]) => withRedisLock(redis, snapshotLock, () => snapshotWriter.refresh(scopes), { ttlMs: SNAPSHOT_LOCK_MS }),
-  };
+  // No lock: a lock would only make rebuilds wait their turn (each still reads), and the store
+  // itself refuses a snapshot older than the stored one.
+  const snapshots = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos, now: () => clock.now() });
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
   const filled = await videos.fillMissingSearchRows();
   if (filled > 0) log.info({ videos: filled }, 'search rows written for videos stored before search existed');

@@ -6,6 +6,11 @@
 // Format (a Redis string): a JSON header line, then one already-serialised video per line,
 // newest first. JSON never contains a raw newline, so lines split safely without a second
 // round of escaping.
+//
+// Ordering: rebuilds may run in several workers at once, and a slow MySQL read may finish after
+// a later one. Each rebuild takes a number from a counter (INCR) before it reads, and stores a
+// snapshot only if it is newer than the stored one's (one script: compare, SET, PUBLISH), so an
+// older read never replaces a newer snapshot, and is not announced.
 import { createHash } from 'node:crypto';
 import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 import { serializeVideo } from '../catalog/video-json.js';
@@ -21,11 +26,33 @@ export interface FeedSnapshot {
   /** Content hash: equal snapshots have equal versions, whichever process built them. */
   readonly version: string;
   readonly generatedAt: string;
+  /** Order of the read that built it (taken before reading); absent when built for one reader only. */
+  readonly seq?: number;
 }
 
 // The snapshots of every scope are written in one MULTI: one hash-tag group, one cluster slot.
 export const snapshotKey = (prefix: string, scope: number): string => groupKey(prefix, 'feed', 'snapshot', scope);
 export const snapshotChannel = (prefix: string): string => redisKey(prefix, 'feed', 'changed');
+/** The counter that orders rebuilds' reads: same hash tag as the snapshots. */
+export const snapshotSeqKey = (prefix: string): string => groupKey(prefix, 'feed', 'snapshot-seq');
+
+// KEYS: the snapshots' keys; ARGV: seq, channel, then each key's encoded snapshot, then its scope.
+// The stored seq is read from the header's first bytes (written second, after `v`); a snapshot
+// without one (written before seqs existed) counts as 0. Returns the scopes written.
+const STORE_IF_NEWER = `
+local seq = tonumber(ARGV[1])
+local n = #KEYS
+local written = {}
+for i = 1, n do
+  local head = redis.call('GETRANGE', KEYS[i], 0, 255)
+  local stored = tonumber(string.match(string.match(head, '^[^\\n]*'), '"seq":(%d+)') or '0')
+  if seq > stored then
+    redis.call('SET', KEYS[i], ARGV[2 + i])
+    written[#written + 1] = tonumber(ARGV[2 + n + i])
+  end
+end
+if #written > 0 then redis.call('PUBLISH', ARGV[2], cjson.encode({ scopes = written })) end
+return written`;
 
 export async function buildSnapshot(
   videos: Pick<VideoRepository, 'newest'>,
@@ -41,6 +68,7 @@ export async function buildSnapshot(
 export function encodeSnapshot(snapshot: FeedSnapshot): string {
   const header = JSON.stringify({
     v: 1,
+    ...(snapshot.seq === undefined ? {} : { seq: snapshot.seq }),
     scope: snapshot.scope,
     total: snapshot.total,
     version: snapshot.version,
@@ -51,9 +79,10 @@ export function encodeSnapshot(snapshot: FeedSnapshot): string {
 
 export function decodeSnapshot(text: string): FeedSnapshot {
   const [headerLine = '', ...videos] = text.split('\n');
-  const header = JSON.parse(headerLine) as { v: number; scope: number; total: number; version: string; generatedAt: string };
+  const header = JSON.parse(headerLine) as { v: number; seq?: number; scope: number; total: number; version: string; generatedAt: string };
   if (header.v !== 1) throw new Error(`unknown snapshot format ${header.v}`);
-  return { scope: header.scope, total: header.total, version: header.version, generatedAt: header.generatedAt, videos };
+  const { scope, total, version, generatedAt, seq } = header;
+  return { scope, total, version, generatedAt, videos, ...(seq === undefined ? {} : { seq }) };
 }
 
 export interface SnapshotWriterDeps {
@@ -66,14 +95,26 @@ export interface SnapshotWriterDeps {
 export type SnapshotWriter = ReturnType<typeof createSnapshotWriter>;
 
 export function createSnapshotWriter({ redis, prefix, videos, now }: SnapshotWriterDeps) {
-  /** Rebuilds the snapshots of these scopes from MySQL, stores them and announces them. */
+  /**
+   * Rebuilds the snapshots of these scopes from MySQL, stores them and announces them, unless a
+   * rebuild that started reading later has already stored a scope's (that one is left as it is).
+   */
   async function refresh(scopes: readonly number[]): Promise<FeedSnapshot[]> {
     const unique = [...new Set(scopes)];
-    const snapshots = await Promise.all(unique.map((scope) => buildSnapshot(videos, scope, now())));
-    const pipeline = redis.multi();
-    for (const snapshot of snapshots) pipeline.set(snapshotKey(prefix, snapshot.scope), encodeSnapshot(snapshot));
-    pipeline.publish(snapshotChannel(prefix), JSON.stringify({ scopes: unique }));
-    await pipeline.exec();
+    if (unique.length === 0) return [];
+    // Taken before reading: a rebuild that starts reading later always has a higher seq.
+    const seq = await redis.incr(snapshotSeqKey(prefix));
+    const built = await Promise.all(unique.map((scope) => buildSnapshot(videos, scope, now())));
+    const snapshots = built.map((snapshot) => ({ ...snapshot, seq }));
+    await redis.eval(
+      STORE_IF_NEWER,
+      snapshots.length,
+      ...snapshots.map((snapshot) => snapshotKey(prefix, snapshot.scope)),
+      seq,
+      snapshotChannel(prefix),
+      ...snapshots.map(encodeSnapshot),
+      ...snapshots.map((snapshot) => snapshot.scope),
+    );
     return snapshots;
   }
   return { refresh };
