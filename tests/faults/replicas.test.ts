@@ -22,6 +22,7 @@ import {
   createTestDatabase,
   createTestRedis,
   freePort,
+  maxOverlap,
   sleep,
   testRedisUrl,
   uniqueName,
@@ -148,18 +149,6 @@ async function stopLive(): Promise<void> {
 
 const searchCallsSeen = () => sim.calls().filter((call) => call.endpoint === 'search.list').length;
 
-/** The most intervals open at one instant (an end before a start at the same instant). */
-function maxOverlap(spans: ReadonlyArray<{ start: number; end: number }>): number {
-  const edges = spans.flatMap((s) => [
-    { at: s.start, by: 1 },
-    { at: s.end, by: -1 },
-  ]);
-  edges.sort((a, b) => a.at - b.at || a.by - b.by);
-  let open = 0;
-  let max = 0;
-  for (const edge of edges) max = Math.max(max, (open += edge.by));
-  return max;
-}
 
 const median = (list: readonly number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? NaN;
 

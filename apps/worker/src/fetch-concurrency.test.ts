@@ -5,7 +5,7 @@
 // the workers log. Never two runs (or calls) of one query at once; different queries at once.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, createSharedCounters, dropDatabase, systemClock } from '@tubefeed/core';
-import { clearRedisPrefix, createTestRedis, sleep, testConfig, until } from '@tubefeed/core/testing';
+import { clearRedisPrefix, createTestRedis, maxOverlap, sleep, testConfig, until } from '@tubefeed/core/testing';
 import { createYoutubeSimulator } from '@tubefeed/youtube-sim';
 import { startWorkerRuntime } from './worker-runtime.js';
 
@@ -17,19 +17,6 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-/** The most intervals open at one instant. */
-function maxOverlap(spans: ReadonlyArray<{ start: number; end: number }>): number {
-  const edges = spans.flatMap((s) => [
-    { at: s.start, by: 1 },
-    { at: s.end, by: -1 },
-  ]);
-  // At equal instants an end comes first: back-to-back runs do not overlap.
-  edges.sort((a, b) => a.at - b.at || a.by - b.by);
-  let open = 0;
-  let max = 0;
-  for (const edge of edges) max = Math.max(max, (open += edge.by));
-  return max;
-}
 
 describe('fetch concurrency across workers', () => {
   it('runs different queries in parallel and never two runs of one query at once', async () => {

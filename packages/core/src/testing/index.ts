@@ -4,3 +4,4 @@ export * from './fixtures.js';
 export * from './polling.js';
 export * from './store-audit.js';
 export * from './faults/index.js';
+export * from './spans.js';
