@@ -10,6 +10,8 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import {
   ALL_VIDEOS_SCOPE,
   YoutubeApiError,
+  idleRunResult,
+  systemClock,
   type FetchJobData,
   type FetchLeases,
   type FetchRunResult,
@@ -46,7 +48,8 @@ export function fetchVideosProcessor({ fetch, snapshots, leases, log, sweepSearc
       } catch (error) {
         log.warn({ err: error }, 'could not count a skipped job');
       }
-      return skipped(queryId);
+      // Nothing done, nothing spent.
+      return idleRunResult(queryId, 'skipped', systemClock);
     }
     const { lease } = claim;
     const leasedAt = Date.now();
@@ -84,28 +87,5 @@ export function fetchVideosProcessor({ fetch, snapshots, leases, log, sweepSearc
       log.warn({ err: error }, 'after-run bookkeeping (metrics, pacing) failed');
     }
     return result;
-  };
-}
-
-/** The result of a job that found its query being fetched: nothing done, nothing spent. */
-function skipped(queryId: number): FetchRunResult {
-  return {
-    queryId,
-    outcome: 'skipped',
-    searchCalls: 0,
-    inserted: 0,
-    updated: 0,
-    linked: 0,
-    outsideWindow: 0,
-    foundBelowHead: 0,
-    pendingRanges: 0,
-    sweepsQueued: 0,
-    capHits: 0,
-    unverifiedSeconds: 0,
-    rangesSetAside: 0,
-    quotaResetAt: null,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-    videosChanged: false,
   };
 }

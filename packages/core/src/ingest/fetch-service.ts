@@ -566,6 +566,11 @@ async function failRun(deps: RunDeps, run: Run, error: unknown): Promise<FetchRu
   throw cause;
 }
 
+/** The result of a run that did nothing (its query disabled, or being fetched by another job). */
+export function idleRunResult(queryId: number, outcome: FetchOutcome, clock: Clock): FetchRunResult {
+  return runResult(clock, { queryId, startedAt: clock.now().getTime(), ledger: emptyLedger() }, outcome);
+}
+
 function runResult(clock: Clock, run: Pick<Run, 'queryId' | 'startedAt' | 'ledger'>, outcome: FetchOutcome, quotaResetAt: Date | null = null): FetchRunResult {
   const { ledger } = run;
   return {
