@@ -1,6 +1,6 @@
 // The search queries the service follows. A query is never deleted while it has videos:
 // dropping it disables it, so its videos stay filterable and come back if it is followed again.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type UpdateResult } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Database, SearchQueryRow } from '../platform/db/schema.js';
 
@@ -81,30 +81,67 @@ export function createSearchQueryRepository({ db, clock }: { db: Kysely<Database
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async function recordOutcome(id: number, outcome: string, error: string | null, newVideos: number): Promise<void> {
-    await db
+  /**
+   * Claims the next fetch epoch of a query for a fetch run starting now, and returns it
+   * (undefined: no such query). Every later claim is higher, whatever Redis holds, so a write
+   * conditioned on it (`epoch` below) fails once a newer run has started: the fence of the
+   * fetch lease (ingest/fetch-lease.ts), checked by MySQL itself.
+   */
+  async function claimFetchEpoch(id: number): Promise<number | undefined> {
+    return db.transaction().execute(async (trx) => {
+      const claimed = await trx.updateTable('search_queries').set({ fetch_epoch: sql<number>`fetch_epoch + 1` }).where('id', '=', id).executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 0) return undefined;
+      const row = await trx.selectFrom('search_queries').select('fetch_epoch').where('id', '=', id).executeTakeFirstOrThrow();
+      return Number(row.fetch_epoch);
+    });
+  }
+
+  /**
+   * Whether a conditioned write of the query's fetch state found its epoch current. No row
+   * counted can also mean that the write set the values already there (the pool reports rows
+   * changed, not rows found): the epoch only grows, so it is still ours now only if it was then.
+   */
+  async function wroteUnder(id: number, epoch: number | undefined, result: UpdateResult): Promise<boolean> {
+    if (epoch === undefined || Number(result.numUpdatedRows) > 0) return true;
+    const row = await db.selectFrom('search_queries').select('fetch_epoch').where('id', '=', id).executeTakeFirst();
+    return row !== undefined && Number(row.fetch_epoch) === epoch;
+  }
+
+  /**
+   * Records how a fetch run ended. With `epoch`, only while it is the query's current fetch
+   * epoch: false when a newer run has claimed one (nothing written).
+   */
+  async function recordOutcome(id: number, outcome: string, error: string | null, newVideos: number, epoch?: number): Promise<boolean> {
+    let update = db
       .updateTable('search_queries')
       .set({ last_fetch_at: clock.now(), last_outcome: outcome, last_error: error?.slice(0, 500) ?? null, last_new_videos: newVideos })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (epoch !== undefined) update = update.where('fetch_epoch', '=', epoch);
+    return wroteUnder(id, epoch, await update.executeTakeFirst());
   }
 
   /**
    * Saves the ranges still to fetch and, when given, where the next head starts and how far each
    * sweep delay's look is done (fetch-service.ts): one statement, so a crash leaves either the
-   * old state or the new one.
+   * old state or the new one. With `epoch`, only while it is the query's current fetch epoch:
+   * false when a newer run has claimed one (nothing written).
    */
-  async function saveFetchState(id: number, state: { pendingRanges: string | null; headMark?: Date | null; sweepMarks?: string | null }): Promise<void> {
-    await db
+  async function saveFetchState(
+    id: number,
+    state: { pendingRanges: string | null; headMark?: Date | null; sweepMarks?: string | null },
+    epoch?: number,
+  ): Promise<boolean> {
+    let update = db
       .updateTable('search_queries')
       .set({
         pending_ranges: state.pendingRanges,
         ...(state.headMark === undefined ? {} : { head_mark: state.headMark }),
         ...(state.sweepMarks === undefined ? {} : { sweep_marks: state.sweepMarks }),
       })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (epoch !== undefined) update = update.where('fetch_epoch', '=', epoch);
+    return wroteUnder(id, epoch, await update.executeTakeFirst());
   }
 
-  return { list, findByText, findById, follow, syncConfigured, ensureKnown, unfollow, recordOutcome, saveFetchState };
+  return { list, findByText, findById, follow, syncConfigured, ensureKnown, unfollow, claimFetchEpoch, recordOutcome, saveFetchState };
 }

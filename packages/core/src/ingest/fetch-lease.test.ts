@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSearchQueryRepository } from '../catalog/search-query-repository.js';
-import { systemClock } from '../platform/clock.js';
+import { ManualClock, systemClock } from '../platform/clock.js';
 import {
   clearRedisPrefix,
   createTestDatabase,
@@ -19,7 +19,7 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '../testing/index.js';
-import { createFetchLeases, fencedQueryWrites, FetchLeaseLostError, type FetchLease, type LeaseClaim } from './fetch-lease.js';
+import { createFetchLeases, fencedQueryWrites, fetchLeaseKey, FetchLeaseLostError, type FencedRun, type FetchLease, type LeaseClaim } from './fetch-lease.js';
 
 const redis = createTestRedis();
 const prefix = uniqueName('lease');
@@ -63,7 +63,11 @@ describe('fetch leases', () => {
     const rerun = held(claim);
     await expect(earlier.runUnder(() => leases.fence(3))).rejects.toBeInstanceOf(FetchLeaseLostError);
     expect(earlier.held()).toBe(false);
-    await expect(rerun.runUnder(() => leases.fence(3))).resolves.toBeUndefined();
+    await expect(rerun.runUnder(() => leases.fence(3))).resolves.toBeDefined();
+    // Its search calls stop too: no quota spent on work it could not save.
+    const checkHeld = () => new Promise<void>((resolve) => resolve(leases.assertHeld(3)));
+    await expect(earlier.runUnder(checkHeld)).rejects.toBeInstanceOf(FetchLeaseLostError);
+    await expect(rerun.runUnder(checkHeld)).resolves.toBeUndefined();
     // The earlier run's release leaves the re-run's lease alone.
     await earlier.release();
     expect(await leasesOn().acquire(3, '42', 'w3:0')).toEqual({ acquired: false, heldBy: '41|w2:3' });
@@ -75,7 +79,7 @@ describe('fetch leases', () => {
     await sleep(1200);
     expect(lease.held()).toBe(true);
     expect(await leases.acquire(4, 'b', 't')).toMatchObject({ acquired: false });
-    await expect(lease.runUnder(() => leases.fence(4))).resolves.toBeUndefined();
+    await expect(lease.runUnder(() => leases.fence(4))).resolves.toBeDefined();
   });
 
   it('fences only writes of the run holding that query', async () => {
@@ -83,7 +87,87 @@ describe('fetch leases', () => {
     const lease = held(await leases.acquire(5, 'a', 't'));
     await expect(leases.fence(5)).rejects.toThrow('the run holds no lease of it');
     await expect(lease.runUnder(() => leases.fence(6))).rejects.toThrow('the run holds no lease of it');
-    await expect(lease.runUnder(() => leases.fence(5))).resolves.toBeUndefined();
+    await expect(lease.runUnder(() => leases.fence(5))).resolves.toBeDefined();
+  });
+});
+
+describe('the fetch epoch: the fence checked by MySQL itself', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const clock = new ManualClock('2024-03-01T00:00:00Z');
+  const pendingOf = (after: string) => JSON.stringify([{ after, before: '2024-03-01T00:00:00.000Z' }]);
+
+  it("refuses a frozen run's late write once a re-run of its job took over, and lets the new owner save, unchanged values too", async () => {
+    const queries = createSearchQueryRepository({ db: db.kysely, clock });
+    const query = await queries.follow('epoch takeover');
+    const leases = leasesOn();
+    const earlier = held(await leases.acquire(query.id, '77', 'w1:0'));
+    // The earlier run passes the Redis check, then freezes before its UPDATE reaches MySQL:
+    // meanwhile BullMQ runs its job again elsewhere, and the re-run takes the lease over.
+    let freeze: (() => Promise<void>) | undefined;
+    const frozenAfterCheck = async (id: number): Promise<FencedRun> => {
+      const run = await leases.fence(id);
+      const pause = freeze;
+      freeze = undefined;
+      await pause?.();
+      return run;
+    };
+    const earlierWrites = fencedQueryWrites(queries, frozenAfterCheck);
+    await earlier.runUnder(() => earlierWrites.findById(query.id));
+
+    const rerunWrites = fencedQueryWrites(queries, leases.fence);
+    let rerun: FetchLease | undefined;
+    freeze = async () => {
+      rerun = held(await leases.acquire(query.id, '77', 'w2:0'));
+      await rerun.runUnder(async () => {
+        await rerunWrites.findById(query.id);
+        await rerunWrites.saveFetchState(query.id, { pendingRanges: pendingOf('2024-02-01T00:00:00.000Z'), headMark: new Date('2024-02-29T00:00:00Z') });
+      });
+    };
+    // The earlier run's late backfill save would drop the re-run's pending range: refused.
+    await expect(earlier.runUnder(() => earlierWrites.saveFetchState(query.id, { pendingRanges: null }))).rejects.toThrow(/newer run/);
+    expect(earlier.held()).toBe(false);
+    await expect(earlier.runUnder(() => earlierWrites.recordOutcome(query.id, 'ok', null, 3))).rejects.toBeInstanceOf(FetchLeaseLostError);
+    expect(await queries.findById(query.id)).toMatchObject({ pending_ranges: pendingOf('2024-02-01T00:00:00.000Z'), head_mark: new Date('2024-02-29T00:00:00Z'), last_outcome: null });
+
+    // The owner's save that changes nothing (MySQL counts no changed row) is not a lost lease.
+    const owner = rerun!;
+    await owner.runUnder(async () => {
+      const same = { pendingRanges: pendingOf('2024-02-01T00:00:00.000Z'), headMark: new Date('2024-02-29T00:00:00Z') };
+      await expect(rerunWrites.saveFetchState(query.id, same)).resolves.toBe(true);
+      await expect(rerunWrites.saveFetchState(query.id, same)).resolves.toBe(true);
+      await expect(rerunWrites.recordOutcome(query.id, 'partial', null, 0)).resolves.toBe(true);
+      await expect(rerunWrites.recordOutcome(query.id, 'partial', null, 0)).resolves.toBe(true);
+    });
+    expect(owner.held()).toBe(true);
+    expect(await queries.findById(query.id)).toMatchObject({ last_outcome: 'partial' });
+  });
+
+  it('gives the next run a higher epoch when Redis lost every lease, and refuses the earlier run', async () => {
+    const queries = createSearchQueryRepository({ db: db.kysely, clock });
+    const query = await queries.follow('epoch after redis restart');
+    const leases = leasesOn();
+    const writes = fencedQueryWrites(queries, leases.fence);
+    const first = held(await leases.acquire(query.id, 'job-a', 't'));
+    await first.runUnder(() => writes.findById(query.id));
+    const firstEpoch = (await queries.findById(query.id))!.fetch_epoch;
+    // Redis restarted empty: the lease key is gone, and another job takes the query at once.
+    await redis.del(fetchLeaseKey(prefix, query.id));
+    const next = held(await leases.acquire(query.id, 'job-b', 't'));
+    await next.runUnder(() => writes.findById(query.id));
+    expect((await queries.findById(query.id))!.fetch_epoch).toBeGreaterThan(firstEpoch);
+    await next.runUnder(() => writes.saveFetchState(query.id, { pendingRanges: null, headMark: new Date('2024-02-15T00:00:00Z') }));
+    // The earlier run's write, had it passed a check just before the key went, lands refused.
+    await expect(queries.saveFetchState(query.id, { pendingRanges: 'stale', headMark: null }, firstEpoch)).resolves.toBe(false);
+    expect(await queries.findById(query.id)).toMatchObject({ pending_ranges: null, head_mark: new Date('2024-02-15T00:00:00Z') });
   });
 });
 
@@ -125,6 +209,7 @@ describe('fetch leases when Redis fails the holder', () => {
     const holder = createFetchLeases({ redis: client, prefix, ttlMs: 600, log: silentLogger });
     const lease = held(await holder.acquire(query.id, 'job-a', 't'));
     const writes = fencedQueryWrites(queries, holder.fence);
+    await lease.runUnder(() => writes.findById(query.id));
 
     await proxy.down('refuse', 'cut');
     // Renewals fail; once the TTL has run out another worker takes the query.
@@ -145,7 +230,11 @@ describe('fetch leases when Redis fails the holder', () => {
     const row = await queries.findById(query.id);
     expect(row).toMatchObject({ pending_ranges: null, head_mark: null, last_outcome: null });
     // The new holder writes as usual.
-    await taken.runUnder(() => fencedQueryWrites(queries, other.fence).saveFetchState(query.id, { pendingRanges: null, headMark: new Date('2024-02-01T00:00:00Z') }));
+    const takenWrites = fencedQueryWrites(queries, other.fence);
+    await taken.runUnder(async () => {
+      await takenWrites.findById(query.id);
+      await takenWrites.saveFetchState(query.id, { pendingRanges: null, headMark: new Date('2024-02-01T00:00:00Z') });
+    });
     expect((await queries.findById(query.id))?.head_mark).toEqual(new Date('2024-02-01T00:00:00Z'));
   });
 

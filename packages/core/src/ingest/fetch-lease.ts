@@ -10,18 +10,26 @@
 //   its job id and BullMQ lock token as owner. When another job holds it, the job ends as
 //   skipped: the running fetch covers the same ground, and nothing piles up. A re-run of the
 //   same job id (a stalled job BullMQ runs again after its worker died or froze, a retry) takes
-//   it over, so a dead worker's lease does not outlive its job's own lock.
+//   it over at once, so a dead worker's lease does not outlive its job's own lock. That is safe
+//   although the earlier run may still be alive (frozen, not dead): the epoch below refuses
+//   its writes from the moment the re-run starts.
 // - Keeping it. It is renewed every third of its TTL while the run goes on (compare owner, then
 //   PEXPIRE), and released at the end with a compare-and-delete, all Lua scripts of one key.
-// - The fence. Every write of the query's state (saveFetchState, recordOutcome) first confirms,
-//   in Redis, that this job still owns the lease and extends it; the run is refused the write
-//   (FetchLeaseLostError: the job fails and BullMQ retries it) when it does not, when Redis does
-//   not answer, or when the answer came too late to vouch for the write. So a run never goes on
-//   writing once another job could hold the lease. What is left is the one statement in
-//   flight when the lease is lost (its owner froze, or Redis lost the key): it lands before the
-//   next owner reads the state (it is seen), or before that owner's first save, which writes
-//   all of the state after at least one search call (it is overwritten whole, as if the old run
-//   had crashed before it); the worker's query timeout bounds it well inside that.
+// - The epoch. A run's first read of its query (findById) first claims the query's next fetch
+//   epoch in MySQL (search_queries.fetch_epoch, incremented in its row: it survives Redis
+//   losing its data, and every run's is higher than any before it). Every write of the query's
+//   state (saveFetchState, recordOutcome) is an UPDATE conditioned on that epoch still being
+//   the row's: MySQL itself refuses a run's write once a newer run has started, whenever the
+//   statement lands. This is what makes the lease a fence: a check in Redis followed by a
+//   write in MySQL leaves a gap (the process freezes between them, or the statement is in
+//   flight; a client timeout does not stop a statement the server already received), and a
+//   stale write landing there could overwrite the new owner's pending ranges while its head
+//   mark stays advanced: a stretch never searched again.
+// - The Redis check. Before each write the run also confirms, in Redis, that this job still
+//   owns the lease and extends it, and before each search call that no renewal found it lost:
+//   a run that lost its lease stops early instead of spending quota on work it cannot save.
+//   Either refusal, like the epoch's, throws FetchLeaseLostError: the job fails and BullMQ
+//   retries it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
@@ -88,12 +96,19 @@ export type LeaseClaim =
 
 export type FetchLeases = ReturnType<typeof createFetchLeases>;
 
-interface HeldLease {
+interface HeldLease extends FencedRun {
   readonly queryId: number;
   readonly key: string;
   readonly owner: string;
   lost: string | null;
   timer: NodeJS.Timeout | undefined;
+}
+
+/** The run a fence let through: the fetch epoch it claimed in MySQL (undefined until then). */
+export interface FencedRun {
+  epoch: number | undefined;
+  /** Marks the lease lost (a write refused by its epoch): the run writes nothing more. */
+  lose(reason: string): void;
 }
 
 export function createFetchLeases({ redis, prefix, ttlMs, log }: FetchLeaseOptions) {
@@ -124,7 +139,7 @@ export function createFetchLeases({ redis, prefix, ttlMs, log }: FetchLeaseOptio
     const tookOverFrom = previous !== '' && previous !== owner ? previous : null;
     if (tookOverFrom !== null) log.info({ queryId, owner, tookOverFrom }, 'fetch lease taken over from an earlier run of the same job');
 
-    const entry: HeldLease = { queryId, key, owner, lost: null, timer: undefined };
+    const entry: HeldLease = { queryId, key, owner, lost: null, timer: undefined, epoch: undefined, lose: (reason) => lose(entry, reason) };
     let failing: string | undefined;
     entry.timer = setInterval(() => {
       evalOne(RENEW, key, owner, ttlMs)
@@ -162,9 +177,9 @@ export function createFetchLeases({ redis, prefix, ttlMs, log }: FetchLeaseOptio
   /**
    * Resolves when the run calling it may write the query's state now: it runs under the
    * query's lease (FetchLease.runUnder), and Redis has just confirmed and extended it. Throws
-   * FetchLeaseLostError otherwise.
+   * FetchLeaseLostError otherwise. Gives the run's entry, where its fetch epoch is kept.
    */
-  async function fence(queryId: number): Promise<void> {
+  async function fence(queryId: number): Promise<FencedRun> {
     const entry = current.getStore();
     if (entry === undefined || entry.queryId !== queryId) throw new FetchLeaseLostError(queryId, 'the run holds no lease of it');
     if (entry.lost !== null) throw new FetchLeaseLostError(queryId, entry.lost);
@@ -181,24 +196,60 @@ export function createFetchLeases({ redis, prefix, ttlMs, log }: FetchLeaseOptio
     }
     const tookMs = performance.now() - sent;
     if (tookMs > answerWithinMs) throw new FetchLeaseLostError(queryId, `Redis confirmed it ${Math.round(tookMs)} ms late`);
+    return entry;
   }
 
-  return { acquire, fence };
+  /**
+   * Throws FetchLeaseLostError when the run calling it does not hold the query's lease any
+   * more (a renewal or a fence found it lost): checked before each search call, so a run that
+   * lost its lease stops spending quota. No round trip: it reads what the renewals found.
+   */
+  function assertHeld(queryId: number): void {
+    const entry = current.getStore();
+    if (entry === undefined || entry.queryId !== queryId) throw new FetchLeaseLostError(queryId, 'the run holds no lease of it');
+    if (entry.lost !== null) throw new FetchLeaseLostError(queryId, entry.lost);
+  }
+
+  return { acquire, fence, assertHeld };
 }
 
 type QueryWrites = Pick<SearchQueryRepository, 'findById' | 'saveFetchState' | 'recordOutcome'>;
 
-/** What a fetch run needs of the query repository, with every write of its state behind the fence. */
-export function fencedQueryWrites(queries: QueryWrites, fence: (queryId: number) => Promise<void>): QueryWrites {
+/** Why a write is refused whose epoch MySQL no longer holds. */
+const SUPERSEDED = 'a newer run of the query claimed its fetch epoch';
+
+/**
+ * What a fetch run needs of the query repository, with every write of its state behind the
+ * fence: Redis confirms the lease, then MySQL writes only under the epoch the run claimed with
+ * its first read.
+ */
+export function fencedQueryWrites(
+  queries: QueryWrites & Pick<SearchQueryRepository, 'claimFetchEpoch'>,
+  fence: (queryId: number) => Promise<FencedRun>,
+): QueryWrites {
+  const epochOf = async (id: number): Promise<FencedRun & { epoch: number }> => {
+    const run = await fence(id);
+    if (run.epoch === undefined) throw new FetchLeaseLostError(id, 'the run claimed no fetch epoch');
+    return run as FencedRun & { epoch: number };
+  };
+  const refused = (id: number, run: FencedRun): never => {
+    run.lose(SUPERSEDED);
+    throw new FetchLeaseLostError(id, SUPERSEDED);
+  };
   return {
-    findById: (id) => queries.findById(id),
+    async findById(id) {
+      // The run's start: claim its epoch before reading the state it will build on.
+      const run = await fence(id);
+      run.epoch = await queries.claimFetchEpoch(id);
+      return queries.findById(id);
+    },
     async saveFetchState(id, state) {
-      await fence(id);
-      await queries.saveFetchState(id, state);
+      const run = await epochOf(id);
+      return (await queries.saveFetchState(id, state, run.epoch)) || refused(id, run);
     },
     async recordOutcome(id, outcome, error, newVideos) {
-      await fence(id);
-      await queries.recordOutcome(id, outcome, error, newVideos);
+      const run = await epochOf(id);
+      return (await queries.recordOutcome(id, outcome, error, newVideos, run.epoch)) || refused(id, run);
     },
   };
 }

@@ -158,6 +158,11 @@ export interface FetchServiceDeps {
   readonly retry: RetrySettings;
   /** How long a write is retried while MySQL is unreachable (default 0: not retried). */
   readonly storeRetryMs?: number;
+  /**
+   * Throws (FetchLeaseLostError) when the run no longer holds its query's fetch lease: checked
+   * before every search call, so such a run stops spending quota (fetch-lease.ts).
+   */
+  readonly assertLeaseHeld?: (queryId: number) => void;
 }
 
 /** Backoff of writes retried while MySQL is unreachable: 0.5 s doubling to 5 s, randomised. */
@@ -181,6 +186,7 @@ interface RunDeps {
   readonly clock: Clock;
   readonly settings: FetchSettings;
   readonly storeRetryMs: number;
+  readonly assertLeaseHeld: (queryId: number) => void;
   readonly search: SearchCall;
   /** Sweep delays, shallowest first; the deepest bounds how late a video may be indexed. */
   readonly delays: readonly number[];
@@ -227,6 +233,7 @@ export function createFetchService(deps: FetchServiceDeps) {
     clock: deps.clock,
     settings: deps.settings,
     storeRetryMs: deps.storeRetryMs ?? 0,
+    assertLeaseHeld: deps.assertLeaseHeld ?? (() => undefined),
     search: createSearchCall(deps),
     delays: [...new Set([deps.settings.overlapMs, ...(overlapOnly ? [] : (deps.settings.sweepDelaysMs ?? []))])].sort((a, b) => a - b),
     overlapOnly,
@@ -436,7 +443,9 @@ async function searchRangePage(deps: RunDeps, run: Run, range: TimeRange, token:
 }
 
 /** One search page of the run's query in a window, counted in the ledger. */
-function searchPage(deps: RunDeps, run: Run, window: { publishedAfter: Date; publishedBefore?: Date }, pageToken: string | undefined): Promise<SearchPage> {
+async function searchPage(deps: RunDeps, run: Run, window: { publishedAfter: Date; publishedBefore?: Date }, pageToken: string | undefined): Promise<SearchPage> {
+  // A run that lost its lease could save nothing of what it finds: no quota spent on it.
+  deps.assertLeaseHeld(run.queryId);
   return deps.search(
     { q: run.q, ...window, maxResults: deps.settings.pageSize, ...(pageToken ? { pageToken } : {}) },
     { log: run.log, countCall: () => void run.ledger.searchCalls++ },

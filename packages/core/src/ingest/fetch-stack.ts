@@ -12,7 +12,7 @@ import { createVideoRepository } from '../catalog/video-repository.js';
 import { createKeyPool, type KeySource, type KeyStateStore } from './youtube/key-pool.js';
 import { createYoutubeClient } from './youtube/youtube-client.js';
 import { createFetchService, type FetchSettings, type RetrySettings } from './fetch-service.js';
-import { fencedQueryWrites } from './fetch-lease.js';
+import { fencedQueryWrites, type FetchLeases } from './fetch-lease.js';
 
 export interface FetchStackOptions {
   readonly db: Kysely<Database>;
@@ -30,8 +30,11 @@ export interface FetchStackOptions {
   readonly retry: RetrySettings;
   /** How long a run retries a write while MySQL is unreachable (fetch-service.ts). */
   readonly storeRetryMs?: number;
-  /** Checked before every write of a query's fetch state: the worker's per-query lease (fetch-lease.ts). */
-  readonly fence?: (queryId: number) => Promise<void>;
+  /**
+   * The worker's per-query leases (fetch-lease.ts): checked before every write of a query's
+   * fetch state (with the run's fetch epoch) and before every search call.
+   */
+  readonly fence?: Pick<FetchLeases, 'fence' | 'assertHeld'>;
 }
 
 export function createFetchStack(options: FetchStackOptions) {
@@ -49,7 +52,8 @@ export function createFetchStack(options: FetchStackOptions) {
   });
   const fetch = createFetchService({
     videos,
-    queries: options.fence === undefined ? queries : fencedQueryWrites(queries, options.fence),
+    queries: options.fence === undefined ? queries : fencedQueryWrites(queries, options.fence.fence),
+    ...(options.fence === undefined ? {} : { assertLeaseHeld: options.fence.assertHeld }),
     pool,
     youtube: createYoutubeClient(options.youtube),
     clock,

@@ -47,6 +47,11 @@ export interface SearchQueriesTable {
   /** Newest publish time a head search returned inside its own window: where the next head starts. */
   head_mark: ColumnType<Date | null, Date | null | undefined, Date | null>;
   last_new_videos: number | null;
+  /**
+   * Fencing token of the fetch state: the epoch the latest fetch run claimed. A run writes the
+   * state only while it is still its own (search-query-repository.ts claimFetchEpoch).
+   */
+  fetch_epoch: ColumnType<number, number | undefined, number>;
   /** 'config' (SEARCH_QUERIES) or 'admin' (added at run time). */
   origin: ColumnType<string, string | undefined, string>;
 }

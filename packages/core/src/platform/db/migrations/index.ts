@@ -9,6 +9,7 @@ import * as queryCheckedUntil from './20261121200000_query_checked_until.js';
 import * as apiKeyState from './20261122090000_api_key_state.js';
 import * as apiKeyProjects from './20261206090000_api_key_projects.js';
 import * as querySweepMarks from './20261206100000_query_sweep_marks.js';
+import * as queryFetchEpoch from './20261207090000_query_fetch_epoch.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261122090000_api_key_state': apiKeyState,
   '20261206090000_api_key_projects': apiKeyProjects,
   '20261206100000_query_sweep_marks': querySweepMarks,
+  '20261207090000_query_fetch_epoch': queryFetchEpoch,
 };
