@@ -1,10 +1,12 @@
 // Pacing planned once for the cluster: two planners (two workers) on one Redis prefix, one
 // database and one fetch queue, each told of different runs. Both go by the same cost per run
-// and the same published pacing, and their plans never run at the same time.
+// and the same published pacing, and their plans never run at the same time, even when a plan
+// outlasts the lock's lifetime; a plan that lost its lock writes nothing more.
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../platform/clock.js';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, uniqueName, type TestDatabase } from '../testing/index.js';
+import { LockLostError } from '../platform/redis/redis-lock.js';
 import { createFetchPlanner, pacingKeys } from './fetch-planner.js';
 import { bullmqFetchSchedule, createFetchQueue, type FetchJobData } from './fetch-queue.js';
 import { createFetchStack } from './fetch-stack.js';
@@ -30,7 +32,7 @@ afterAll(async () => {
   await db.drop();
 });
 
-function worker() {
+function worker(options: { listDelayMs?: number; planLockMs?: number; afterList?: () => Promise<void> } = {}) {
   const { queries, pool } = createFetchStack({
     db: db.kysely,
     redis,
@@ -49,8 +51,10 @@ function worker() {
     async list(...args: Parameters<typeof queries.list>) {
       planning.plans++;
       planning.most = Math.max(planning.most, ++planning.now);
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      return queries.list(...args);
+      await new Promise((resolve) => setTimeout(resolve, options.listDelayMs ?? 30));
+      const listed = await queries.list(...args);
+      await options.afterList?.();
+      return listed;
     },
   };
   const schedule = bullmqFetchSchedule(queue);
@@ -62,7 +66,18 @@ function worker() {
       return found;
     },
   };
-  const planner = createFetchPlanner({ schedule: timedSchedule, queries: timedQueries, pool, redis, prefix, clock, log: silentLogger, minIntervalMs: 10_000, pacing: true });
+  const planner = createFetchPlanner({
+    schedule: timedSchedule,
+    queries: timedQueries,
+    pool,
+    redis,
+    prefix,
+    clock,
+    log: silentLogger,
+    minIntervalMs: 10_000,
+    pacing: true,
+    ...(options.planLockMs === undefined ? {} : { planLockMs: options.planLockMs }),
+  });
   return { queries, planner };
 }
 
@@ -104,5 +119,41 @@ describe('the fetch planner, with several workers', () => {
     // Each worker served its burst with at most two plans (one running, one waiting).
     expect(planning.plans).toBeGreaterThanOrEqual(3);
     expect(planning.plans).toBeLessThanOrEqual(6);
+  });
+
+  it('keeps one plan at a time when a plan outlasts the lock lifetime (the lock is renewed)', async () => {
+    const workers = [worker({ listDelayMs: 700, planLockMs: 150 }), worker({ listDelayMs: 700, planLockMs: 150 })];
+    planning.now = 0;
+    planning.most = 0;
+    planning.plans = 0;
+    await Promise.all(workers.map(({ planner }) => planner.replan('slow')));
+    expect(planning.plans).toBe(2);
+    expect(planning.most).toBe(1);
+  });
+
+  it('writes neither schedules nor pacing once its lock was taken over', async () => {
+    const lockKey = pacingKeys(prefix).lock;
+    let takeOver = true;
+    const slow = worker({
+      afterList: async () => {
+        // The lock expired under this plan and another worker took it.
+        if (takeOver) await redis.set(lockKey, 'another worker');
+      },
+    });
+    await slow.queries.follow('coffee');
+    const pacingBefore = await redis.get(pacingKeys(prefix).current);
+    const schedulesBefore = await bullmqFetchSchedule(queue).current();
+    planning.now = 0;
+    await expect(slow.planner.replan('run')).rejects.toBeInstanceOf(LockLostError);
+    expect(await redis.get(pacingKeys(prefix).current)).toBe(pacingBefore);
+    expect(await bullmqFetchSchedule(queue).current()).toEqual(schedulesBefore);
+    // The other holder's lock is left to it; once free, the next plan does the work.
+    expect(await redis.get(lockKey)).toBe('another worker');
+    await redis.del(lockKey);
+    takeOver = false;
+    planning.now = 0;
+    const next = await slow.planner.replan('run');
+    expect(next.created).toHaveLength(1);
+    expect(await redis.get(pacingKeys(prefix).current)).not.toBe(pacingBefore);
   });
 });

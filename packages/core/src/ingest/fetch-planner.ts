@@ -6,14 +6,17 @@
 //
 // Every worker process runs a planner, and runs go on in several of them at once, so what
 // needs the whole picture lives in Redis, computed once for the cluster: the cost of recent
-// runs (a capped list every worker adds to), the plan itself (made under a short lock, by one
-// worker at a time, from what MySQL and the key pool say then), and the resulting pacing (one
-// record every worker's jobs read their sweep budget from). A worker's own memory holds nothing
-// a plan depends on.
+// runs (a capped list every worker adds to), the plan itself (made under a lock, by one worker at
+// a time, from what MySQL and the key pool say then), and the resulting pacing (one record every
+// worker's jobs read their sweep budget from). A worker's own memory holds nothing a plan
+// depends on. The lock is renewed while a plan runs, and every write of a plan is fenced by it:
+// each schedule change is made only after checking the lock is still this plan's, and the
+// pacing is published in one script with that check, so a plan that lost its lock (to a stall
+// longer than the lock's lifetime) stops instead of undoing a newer plan's work.
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
-import { withRedisLock } from '../platform/redis/redis-lock.js';
+import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
+import { withRedisLock, type HeldLock } from '../platform/redis/redis-lock.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import type { FetchSchedule } from './fetch-queue.js';
 import type { KeyPool } from './youtube/key-pool.js';
@@ -30,6 +33,8 @@ export interface FetchPlannerDeps {
   readonly log: Logger;
   readonly minIntervalMs: number;
   readonly pacing: boolean;
+  /** Lifetime of the plan lock between two renewals (default PLAN_LOCK_MS; tests shorten it). */
+  readonly planLockMs?: number;
 }
 
 export interface PlanResult {
@@ -51,13 +56,16 @@ export type FetchPlanner = ReturnType<typeof createFetchPlanner>;
 const RECENT_RUNS = 24;
 /** Share of the search budget sweeps may take while it binds (sweepSearchesPerHour). */
 const SWEEP_SHARE = 0.2;
-/** Lifetime of the plan lock: far above a plan's few reads and writes, short if its holder dies. */
+/** Lifetime of the plan lock (renewed every third of it while a plan runs): short if its holder dies. */
 const PLAN_LOCK_MS = 10_000;
+/** Longest wait for another worker's plan: it is renewed while it runs, a slow MySQL included. */
+const PLAN_WAIT_MS = 60_000;
 
 export const pacingKeys = (prefix: string) => ({
   costs: redisKey(prefix, 'pacing', 'run-costs'),
-  current: redisKey(prefix, 'pacing', 'current'),
-  lock: redisKey(prefix, 'pacing', 'plan-lock'),
+  // The pacing and the lock share a hash tag: the pacing is set in one script that checks the lock.
+  current: groupKey(prefix, 'pacing', 'current'),
+  lock: groupKey(prefix, 'pacing', 'plan-lock'),
 });
 
 function encodePacing(pacing: PublishedPacing): string {
@@ -106,7 +114,7 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
     return decodePacing(await redis.get(keys.current));
   }
 
-  async function plan(reason: string): Promise<PlanResult> {
+  async function plan(reason: string, lock: HeldLock): Promise<PlanResult> {
     const followed = await queries.list({ enabledOnly: true });
     const status = await pool.status();
     const previous = await published();
@@ -129,14 +137,16 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
       // A new query is fetched at once; a changed one after its interval since the last fetch.
       const lastFetch = query.last_fetch_at?.getTime() ?? now.getTime();
       const startAt = current === undefined ? now.getTime() : Math.max(now.getTime(), lastFetch + pacing.intervalMs);
+      await lock.assertHeld();
       await schedule.upsert(query, pacing.intervalMs, startAt);
       (current === undefined ? result.created : result.updated).push(query.id);
     }
     for (const queryId of existing.keys()) {
+      await lock.assertHeld();
       await schedule.remove(queryId);
       result.removed.push(queryId);
     }
-    await redis.set(keys.current, encodePacing({ ...pacing, queries: followed.length }));
+    await lock.setIfHeld(keys.current, encodePacing({ ...pacing, queries: followed.length }));
     const changed = previous === undefined || intervalChanged(previous.intervalMs, pacing.intervalMs) || result.created.length + result.removed.length > 0;
     if (changed) {
       log.info(
@@ -158,13 +168,15 @@ export function createFetchPlanner(deps: FetchPlannerDeps) {
 
   /**
    * Recomputes and applies the schedule: one plan at a time in the cluster (a Redis lock), and
-   * in this process requests made while one waits are served by it.
+   * in this process requests made while one waits are served by it. Rejects with LockLostError
+   * (redis-lock.ts) if the lock was lost during the plan: what it had not written yet is left
+   * to the next plan.
    */
   function replan(reason: string): Promise<PlanResult> {
     if (waiting !== undefined) return waiting;
     const next = chain.then(() => {
       waiting = undefined;
-      return withRedisLock(redis, keys.lock, () => plan(reason), { ttlMs: PLAN_LOCK_MS });
+      return withRedisLock(redis, keys.lock, (lock) => plan(reason, lock), { ttlMs: deps.planLockMs ?? PLAN_LOCK_MS, waitMs: PLAN_WAIT_MS });
     });
     waiting = next;
     chain = next.catch(() => undefined);
