@@ -9,8 +9,8 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidRequestError } from '../platform/errors.js';
 import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
 import { SearchQueryError, parseSearch } from './search-text.js';
-import type { VideoRow } from '../platform/db/schema.js';
-import { serializeVideo, videoPageJson } from './video-json.js';
+import type { ListedVideo } from './video-repository.js';
+import { joinFragments, videoPageEnvelope } from './video-json.js';
 import type { KeysetPosition, ListOrder, VideoFilters, VideoFinder } from './video-finder.js';
 
 const CURSOR_VERSION = 1;
@@ -104,8 +104,12 @@ function parseDate(value: string | undefined, param: string): Date | undefined {
   return date;
 }
 
-function page(items: readonly VideoRow[], nextCursor: string | null): string {
-  return videoPageJson(items.map(serializeVideo), nextCursor);
+/** The body: the items' stored JSON joined in the envelope. */
+function page(items: readonly ListedVideo[], nextCursor: string | null): Buffer {
+  return joinFragments(
+    videoPageEnvelope(nextCursor),
+    items.map((item) => item.fragment),
+  );
 }
 
 export interface CatalogServiceDeps {
@@ -141,11 +145,11 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
       12,
     );
 
-  const keysetOf = (row: VideoRow): [number, number] => [row.published_at.getTime(), row.id];
+  const keysetOf = (row: Pick<ListedVideo, 'published_at' | 'id'>): [number, number] => [row.published_at.getTime(), row.id];
   const positionOf = (payload: CursorPayload | undefined): KeysetPosition | undefined =>
     payload?.p === undefined ? undefined : { publishedAt: new Date(payload.p[0]), id: payload.p[1] };
 
-  async function list(request: CatalogListRequest): Promise<string> {
+  async function list(request: CatalogListRequest): Promise<Buffer> {
     const filters = await filtersOf(request);
     const expected = { e: 'l' as const, s: request.sort, f: fingerprint(filters) };
     const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
@@ -155,7 +159,7 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
     return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(items.at(-1)!) }) : null);
   }
 
-  async function search(request: CatalogSearchRequest): Promise<string> {
+  async function search(request: CatalogSearchRequest): Promise<Buffer> {
     let parsed;
     try {
       parsed = parseSearch(request.q);

@@ -22,7 +22,9 @@
 // with the term" is also the substring " term"), so which one served a row never changes the
 // answer; a test runs every search case through the window alone and the index alone.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import type { Database, VideoRow } from '../platform/db/schema.js';
+import type { Database } from '../platform/db/schema.js';
+import { withFragments, type RenderedRow } from './rendered-videos.js';
+import type { ListedVideo } from './video-repository.js';
 import { ALL_VIDEOS_SCOPE, BUCKET_MS, bucketOf } from './feed-buckets.js';
 import { keysetAfter, type KeysetPosition, type VideoFilters } from './video-finder.js';
 import type { ParsedSearch } from './search-text.js';
@@ -36,9 +38,7 @@ export interface SearchPosition extends KeysetPosition {
   readonly tier: SearchTier;
 }
 
-export interface SearchHit extends VideoRow {
-  readonly tier: SearchTier;
-}
+export type SearchHit = ListedVideo & { readonly tier: SearchTier };
 
 export interface SearchFinderOptions {
   /** Rows read in order before turning to the FULLTEXT index (0: the index alone). */
@@ -51,11 +51,8 @@ const INDEX_COST_PER_DOCUMENT = 3;
 /** Reading further back in order stops here; past it the index answers. */
 const MAX_EXTENSION_ROWS = 50_000;
 
-const COLUMNS = sql.raw(
-  'v.id, v.video_id, v.title, v.description, v.channel_id, v.channel_title, v.published_at, ' +
-    'v.thumbnail_default, v.thumbnail_medium, v.thumbnail_high, v.live_broadcast_content, ' +
-    'v.first_seen_at, v.updated_at, v.ingest_token',
-);
+// What a hit is read as: its keyset position and its stored JSON (rendered-videos.ts).
+const COLUMNS = sql.raw('v.id, v.published_at, v.json, v.json_version');
 
 interface TierRequest {
   readonly tier: SearchTier;
@@ -129,10 +126,10 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     return { at, pk, from, where };
   }
 
-  async function select(request: TierRequest, range: Range, match: RawBuilder<SqlBool>, need: number): Promise<VideoRow[]> {
+  async function select(request: TierRequest, range: Range, match: RawBuilder<SqlBool>, need: number): Promise<RenderedRow[]> {
     const { at, pk, from, where } = scope(request, range);
     const direction = sql.raw(request.newestFirst ? 'DESC' : 'ASC');
-    const result = await sql<VideoRow>`
+    const result = await sql<RenderedRow>`
       SELECT ${COLUMNS} FROM ${from}
       WHERE ${sql.join([...where, match], sql` AND `)}
       ORDER BY ${at} ${direction}, ${pk} ${direction}
@@ -212,7 +209,7 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     newestFirst ? { from: far, to: near } : { from: near, to: far };
 
   /** One tier in order after `after`, as described at the top of this file. */
-  async function scanTier(request: TierRequest, window: { bound: Date | null; total: number }): Promise<VideoRow[]> {
+  async function scanTier(request: TierRequest, window: { bound: Date | null; total: number }): Promise<RenderedRow[]> {
     const { tier, search, newestFirst, after, need } = request;
     if (windowRows === 0) return select(request, { from: null, to: null }, indexMatches(tier, search.booleanQuery, null), need);
     const { bound, total } = window;
@@ -261,7 +258,7 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     const start = request.after === undefined ? 0 : Math.max(0, tiers.indexOf(request.after.tier));
     const newestFirst = request.sort !== 'oldest';
     const window = windowRows === 0 ? { bound: null, total: 0 } : await boundAfterRows(request.filters, newestFirst, windowRows);
-    const hits: SearchHit[] = [];
+    const hits: Array<RenderedRow & { tier: SearchTier }> = [];
     for (let i = start; i < tiers.length && hits.length < request.limit; i++) {
       const tier = tiers[i]!;
       const rows = await scanTier(
@@ -277,7 +274,7 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
       );
       hits.push(...rows.map((row) => ({ ...row, tier })));
     }
-    return hits;
+    return withFragments(db, hits);
   }
 
   return { find };

@@ -6,7 +6,9 @@
 // page 10,000 costs what page 1 costs, and rows inserted meanwhile above the reader's position
 // can neither repeat nor push rows it has not seen yet out of its way.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import type { Database, VideoRow } from '../platform/db/schema.js';
+import type { Database } from '../platform/db/schema.js';
+import { RENDERED_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
+import type { ListedVideo } from './video-repository.js';
 
 export type ListOrder = 'newest' | 'oldest';
 
@@ -32,23 +34,6 @@ export interface FindRequest {
   readonly limit: number;
 }
 
-const COLUMNS = [
-  'v.id',
-  'v.video_id',
-  'v.title',
-  'v.description',
-  'v.channel_id',
-  'v.channel_title',
-  'v.published_at',
-  'v.thumbnail_default',
-  'v.thumbnail_medium',
-  'v.thumbnail_high',
-  'v.live_broadcast_content',
-  'v.first_seen_at',
-  'v.updated_at',
-  'v.ingest_token',
-] as const;
-
 /**
  * Rows strictly after `after` in (publishedAt, id) order, newest or oldest first; written as a
  * range plus a tie-break so the optimiser can seek the index.
@@ -64,7 +49,7 @@ export function keysetAfter(
 }
 
 export function createVideoFinder(db: Kysely<Database>) {
-  async function find(request: FindRequest): Promise<VideoRow[]> {
+  async function find(request: FindRequest): Promise<ListedVideo[]> {
     const { filters, order, after, limit } = request;
     const byQuery = filters.queryId !== undefined;
     // Ordering and keyset columns come from the table whose index serves the order.
@@ -78,14 +63,15 @@ export function createVideoFinder(db: Kysely<Database>) {
           join.onRef('vq.video_pk', '=', 'v.id').on('vq.query_id', '=', filters.queryId!),
         ),
       )
-      .select(COLUMNS)
+      .select(RENDERED_COLUMNS)
       .$if(filters.channelId !== undefined, (qb) => qb.where('v.channel_id', '=', filters.channelId!))
       .$if(filters.publishedAfter !== undefined, (qb) => qb.where(sql<SqlBool>`${publishedAt} >= ${filters.publishedAfter!}`))
       .$if(filters.publishedBefore !== undefined, (qb) => qb.where(sql<SqlBool>`${publishedAt} <= ${filters.publishedBefore!}`))
       .$if(after !== undefined, (qb) => qb.where(keysetAfter(publishedAt, id, after!, order === 'newest')));
 
     const direction = order === 'oldest' ? sql.raw('ASC') : sql.raw('DESC');
-    return query.orderBy(sql`${publishedAt} ${direction}, ${id} ${direction}`).limit(limit).execute();
+    const rows: RenderedRow[] = await query.orderBy(sql`${publishedAt} ${direction}, ${id} ${direction}`).limit(limit).execute();
+    return withFragments(db, rows);
   }
 
   return { find };

@@ -1,11 +1,12 @@
 // The public JSON of a video and of a video listing (`/getData`, `/videos`, `/videos/search`),
-// rendered by serialisers compiled from the schemas in video-schemas.ts. The worker's page-1
-// snapshot and the API's database path both go through these functions, so a response is
-// byte-for-byte the same whichever path served it.
+// rendered by serialisers compiled from the schemas in video-schemas.ts.
 //
-// A listing is rendered from videos serialised beforehand (the snapshot holds them as text),
-// so its envelope is rendered field by field from the schema, with the serialised videos put
-// in as they are: no video is parsed or serialised twice.
+// A video's JSON is rendered once, when its row is written (video-repository.ts stores it in
+// `videos.json`), and a listing is those stored bytes joined inside an envelope rendered field
+// by field from the schema: no video is parsed, turned into an object or serialised per
+// request. The worker's page-1 snapshot and the API's database path both use the stored
+// fragments, so a response is byte-for-byte the same whichever path served it.
+import { createHash } from 'node:crypto';
 import fastJson from 'fast-json-stringify';
 import type { Static, TObject, TSchema } from 'typebox';
 import type { VideoRow } from '../platform/db/schema.js';
@@ -18,14 +19,15 @@ type FastJsonSchema = Parameters<typeof fastJson>[0];
 const compile = (schema: TSchema): ((value: unknown) => string) => fastJson(schema as unknown as FastJsonSchema);
 
 /**
- * A renderer of `schema`'s object whose `itemsKey` array is given as already-serialised items.
- * Every other field is serialised by its own schema, in the schema's order, like a serialiser
- * compiled from the whole schema would.
+ * A renderer of `schema`'s object whose `itemsKey` array is filled in afterwards: it returns
+ * the text before the array's items and the text after them. Every other field is serialised
+ * by its own schema, in the schema's order, like a serialiser compiled from the whole schema
+ * would.
  */
 export function compileEnvelope<Schema extends TObject, ItemsKey extends keyof Schema['properties'] & string>(
   schema: Schema,
   itemsKey: ItemsKey,
-): (fields: Omit<Static<Schema>, ItemsKey>, serializedItems: readonly string[]) => string {
+): (fields: Omit<Static<Schema>, ItemsKey>) => EnvelopeText {
   const names = Object.keys(schema.properties);
   const required = new Set<string>(schema.required ?? []);
   const items = schema.properties[itemsKey] as TSchema & { type?: unknown };
@@ -34,18 +36,64 @@ export function compileEnvelope<Schema extends TObject, ItemsKey extends keyof S
   const optional = names.filter((name) => !required.has(name));
   if (optional.length > 0) throw new Error(`envelope fields must all be required: ${optional.join(', ')}`);
 
-  const parts = names.map((name) => {
-    const key = `${JSON.stringify(name)}:`;
-    if (name === itemsKey) return (_fields: Record<string, unknown>, serialized: readonly string[]) => `${key}[${serialized.join(',')}]`;
-    const stringify = compile(schema.properties[name]!);
-    return (fields: Record<string, unknown>) => key + stringify(fields[name]);
-  });
-  return (fields, serializedItems) => {
-    let json = '{';
-    for (let i = 0; i < parts.length; i++) json += (i === 0 ? '' : ',') + parts[i]!(fields, serializedItems);
-    return `${json}}`;
+  const at = names.indexOf(itemsKey);
+  const render = (fieldNames: readonly string[], first: boolean) => {
+    const parts = fieldNames.map((name, i) => {
+      const key = `${i === 0 && first ? '' : ','}${JSON.stringify(name)}:`;
+      const stringify = compile(schema.properties[name]!);
+      return (fields: Record<string, unknown>) => key + stringify(fields[name]);
+    });
+    return (fields: Record<string, unknown>) => {
+      let json = '';
+      for (const part of parts) json += part(fields);
+      return json;
+    };
   };
+  const before = render(names.slice(0, at), true);
+  const after = render(names.slice(at + 1), false);
+  const open = `${at === 0 ? '' : ','}${JSON.stringify(itemsKey)}:[`;
+  return (fields) => ({ head: `{${before(fields)}${open}`, tail: `]${after(fields)}}` });
 }
+
+/** An envelope's text around its items array: `head`, the items separated by commas, `tail`. */
+export interface EnvelopeText {
+  readonly head: string;
+  readonly tail: string;
+}
+
+const COMMA = 0x2c;
+
+/** `head`, the fragments separated by commas, `tail`, as one buffer: a single copy of each fragment. */
+export function joinFragments({ head, tail }: EnvelopeText, fragments: readonly Uint8Array[]): Buffer {
+  let size = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, fragments.length - 1);
+  for (const fragment of fragments) size += fragment.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write(head, 0, 'utf8');
+  for (let i = 0; i < fragments.length; i++) {
+    if (i > 0) out[at++] = COMMA;
+    out.set(fragments[i]!, at);
+    at += fragments[i]!.length;
+  }
+  out.write(tail, at, 'utf8');
+  return out;
+}
+
+/** The same as joinFragments, for fragments held as text. */
+export function joinTexts({ head, tail }: EnvelopeText, fragments: readonly string[]): string {
+  return `${head}${fragments.join(',')}${tail}`;
+}
+
+/**
+ * The version of the rendered video JSON: a hash of what decides the bytes (the schema without
+ * its documentation, and RENDER_REVISION for changes of the code below). A row whose stored
+ * `json_version` differs was rendered by another version and is rendered again.
+ */
+const RENDER_REVISION = 1;
+const withoutDocs = (key: string, value: unknown) => (key === 'description' || key === 'examples' ? undefined : value);
+export const VIDEO_JSON_VERSION = Number.parseInt(
+  createHash('sha256').update(JSON.stringify(VideoSchema, withoutDocs)).update(`|${RENDER_REVISION}`).digest('hex').slice(0, 8),
+  16,
+);
 
 const stringifyVideo = compile(VideoSchema);
 const renderFeedPage = compileEnvelope(FeedPageSchema, 'videos');
@@ -86,13 +134,23 @@ export function totalPages(totalCount: number, limit: number): number {
   return Math.ceil(totalCount / limit);
 }
 
+/** The `/getData` body around its videos. */
+export function feedPageEnvelope(meta: FeedPageMeta): EnvelopeText {
+  const { pageNo, limit, totalCount } = meta;
+  return renderFeedPage({ isError: false, pageNo, limit, totalCount, totalPages: totalPages(totalCount, limit) });
+}
+
+/** The `/videos` and `/videos/search` body around its items. */
+export function videoPageEnvelope(nextCursor: string | null): EnvelopeText {
+  return renderVideoPage({ nextCursor });
+}
+
 /** The `/getData` body from already-serialised videos. */
 export function feedPageJson(meta: FeedPageMeta, serializedVideos: readonly string[]): string {
-  const { pageNo, limit, totalCount } = meta;
-  return renderFeedPage({ isError: false, pageNo, limit, totalCount, totalPages: totalPages(totalCount, limit) }, serializedVideos);
+  return joinTexts(feedPageEnvelope(meta), serializedVideos);
 }
 
 /** The `/videos` and `/videos/search` body from already-serialised videos. */
 export function videoPageJson(serializedItems: readonly string[], nextCursor: string | null): string {
-  return renderVideoPage({ nextCursor }, serializedItems);
+  return joinTexts(videoPageEnvelope(nextCursor), serializedItems);
 }

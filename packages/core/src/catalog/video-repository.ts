@@ -1,13 +1,15 @@
 // Queries on the videos table and its links to search queries. No business rules here: the
 // fetch and feed services decide what to store and what to show.
 import { randomInt } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Database, VideoRow } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
 import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFeedCounts } from './feed-buckets.js';
 import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
+import { VIDEO_JSON_VERSION, serializeVideo } from './video-json.js';
+import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
 
 export interface UpsertResult {
   /** Videos stored for the first time. */
@@ -22,9 +24,12 @@ export interface UpsertResult {
   readonly countsDrifted: boolean;
 }
 
+/** A listed video: its keyset position and its JSON as stored (rendered-videos.ts). */
+export type ListedVideo = RenderedRow & { readonly fragment: Buffer };
+
 export interface FeedSlice {
   readonly total: number;
-  readonly videos: readonly VideoRow[];
+  readonly videos: readonly ListedVideo[];
 }
 
 export interface VideoRepositoryDeps {
@@ -49,27 +54,37 @@ const VIDEO_COLUMNS = [
   'videos.first_seen_at',
   'videos.updated_at',
   'videos.ingest_token',
+  'videos.json',
+  'videos.json_version',
 ] as const;
 
 // 48 random bits: unique per upsert for all practical purposes, and exact in a JS number.
 const newIngestToken = (): number => randomInt(1, 2 ** 48 - 1);
 
+// Text is stored well-formed: a lone surrogate could not be stored as UTF-8 anyway (it would
+// come back as U+FFFD), and the JSON rendered here must be what the stored columns render to.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const text = (value: string): string => value.replace(LONE_SURROGATE, '\uFFFD');
+const optionalText = (value: string | null): string | null => (value === null ? null : text(value));
+
 function toRow(video: VideoInput, now: Date, token: number) {
-  return {
+  const row = {
     video_id: video.videoId,
-    title: video.title,
-    description: video.description,
+    title: text(video.title),
+    description: text(video.description),
     channel_id: video.channelId,
-    channel_title: video.channelTitle,
+    channel_title: text(video.channelTitle),
     published_at: video.publishedAt,
-    thumbnail_default: video.thumbnails.default,
-    thumbnail_medium: video.thumbnails.medium,
-    thumbnail_high: video.thumbnails.high,
+    thumbnail_default: optionalText(video.thumbnails.default),
+    thumbnail_medium: optionalText(video.thumbnails.medium),
+    thumbnail_high: optionalText(video.thumbnails.high),
     live_broadcast_content: video.liveBroadcastContent,
     first_seen_at: now,
     updated_at: now,
     ingest_token: token,
   };
+  // Rendered once here, from the very values stored: listings serve these bytes as they are.
+  return { ...row, json: serializeVideo(row), json_version: VIDEO_JSON_VERSION };
 }
 
 // Assignments run left to right and later ones see earlier results, so `updated_at` goes first
@@ -92,6 +107,8 @@ const UPSERT_ASSIGNMENTS = {
   thumbnail_medium: incoming<string | null>('thumbnail_medium'),
   thumbnail_high: incoming<string | null>('thumbnail_high'),
   live_broadcast_content: incoming<string>('live_broadcast_content'),
+  json: incoming<string>('json'),
+  json_version: incoming<number>('json_version'),
 };
 
 /** Writes the search rows of stored videos (same transaction as the videos). */
@@ -126,30 +143,28 @@ function normaliseBatch(videos: readonly VideoInput[]): VideoInput[] {
 }
 
 /** Newest-first rows of a scope published before `end` (or all), after skipping `skip`. */
-function selectNewestBefore(
-db: Kysely<Database>,
-scope: number,
-end: Date | null,
-skip: number,
-limit: number,
-): Promise<VideoRow[]> {
+async function selectNewestBefore(
+  db: Kysely<Database>,
+  scope: number,
+  end: Date | null,
+  skip: number,
+  limit: number,
+): Promise<ListedVideo[]> {
+  let rows: RenderedRow[];
   if (scope === ALL_VIDEOS_SCOPE) {
-    let query = db.selectFrom('videos').select(VIDEO_COLUMNS);
-    if (end !== null) query = query.where('videos.published_at', '<', end);
-    return query.orderBy('videos.published_at', 'desc').orderBy('videos.id', 'desc').limit(limit).offset(skip).execute();
+    let query = db.selectFrom('videos as v').select(RENDERED_COLUMNS);
+    if (end !== null) query = query.where('v.published_at', '<', end);
+    rows = await query.orderBy('v.published_at', 'desc').orderBy('v.id', 'desc').limit(limit).offset(skip).execute();
+  } else {
+    let query = db
+      .selectFrom('video_queries as vq')
+      .innerJoin('videos as v', 'v.id', 'vq.video_pk')
+      .select(RENDERED_COLUMNS)
+      .where('vq.query_id', '=', scope);
+    if (end !== null) query = query.where('vq.published_at', '<', end);
+    rows = await query.orderBy('vq.published_at', 'desc').orderBy('vq.video_pk', 'desc').limit(limit).offset(skip).execute();
   }
-  let query = db
-    .selectFrom('video_queries')
-    .innerJoin('videos', 'videos.id', 'video_queries.video_pk')
-    .select(VIDEO_COLUMNS)
-    .where('video_queries.query_id', '=', scope);
-  if (end !== null) query = query.where('video_queries.published_at', '<', end);
-  return query
-    .orderBy('video_queries.published_at', 'desc')
-    .orderBy('video_queries.video_pk', 'desc')
-    .limit(limit)
-    .offset(skip)
-    .execute();
+  return withFragments(db, rows);
 }
 
 export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
@@ -445,9 +460,57 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     }
   }
 
+  /**
+   * Renders again the JSON of rows whose stored JSON is missing or from another renderer
+   * version, in batches (each row locked while it is rendered, so a concurrent upsert is never
+   * overwritten with older values); returns how many. Idempotent, safe from several processes;
+   * stops early, between batches, when `signal` aborts.
+   */
+  async function renderStaleJson(options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
+    const { batchSize = 500, signal } = options;
+    // Each stale version is walked in id order through the (json_version) index.
+    const versions = await db
+      .selectFrom('videos')
+      .select('json_version')
+      .distinct()
+      .where((eb) => eb.or([eb('json_version', 'is', null), eb('json_version', '<>', VIDEO_JSON_VERSION)]))
+      .execute();
+    let rendered = 0;
+    for (const { json_version: version } of versions) {
+      let afterId = 0;
+      while (signal?.aborted !== true) {
+        const last = await db
+          .transaction()
+          .setIsolationLevel('read committed')
+          .execute(async (trx) => {
+            const rows = await trx
+              .selectFrom('videos')
+              .select(SOURCE_COLUMNS)
+              .where(version === null ? sql<SqlBool>`json_version IS NULL` : sql<SqlBool>`json_version = ${version}`)
+              .where('id', '>', afterId)
+              .orderBy('id')
+              .limit(batchSize)
+              .forUpdate()
+              .execute();
+            if (rows.length === 0) return null;
+            const cases = rows.map((row) => sql`WHEN ${row.id} THEN ${serializeVideo(row)}`);
+            await sql`
+              UPDATE videos SET json = CASE id ${sql.join(cases, sql` `)} END, json_version = ${VIDEO_JSON_VERSION}
+              WHERE id IN (${sql.join(rows.map((row) => row.id))})`.execute(trx);
+            rendered += rows.length;
+            return rows.at(-1)!.id;
+          });
+        if (last === null) break;
+        afterId = last;
+      }
+    }
+    return rendered;
+  }
+
   return {
     upsertBatch,
     fillMissingSearchRows,
+    renderStaleJson,
     total,
     pageByOffset,
     newest,

@@ -6,7 +6,7 @@ import { InvalidRequestError, isMysqlUnavailable } from '../platform/errors.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import { SNAPSHOT_SIZE } from './feed-snapshot.js';
 import { ALL_VIDEOS_SCOPE } from '../catalog/feed-buckets.js';
-import { feedPageJson, serializeVideo } from '../catalog/video-json.js';
+import { feedPageEnvelope, joinFragments } from '../catalog/video-json.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
 
 export interface FeedPageRequest {
@@ -76,10 +76,13 @@ export function createFeedService({ videos, queries, clock, snapshots, queryCach
     return cached.scope;
   }
 
-  /** The page as the exact JSON body to send. */
-  async function pageBody(scope: number, pageNo: number, limit: number): Promise<string> {
+  /** The page as the exact JSON body to send: the videos' stored JSON joined in the envelope. */
+  async function pageBody(scope: number, pageNo: number, limit: number): Promise<Buffer> {
     const slice = await videos.pageByOffset(scope, (pageNo - 1) * limit, limit);
-    return feedPageJson({ pageNo, limit, totalCount: slice.total }, slice.videos.map(serializeVideo));
+    return joinFragments(
+      feedPageEnvelope({ pageNo, limit, totalCount: slice.total }),
+      slice.videos.map((video) => video.fragment),
+    );
   }
 
   async function getPage(request: FeedPageRequest): Promise<FeedResponse> {

@@ -13,7 +13,6 @@
 // older read never replaces a newer snapshot, and is not announced.
 import { createHash } from 'node:crypto';
 import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
-import { serializeVideo } from '../catalog/video-json.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
 
 export const SNAPSHOT_SIZE = 100;
@@ -60,7 +59,7 @@ export async function buildSnapshot(
   now: Date,
 ): Promise<FeedSnapshot> {
   const slice = await videos.newest(scope, SNAPSHOT_SIZE);
-  const lines = slice.videos.map(serializeVideo);
+  const lines = slice.videos.map((video) => video.fragment.toString('utf8'));
   const version = createHash('sha1').update(String(slice.total)).update('\n').update(lines.join('\n')).digest('base64url').slice(0, 16);
   return { scope, total: slice.total, videos: lines, version, generatedAt: now.toISOString() };
 }

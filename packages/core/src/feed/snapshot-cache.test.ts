@@ -90,7 +90,7 @@ describe('page-1 snapshot', () => {
     for (const limit of [1, 7, 10, 50, 100]) {
       const served = await cache.pageOne(ALL_VIDEOS_SCOPE, limit);
       expect(served.source).toBe('snapshot');
-      expect(served.body.toString()).toBe(await dbPath.pageBody(ALL_VIDEOS_SCOPE, 1, limit));
+      expect(served.body.toString()).toBe((await dbPath.pageBody(ALL_VIDEOS_SCOPE, 1, limit)).toString());
     }
     const body = JSON.parse((await cache.pageOne(ALL_VIDEOS_SCOPE, 100)).body.toString()) as { totalCount: number; videos: unknown[] };
     expect(body.totalCount).toBe(130);

@@ -19,6 +19,13 @@ export interface VideosTable {
   updated_at: Date;
   /** Random token of the upsert that inserted the row: tells that upsert which rows are new. */
   ingest_token: number | null;
+  /**
+   * The video's public JSON (catalog/video-json.ts), UTF-8, rendered when the row is written:
+   * listings are these bytes joined. Null on rows stored before it existed, until re-rendered.
+   */
+  json: ColumnType<Buffer | null, string | null | undefined, string | null>;
+  /** The renderer's VIDEO_JSON_VERSION that wrote `json`: any other value means render again. */
+  json_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Normalised title and description text of each video (search/search-text.ts). */

@@ -1,0 +1,190 @@
+// Listings are served from the JSON rendered when each video was stored. These tests store
+// awkward videos in MySQL and check, for every read path (the /getData offset page, the
+// /videos cursor page, a search page, the page-1 snapshot), that the bytes served are exactly
+// what a serialiser compiled from the whole response schema produces for the same videos, and
+// parse back to them field by field. Then the versioning: rows whose stored JSON is missing or
+// from another renderer version are served right anyway and rendered again in place.
+import fastJson from 'fast-json-stringify';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../platform/clock.js';
+import { createTestDatabase, fakeVideoId, videoInput, type TestDatabase } from '../testing/index.js';
+import { buildSnapshot } from '../feed/feed-snapshot.js';
+import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
+import { createSearchFinder } from './search-finder.js';
+import { parseSearch } from './search-text.js';
+import type { VideoInput } from './video.js';
+import { createVideoFinder } from './video-finder.js';
+import { VIDEO_JSON_VERSION, feedPageEnvelope, joinFragments, videoPageEnvelope } from './video-json.js';
+import { createVideoRepository, type ListedVideo } from './video-repository.js';
+import { FeedPageSchema, VideoPageSchema, VideoSchema, type VideoJson } from './video-schemas.js';
+
+type FastJsonSchema = Parameters<typeof fastJson>[0];
+// The reference: serialisers compiled from the whole response schemas, the way a route's
+// response schema would serialise an object.
+const refs = { schema: { Video: VideoSchema as unknown as FastJsonSchema } };
+const serializeFeedPage = fastJson(FeedPageSchema as unknown as FastJsonSchema, refs);
+const serializeVideoPage = fastJson(VideoPageSchema as unknown as FastJsonSchema, refs);
+
+let db: TestDatabase;
+const clock = new ManualClock('2024-06-01T00:00:00Z');
+const repo = () => createVideoRepository({ db: db.kysely, clock });
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+beforeEach(async () => {
+  for (const table of ['video_queries', 'feed_buckets', 'video_search', 'videos', 'search_queries']) {
+    await sql`DELETE FROM ${sql.table(table)}`.execute(db.kysely);
+  }
+  await sql`UPDATE feed_scopes SET total = 0`.execute(db.kysely);
+});
+
+const LONG = 'tea '.repeat(1250); // 5,000 characters
+const AWKWARD: ReadonlyArray<Pick<VideoInput, 'title' | 'description' | 'channelTitle'>> = [
+  // Titles come HTML-decoded from the client: the entities' characters are stored as such.
+  { title: 'Tom & Jerry <live> "quoted" it\'s', description: 'tea &amp; not decoded twice', channelTitle: 'A&B' },
+  { title: 'tea back\\slash \\" \\\\', description: 'tea line\nbreak\r\ttab', channelTitle: 'C\\D' },
+  { title: 'tea ctrl \u0001\u0008\u000b\u001f\u007f del', description: 'tea nul \u0000 in text', channelTitle: 'ctl\u0002' },
+  { title: 'tea 🍵 日本語 👩‍👩‍👧 é e\u0301', description: 'tea emoji 🎉🎉 and </script><!--', channelTitle: 'Ω 𝔘' },
+  { title: 'tea separators \u2028 \u2029 \ufeff bom', description: LONG, channelTitle: 'long' },
+  // A lone surrogate cannot be stored as UTF-8: it is stored (and served) as U+FFFD.
+  { title: 'tea lone \ud83c surrogate', description: 'tea \udfff too', channelTitle: 'x' },
+  { title: 'tea', description: '', channelTitle: '' },
+];
+
+function awkwardVideos(): VideoInput[] {
+  return AWKWARD.map((text, i) =>
+    videoInput({
+      videoId: fakeVideoId(900 + i),
+      ...text,
+      publishedAt: new Date(Date.UTC(2024, 4, 1, 10, 0, 0, 7) + i * 60_000),
+      // Some without thumbnails (null in the JSON).
+      thumbnails:
+        i % 3 === 0
+          ? { default: null, medium: null, high: null }
+          : { default: `https://i.ytimg.com/vi/${i}/default.jpg`, medium: null, high: `https://i.ytimg.com/vi/${i}/hq"\\.jpg` },
+    }),
+  );
+}
+
+const wellFormed = (text: string) => text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+
+/** What the API must say about a stored video: the reference object, from the input. */
+function expectedJson(video: VideoInput): VideoJson {
+  return {
+    video_id: video.videoId,
+    title: wellFormed(video.title),
+    description: wellFormed(video.description),
+    published_at: video.publishedAt.toISOString(),
+    thumbnail_default: video.thumbnails.default,
+    thumbnail_medium: video.thumbnails.medium,
+    thumbnail_high: video.thumbnails.high,
+    channel_id: video.channelId,
+    channel_title: wellFormed(video.channelTitle),
+    url: `https://www.youtube.com/watch?v=${video.videoId}`,
+  };
+}
+
+const newestFirst = (videos: readonly VideoInput[]) => [...videos].sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+const fragments = (videos: readonly ListedVideo[]) => videos.map((video) => video.fragment);
+
+describe('listings served from the JSON stored with each video', () => {
+  it('equal what the schema serialiser produces from the videos, on every read path, for awkward text', async () => {
+    const videos = awkwardVideos();
+    // Older filler, so the awkward ones are on page 2 at limit 3 and page 1 holds the rest.
+    await repo().upsertBatch(videos);
+    const expected = newestFirst(videos).map(expectedJson);
+    const total = videos.length;
+
+    // /getData by offset: every page at limit 3.
+    for (let pageNo = 1; (pageNo - 1) * 3 < total; pageNo++) {
+      const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, (pageNo - 1) * 3, 3);
+      const body = joinFragments(feedPageEnvelope({ pageNo, limit: 3, totalCount: slice.total }), fragments(slice.videos));
+      const object = { isError: false as const, pageNo, limit: 3, totalCount: total, totalPages: Math.ceil(total / 3), videos: expected.slice((pageNo - 1) * 3, pageNo * 3) };
+      expect(body.toString('utf8')).toBe(serializeFeedPage(object));
+      expect(JSON.parse(body.toString('utf8'))).toEqual(object);
+    }
+
+    // /videos by keyset.
+    const listed = await createVideoFinder(db.kysely).find({ filters: {}, order: 'newest', limit: 100 });
+    const listBody = joinFragments(videoPageEnvelope('next"cursor\\'), fragments(listed)).toString('utf8');
+    expect(listBody).toBe(serializeVideoPage({ items: expected, nextCursor: 'next"cursor\\' }));
+    expect(JSON.parse(listBody)).toEqual({ items: expected, nextCursor: 'next"cursor\\' });
+
+    // /videos/search: every awkward video has "tea" in its title.
+    const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: 'newest', limit: 100 });
+    const searchBody = joinFragments(videoPageEnvelope(null), fragments(hits)).toString('utf8');
+    expect(searchBody).toBe(serializeVideoPage({ items: expected, nextCursor: null }));
+
+    // The page-1 snapshot: one stored fragment per line, the same bytes.
+    const snapshot = await buildSnapshot(repo(), ALL_VIDEOS_SCOPE, clock.now());
+    expect(snapshot.videos).toEqual(expected.map((video) => serializeVideoPage({ items: [video], nextCursor: null }).slice('{"items":['.length, -'],"nextCursor":null}'.length)));
+    expect(snapshot.videos.join('\n').split('\n')).toHaveLength(total);
+  });
+
+  it('renders again when a video changes, and not when the same values come again', async () => {
+    const [video] = awkwardVideos();
+    await repo().upsertBatch([video!]);
+    const [stored] = await repo().findByVideoIds([video!.videoId]);
+    expect(stored!.json_version).toBe(VIDEO_JSON_VERSION);
+    expect(JSON.parse(stored!.json!.toString('utf8'))).toEqual(expectedJson(video!));
+
+    const changed = { ...video!, title: 'a new "title" 🍵', publishedAt: new Date('2024-05-03T00:00:00Z') };
+    await repo().upsertBatch([changed]);
+    const [after] = await repo().findByVideoIds([video!.videoId]);
+    expect(JSON.parse(after!.json!.toString('utf8'))).toEqual(expectedJson(changed));
+    const page = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 10);
+    expect(page.videos.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual([expectedJson(changed)]);
+  });
+});
+
+describe('stored JSON of another renderer version', () => {
+  async function storeWithStaleRows(): Promise<VideoInput[]> {
+    const videos = awkwardVideos();
+    await repo().upsertBatch(videos);
+    // Rows as an older version left them: one never rendered (stored before the column
+    // existed), one rendered by another version of the shape.
+    await sql`UPDATE videos SET json = NULL, json_version = NULL WHERE video_id = ${videos[1]!.videoId}`.execute(db.kysely);
+    await sql`UPDATE videos SET json = ${'{"old":"shape"}'}, json_version = ${VIDEO_JSON_VERSION ^ 1} WHERE video_id = ${videos[4]!.videoId}`.execute(db.kysely);
+    return videos;
+  }
+
+  it('are served rendered from their columns meanwhile, on every read path', async () => {
+    const videos = await storeWithStaleRows();
+    const expected = newestFirst(videos).map(expectedJson);
+    const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 100);
+    expect(slice.videos.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual(expected);
+    const listed = await createVideoFinder(db.kysely).find({ filters: {}, order: 'oldest', limit: 100 });
+    expect(listed.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual([...expected].reverse());
+    const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: 'relevance', limit: 100 });
+    expect(new Set(hits.map((v) => v.fragment.toString('utf8')))).toEqual(new Set(expected.map((v) => JSON.stringify(v))));
+  });
+
+  it('are rendered again in place, each once, in batches', async () => {
+    const videos = await storeWithStaleRows();
+    expect(await repo().renderStaleJson({ batchSize: 1 })).toBe(2);
+    expect(await repo().renderStaleJson()).toBe(0);
+    const stored = await repo().findByVideoIds(videos.map((v) => v.videoId));
+    for (const row of stored) {
+      expect(row.json_version).toBe(VIDEO_JSON_VERSION);
+      expect(JSON.parse(row.json!.toString('utf8'))).toEqual(expectedJson(videos.find((v) => v.videoId === row.video_id)!));
+    }
+  });
+
+  it('stop between batches when asked to', async () => {
+    await storeWithStaleRows();
+    const stop = new AbortController();
+    stop.abort();
+    expect(await repo().renderStaleJson({ signal: stop.signal })).toBe(0);
+    const { stale } = await db.kysely
+      .selectFrom('videos')
+      .select((eb) => eb.fn.countAll<number>().as('stale'))
+      .where((eb) => eb.or([eb('json_version', 'is', null), eb('json_version', '<>', VIDEO_JSON_VERSION)]))
+      .executeTakeFirstOrThrow();
+    expect(Number(stale)).toBe(2);
+  });
+});
