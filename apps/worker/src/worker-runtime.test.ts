@@ -1,7 +1,8 @@
 // The worker as deployed (BullMQ Job Schedulers, per-query fetch leases, graceful shutdown) against
 // the simulator on the real clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFetchQueue, dropDatabase, systemClock, type Config, type FetchRunResult } from '@tubefeed/core';
+import { sql } from 'kysely';
+import { VIDEO_JSON_VERSION, createDb, createFetchQueue, dropDatabase, systemClock, type Config, type FetchRunResult } from '@tubefeed/core';
 import { clearRedisPrefix, createTestRedis, silentLogger, sleep, testConfig, until } from '@tubefeed/core/testing';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
 import { startWorkerRuntime, type WorkerRuntime } from './worker-runtime.js';
@@ -135,5 +136,27 @@ describe('worker runtime', () => {
     await queue.close();
     connection.disconnect();
   });
-});
 
+  it('renders at boot the stored video JSON an older version left missing or stale', async () => {
+    const { sim, url } = await simulator({ publishIntervalMs: 5000 });
+    const config = configFor(url, sim, { FETCH_INTERVAL_MS: '60000' });
+    const results: FetchRunResult[] = [];
+    const first = await worker(config, (r) => void results.push(r));
+    await until('the first run', () => Promise.resolve(results.some((r) => r.inserted > 0) ? true : undefined));
+    await first.close(5000);
+    const db = createDb({ url: config.mysql.url, poolSize: 1 });
+    cleanups.push(() => db.close());
+    // As an older version left them: some rows never rendered, some by another renderer.
+    await sql`UPDATE videos SET json = NULL, json_version = NULL WHERE id % 2 = 0`.execute(db.kysely);
+    await sql`UPDATE videos SET json = ${'{}'}, json_version = ${VIDEO_JSON_VERSION ^ 1} WHERE id % 2 = 1`.execute(db.kysely);
+    const before = await db.kysely.selectFrom('videos').select(['video_id', 'title']).execute();
+    expect(before.length).toBeGreaterThan(1);
+
+    await worker(config);
+    const rows = await until('every row rendered for this version', async () => {
+      const all = await db.kysely.selectFrom('videos').select(['video_id', 'title', 'json', 'json_version']).execute();
+      return all.every((row) => row.json_version === VIDEO_JSON_VERSION) ? all : undefined;
+    });
+    for (const row of rows) expect(JSON.parse(row.json!.toString('utf8'))).toMatchObject({ video_id: row.video_id, title: row.title });
+  });
+});

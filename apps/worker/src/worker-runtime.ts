@@ -116,6 +116,26 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
   const filled = await videos.fillMissingSearchRows();
   if (filled > 0) log.info({ videos: filled }, 'search rows written for videos stored before search existed');
+  // Stored video JSON that is missing or from another renderer version (rows stored before it
+  // existed, a new version of the shape, or rows an older process wrote during a rolling
+  // deploy) is rendered again in the background, at boot and with the minute's schedule check:
+  // readers render such rows themselves meanwhile, so nothing waits for it.
+  const rendering = new AbortController();
+  let rerender: Promise<void> | null = null;
+  const renderStale = () => {
+    rerender ??= videos
+      .renderStaleJson({ signal: rendering.signal })
+      .then(
+        (count) => {
+          if (count > 0) log.info({ videos: count }, 'stored video JSON rendered for the current version');
+        },
+        (error: unknown) => log.warn({ err: (error as Error).message }, 'could not render stored video JSON yet; readers render it meanwhile'),
+      )
+      .finally(() => {
+        rerender = null;
+      });
+  };
+  renderStale();
 
   // Followed queries: SEARCH_QUERIES, plus any an operator added at run time.
   const { dropped } = await queries.syncConfigured(config.fetch.queries);
@@ -148,7 +168,10 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
       .catch((error: unknown) => log.warn({ err: (error as Error).message, reason }, 'could not restore the fetch schedule yet'));
   };
   queueConnection.on('ready', () => restoreQueue('redis reconnected'));
-  const watchdog = setInterval(() => restoreQueue('schedule check'), 60_000);
+  const watchdog = setInterval(() => {
+    restoreQueue('schedule check');
+    renderStale();
+  }, 60_000);
   watchdog.unref();
   const followed = await queries.list({ enabledOnly: true });
   await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
@@ -248,6 +271,8 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     }
     // With Redis unreachable BullMQ's close would wait for a connection that never comes.
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
+    rendering.abort();
+    await rerender;
     await db.close();
     await channels.close();
     for (const connection of [redis, queueConnection, leaseConnection]) connection.disconnect();
