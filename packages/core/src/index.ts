@@ -55,6 +55,7 @@ export * from './feed/snapshot-cache.js';
 
 // admin: operator actions (keys, queries), the control channel, health.
 export * from './admin/control-channel.js';
+export * from './admin/health-monitor.js';
 export * from './admin/health-service.js';
 export * from './admin/key-admin.js';
 export * from './admin/query-admin.js';

@@ -75,3 +75,10 @@ export const HealthBodySchema = Type.Object({
   ),
 });
 export type HealthBody = Static<typeof HealthBodySchema>;
+
+/** The `/health/live` body: the process answers (no dependency is asked). */
+export const LiveBodySchema = Type.Object({
+  isError: Type.Literal(false),
+  message: Type.Literal('live'),
+});
+export type LiveBody = Static<typeof LiveBodySchema>;
