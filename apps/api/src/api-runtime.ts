@@ -25,6 +25,7 @@ import {
   createDeadlines,
   createFeedService,
   createFetchQueue,
+  createHealthMonitor,
   createHealthService,
   createKeyAdmin,
   createKeyPool,
@@ -50,6 +51,8 @@ import {
   type Clock,
   type Config,
   type Db,
+  type HealthMonitor,
+  type HealthTimers,
   type Logger,
 } from '@tubefeed/core';
 import { buildApp } from './app.js';
@@ -60,6 +63,8 @@ export interface ApiRuntime {
   readonly app: FastifyInstance;
   readonly metrics: ApiMetrics;
   readonly db: Db;
+  /** What /health answers from: the dependencies probed in the background once the app is ready. */
+  readonly health: HealthMonitor;
   close(): Promise<void>;
 }
 
@@ -70,9 +75,11 @@ export interface ApiRuntimeOptions {
   /** Skip creating and migrating the database (tests that point at a dead server). */
   readonly prepareDatabase?: boolean;
   readonly connectTimeoutMs?: number;
+  /** The health monitor's timers (tests fire them by hand); real ones by default. */
+  readonly healthTimers?: HealthTimers;
 }
 
-export async function createApiRuntime({ config, log, clock, prepareDatabase = true, connectTimeoutMs }: ApiRuntimeOptions): Promise<ApiRuntime> {
+export async function createApiRuntime({ config, log, clock, prepareDatabase = true, connectTimeoutMs, healthTimers }: ApiRuntimeOptions): Promise<ApiRuntime> {
   if (prepareDatabase) {
     const applied = await migrateDatabase(config.mysql.url);
     if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
@@ -197,6 +204,13 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
           log: log.child({ module: 'rate-limit' }),
         });
   requestCounter?.start();
+  // Probed once a second in the background, not per /health request (health-monitor.ts).
+  const health = createHealthMonitor({
+    check: createHealthService({ db, replica: readDb, redis, youtube: youtubeStatus, feedChannel: (ms) => channels.settledState(ms), timeoutMs: 1000 })
+      .check,
+    intervalMs: 1000,
+    ...(healthTimers === undefined ? {} : { timers: healthTimers }),
+  });
   const app = await buildApp({
     config,
     log,
@@ -219,19 +233,27 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     }),
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
     metrics,
-    health: createHealthService({ db, replica: readDb, redis, youtube: youtubeStatus, feedChannel: (ms) => channels.settledState(ms), timeoutMs: 1000 }),
+    health,
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
     queues: [queue],
     requestCounter,
     redis,
   });
 
+  app.addHook('onReady', async () => {
+    health.start();
+    return Promise.resolve();
+  });
+
   return {
     app,
     metrics,
     db,
+    health,
     async close() {
       await app.close();
+      // Before the connections it probes close: waits for a probe in flight.
+      await health.stop();
       await requestCounter?.stop();
       control.stop();
       snapshots.stop();

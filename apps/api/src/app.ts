@@ -3,7 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Queue } from 'bullmq';
-import type { CatalogService, Config, FeedService, HealthService, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient } from '@tubefeed/core';
+import type { CatalogService, Config, FeedService, HealthMonitor, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient } from '@tubefeed/core';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { createAdminGuard, requireAdmin } from './plugins/admin-auth.js';
 import { registerBullBoard } from './plugins/bull-board.js';
@@ -33,7 +33,8 @@ export interface ApiDeps {
   readonly keyAdmin: KeyAdmin;
   readonly queryAdmin: QueryAdmin;
   readonly metrics: ApiMetrics;
-  readonly health: HealthService;
+  /** Dependency state for /health, probed in the background (started and stopped by the runtime). */
+  readonly health: Pick<HealthMonitor, 'current'>;
   /** Queues shown in Bull Board. */
   readonly queues: readonly Queue[];
   /** Counts public requests per client for the rate limit, shared by the API processes (null: no limit). */
@@ -87,7 +88,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   // Probes are not rate-limited: a 429 would read as "unhealthy" and take a healthy replica out
-  // of service; each probe is cheap and bounded.
+  // of service; each answer is prepared in memory (no I/O per request).
   await app.register(healthRoutes, { health: deps.health });
   // The public surface: API, dashboard, docs. Rate-limited per client; CORS as configured.
   await app.register(async (publicApi) => {

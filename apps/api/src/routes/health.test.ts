@@ -1,8 +1,10 @@
+// /health (readiness, answered from the background probe) and /health/live (liveness, no I/O).
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '@tubefeed/core';
-import { createTestDatabase, testConfig, until, type TestDatabase } from '@tubefeed/core/testing';
+import { ManualClock, ManualHealthTimers } from '@tubefeed/core';
+import { createTestDatabase, silentLogger, testConfig, until, type TestDatabase } from '@tubefeed/core/testing';
 import { startPrivateRedis, type PrivateRedis } from '@tubefeed/core/testing';
+import { createApiRuntime, type ApiRuntime } from '../api-runtime.js';
 import { buildTestApi, type TestApi } from '../testing/test-api.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -35,6 +37,102 @@ describe('GET /health with its dependencies up', () => {
         message: 'No YouTube API key is configured: set YOUTUBE_API_KEYS or add one (POST /admin/keys); stored videos are still served.',
       },
     });
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['retry-after']).toBeUndefined();
+  });
+
+  it('/health/live answers 200 live', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/health/live' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.body).toBe('{"isError":false,"message":"live"}');
+  });
+});
+
+describe('/health answered from the background probe (timers fired by hand)', () => {
+  let db: TestDatabase;
+  let redisServer: PrivateRedis;
+  let runtime: ApiRuntime;
+  const timers = new ManualHealthTimers();
+  const probeEnded = () => until('the probe to end', () => (timers.pending().length === 1 ? true : undefined));
+  const health = () => runtime.app.inject({ method: 'GET', url: '/health' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    redisServer = await startPrivateRedis();
+    runtime = await createApiRuntime({
+      config: testConfig({ MYSQL_URL: db.url, REDIS_URL: redisServer.url }),
+      log: silentLogger,
+      clock,
+      connectTimeoutMs: 1000,
+      healthTimers: timers,
+    });
+  });
+  afterAll(async () => {
+    await runtime?.close();
+    await redisServer?.stop();
+    await db?.drop();
+  });
+
+  it('probes once for many concurrent requests, and not again until the interval has passed', async () => {
+    // Nothing is probed before the app is ready.
+    expect(runtime.health.probes()).toBe(0);
+    const first = await Promise.all(Array.from({ length: 100 }, () => health()));
+    expect(runtime.health.probes()).toBe(1);
+    expect(new Set(first.map((r) => r.statusCode))).toEqual(new Set([200]));
+    expect(new Set(first.map((r) => r.body)).size).toBe(1);
+    expect(first[0]!.json()).toMatchObject({ isError: false, message: 'Server is Up and Running', checks: { mysql: 'up', redis: 'up' } });
+
+    await probeEnded();
+    expect(timers.pending()).toEqual([1000]);
+    const later = await Promise.all(Array.from({ length: 100 }, () => health()));
+    expect(runtime.health.probes()).toBe(1);
+    expect(later.every((r) => r.statusCode === 200 && r.body === first[0]!.body)).toBe(true);
+
+    timers.fire();
+    await probeEnded();
+    expect(runtime.health.probes()).toBe(2);
+  });
+
+  it('turns 503 at the first probe after Redis goes down, while /health/live stays 200 with no probe', async () => {
+    await probeEnded();
+    await redisServer.crash();
+    try {
+      const probes = runtime.health.probes();
+      const live = await runtime.app.inject({ method: 'GET', url: '/health/live' });
+      expect(live.statusCode).toBe(200);
+      expect(live.json()).toEqual({ isError: false, message: 'live' });
+      expect(runtime.health.probes()).toBe(probes);
+
+      // The next probe, one interval after the last (bounded by the probe timeout).
+      expect(timers.pending()).toEqual([1000]);
+      timers.fire();
+      await probeEnded();
+      const down = await health();
+      expect(down.statusCode).toBe(503);
+      expect(down.headers['retry-after']).toBe('5');
+      expect(down.headers['cache-control']).toBe('no-store');
+      expect(down.json()).toMatchObject({ isError: true, message: 'Unavailable: redis', checks: { mysql: 'up', redis: 'down' } });
+      expect((await runtime.app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    } finally {
+      await redisServer.restart();
+    }
+    await until('/health 200 again', async () => {
+      timers.fire();
+      await probeEnded();
+      const response = await health();
+      return response.statusCode === 200 ? response : undefined;
+    });
+  });
+
+  it('stops probing at close: no timer left, no probe after', async () => {
+    await probeEnded();
+    await runtime.close();
+    expect(timers.pending()).toEqual([]);
+    const probes = runtime.health.probes();
+    timers.fire();
+    expect(runtime.health.probes()).toBe(probes);
   });
 });
 
@@ -117,6 +215,12 @@ describe('with MySQL and Redis unreachable (closed ports)', () => {
       quota: null,
       youtube: { searching: null, resumesAt: null, message: 'The state of the YouTube keys is unknown while Redis cannot be read.' },
     });
+  });
+
+  it('/health/live answers 200: it asks neither MySQL nor Redis', async () => {
+    const response = await api.app.inject({ method: 'GET', url: '/health/live' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ isError: false, message: 'live' });
   });
 
   it('/getData answers a JSON 503 quickly instead of hanging or a 500', async () => {

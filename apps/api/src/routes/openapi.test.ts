@@ -28,6 +28,7 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     const publicRoutes = {
       '/health': [],
+      '/health/live': [],
       '/getData': ['limit', 'pageNo', 'query'],
       '/videos': ['query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
       '/videos/search': ['q', 'query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
@@ -39,6 +40,8 @@ describe('OpenAPI', () => {
       expect((get!.parameters ?? []).map((p) => p.name).sort(), path).toEqual([...params].sort());
       expect(Object.keys(get!.responses), path).toContain('200');
     }
+    // Liveness and readiness, both under the service tag.
+    for (const path of ['/health', '/health/live']) expect((doc.paths[path]!.get as { tags?: string[] }).tags, path).toEqual(['service']);
     for (const path of ['/getData', '/videos', '/videos/search']) {
       expect(Object.keys(doc.paths[path]!.get!.responses).sort(), path).toEqual(['200', '400', '500', '503']);
     }
