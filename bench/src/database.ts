@@ -1,6 +1,7 @@
 // The MySQL side of the benchmark: the dedicated databases (named from MYSQL_URL, so a run
 // never touches the deployment's own data), the seeded data set (reused when it already holds
-// the right number of rows) and the buffer pool check.
+// the right number of rows, and brought to the current schema either way) and the buffer pool
+// check.
 import { access, readFile } from 'node:fs/promises';
 import { createDb, dropDatabase, ensureDatabase, poolOptionsFromUrl, quoteIdentifier, rebuildFeedCounts } from '@tubefeed/core';
 import type { ChildProcesses } from '@tubefeed/core/testing/faults';
@@ -128,6 +129,19 @@ export interface DataSet {
   readonly rows: number;
   readonly reused: boolean;
   readonly seedSeconds: number | null;
+  /** Migrations this run applied to the data set (a reused one seeded by an older build). */
+  readonly migrationsApplied: readonly string[];
+}
+
+/** Names of the migrations a database has applied (Kysely's table); empty when it has none. */
+export async function appliedMigrations(handle: MysqlHandle, database: string): Promise<string[]> {
+  try {
+    const rows = await handle.query(`SELECT name FROM ${quoteIdentifier(database)}.kysely_migration ORDER BY name`);
+    return rows.map((row) => String(row.name));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ER_NO_SUCH_TABLE') return [];
+    throw error;
+  }
 }
 
 export interface PrepareDataSetOptions {
@@ -143,15 +157,23 @@ export interface PrepareDataSetOptions {
   readonly log: (line: string) => void;
 }
 
-/** Reuses the size's database when it holds exactly `rows` videos; otherwise seeds it afresh. */
+/**
+ * Reuses the size's database when it holds exactly `rows` videos; otherwise seeds it afresh.
+ * Either way the data set is then brought up to date by the build's own migration command
+ * (`apps/cli/dist/migrate.js`), as a deployment migrates before it starts the new build: a data
+ * set seeded by an older build gets the migrations added since (and whatever that command does
+ * to rows an older build wrote) instead of being served as it was.
+ */
 export async function prepareDataSet(options: PrepareDataSetOptions): Promise<DataSet> {
   const { server, baseUrl, rows, processes, repoRoot, env, log, redisUrl, redisPrefix } = options;
   const database = benchDatabaseName(baseUrl, rows);
   const url = databaseUrl(baseUrl, database);
+  const childEnv = env({ MYSQL_URL: url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, NODE_ENV: 'production', LOG_LEVEL: 'warn' });
   const state = await seededState(server, database);
   if (state !== null && state.total === rows && state.searchRows === rows) {
-    log(`reusing ${database}: ${rows.toLocaleString('en-US')} videos already seeded`);
-    return { database, url, rows, reused: true, seedSeconds: null };
+    log(`reusing ${database}: ${rows.toLocaleString('en-US')} videos already seeded; applying pending migrations`);
+    const migrationsApplied = await migrateDataSet(options, database, childEnv);
+    return { database, url, rows, reused: true, seedSeconds: null, migrationsApplied };
   }
   if (state !== null) {
     log(`${database} holds ${state.total} videos / ${state.searchRows} search rows, not ${rows}: dropping and seeding it again`);
@@ -164,17 +186,44 @@ export async function prepareDataSet(options: PrepareDataSetOptions): Promise<Da
     label: 'seed',
     script: `${repoRoot}/apps/cli/dist/seed.js`,
     args: ['--count', String(rows)],
-    env: env({ MYSQL_URL: url, REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix, NODE_ENV: 'production', LOG_LEVEL: 'warn' }),
+    env: childEnv,
     cwd: repoRoot,
   });
-  // Fresh statistics, as a long-running server would have.
-  const name = quoteIdentifier(database);
-  await server.query(`ANALYZE TABLE ${name}.videos, ${name}.video_search, ${name}.video_queries, ${name}.feed_buckets`);
+  // The seeder migrates before it loads; the command runs anyway, so both paths end the same way.
+  const migrationsApplied = await migrateDataSet(options, database, childEnv);
+  await analyze(server, database);
   const seeded = await seededState(server, database);
   if (seeded === null || seeded.total !== rows || seeded.searchRows !== rows) {
     throw new Error(`seeding ${database} ended with ${JSON.stringify(seeded)}, expected ${rows} videos and search rows`);
   }
-  return { database, url, rows, reused: false, seedSeconds: (performance.now() - started) / 1000 };
+  return { database, url, rows, reused: false, seedSeconds: (performance.now() - started) / 1000, migrationsApplied };
+}
+
+/** Fresh statistics, as a long-running server would have. */
+async function analyze(server: MysqlHandle, database: string): Promise<void> {
+  const name = quoteIdentifier(database);
+  await server.query(`ANALYZE TABLE ${name}.videos, ${name}.video_search, ${name}.video_queries, ${name}.feed_buckets`);
+}
+
+/**
+ * Runs the build's migration command against the data set and returns what it applied. When it
+ * applied something the statistics are refreshed (a migration may add columns or indexes), and
+ * the data set must still hold its seeded rows, or the run would measure something else.
+ */
+async function migrateDataSet(options: PrepareDataSetOptions, database: string, childEnv: Record<string, string>): Promise<string[]> {
+  const { server, rows, processes, repoRoot, log } = options;
+  const before = new Set(await appliedMigrations(server, database));
+  const started = performance.now();
+  await processes.run({ label: 'migrate', script: `${repoRoot}/apps/cli/dist/migrate.js`, env: childEnv, cwd: repoRoot });
+  const applied = (await appliedMigrations(server, database)).filter((name) => !before.has(name));
+  if (applied.length === 0) return applied;
+  log(`${database}: applied ${applied.join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  await analyze(server, database);
+  const state = await seededState(server, database);
+  if (state === null || state.total !== rows || state.searchRows !== rows) {
+    throw new Error(`migrating ${database} left ${JSON.stringify(state)}, expected ${rows} videos and search rows`);
+  }
+  return applied;
 }
 
 /** Highest ids of the rows a fetching worker adds to a data set: videos, followed queries, keys. */
