@@ -11,7 +11,9 @@ import {
   parseBenchOptions,
   planScenarios,
   planTargets,
+  resultsFileName,
 } from './plan.js';
+import { apiRssUnderLoad, scenarioTable, withBaselineRatios } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
 import { evaluateTargets } from './targets.js';
 
@@ -43,6 +45,31 @@ describe('bench options', () => {
     expect(parseBenchOptions(['--quick', '--rate-limit-off'])).toMatchObject({ quick: true, rateLimitOff: true });
   });
 
+  it('names the results file by mode and count; partial runs write none', () => {
+    expect(resultsFileName(parseBenchOptions([]))).toBe('results.json');
+    expect(resultsFileName(parseBenchOptions(['--count', '1000000']))).toBe('results.json');
+    expect(resultsFileName(parseBenchOptions(['--count', '100000']))).toBe('results.100k.json');
+    expect(resultsFileName(parseBenchOptions(['--count', '250_000']))).toBe('results.250k.json');
+    expect(resultsFileName(parseBenchOptions(['--count', '2000000']))).toBe('results.2m.json');
+    expect(resultsFileName(parseBenchOptions(['--count', '1500']))).toBe('results.1500.json');
+    expect(resultsFileName(parseBenchOptions(['--quick']))).toBe('results.quick.json');
+    expect(resultsFileName(parseBenchOptions(['--only', 'cursor']))).toBeNull();
+    expect(resultsFileName(parseBenchOptions(['--count', '100000', '--rate-limit-off']))).toBeNull();
+  });
+
+  it('runs full windows on --count 100000, with both cursors 50,000 rows deep', () => {
+    const settings = benchSettings(parseBenchOptions(['--count', '100000']));
+    expect(settings).toMatchObject({ mode: 'full', rows: 100_000, durationS: 10, cursorDepth: 50_000 });
+    expect(settings.cursorThroughput).toEqual({ pageLimit: 100, pages: 500, depth: 50_000 });
+  });
+
+  it('keeps the deep cursors within half of a small data set', () => {
+    const settings = benchSettings(parseBenchOptions(['--count', '20000']));
+    expect(settings.cursorDepth).toBe(10_000);
+    expect(settings.cursorThroughput).toEqual({ pageLimit: 100, pages: 100, depth: 10_000 });
+    expect(planScenarios(settings).map((s) => s.name)).toContain('videos limit=100 100 pages deep');
+  });
+
   it('rejects bad counts and unknown options with the usage', () => {
     for (const argv of [['--count', 'many'], ['--count', '0'], ['--count', '1e6'], ['--fast'], ['extra'], ['--only', 'nope']]) {
       expect(() => parseBenchOptions(argv)).toThrow(BenchUsageError);
@@ -65,6 +92,7 @@ describe('bench plan matches issue 6', () => {
       [7, 'freshness'],
       [8, 'memory'],
       [null, 'repeat-clients'],
+      [null, 'health'],
     ]);
     expect(new Set(scenarios.map((s) => s.group))).toEqual(new Set(SCENARIO_GROUPS.map((g) => g.id)));
   });
@@ -81,6 +109,10 @@ describe('bench plan matches issue 6', () => {
       'getData page 1 If-None-Match',
       'videos first page',
       'videos deep cursor',
+      'videos limit=100 first page',
+      'videos limit=100 500 pages deep',
+      'health',
+      'health live',
       'search common word',
       'search rare word',
       'search two words',
@@ -108,6 +140,12 @@ describe('bench plan matches issue 6', () => {
       { limit: 100, page: { shareOfTotal: 1 } },
     ]);
     expect(request('videos deep cursor').request).toMatchObject({ kind: 'videos', depth: 500_000 });
+    // The cursor throughput pages: limit 100 at the throughput load, first and 500 pages deep.
+    expect(request('videos limit=100 first page')).toMatchObject({ connections: 50, request: { kind: 'videos', limit: 100, depth: 0 } });
+    expect(request('videos limit=100 500 pages deep')).toMatchObject({ connections: 50, request: { kind: 'videos', limit: 100, depth: 50_000 } });
+    expect(request('health')).toMatchObject({ connections: 50, expectStatus: 200, skipOnNotFound: false, request: { kind: 'health', path: '/health' } });
+    expect(request('health live')).toMatchObject({ connections: 50, expectStatus: 200, skipOnNotFound: true, request: { kind: 'health', path: '/health/live' } });
+    for (const name of ['baseline', 'getData page 2', 'getData deep 50%', 'getData deep 100%']) expect(request(name).connections).toBe(50);
     expect(SEARCH_SET.map((s) => s.q)).toEqual(['highlights', 'zeitgeist', 'tea how', 'highl', 'ai']);
     expect(request('getData page 1 If-None-Match')).toMatchObject({ expectStatus: 304, request: { ifNoneMatch: true } });
     expect(request('baseline').countSql).toBe(false);
@@ -118,6 +156,12 @@ describe('bench plan matches issue 6', () => {
     expect(planTargets(settings).map((t) => [t.id, t.comparison, t.limit])).toEqual([
       ['page1-limit10-vs-baseline', '>=', 0.8],
       ['page1-limit100-vs-baseline', '>=', 0.8],
+      ['page2-vs-baseline', '>=', 0.35],
+      ['deep-50pct-vs-baseline', '>=', 0.35],
+      ['deep-100pct-vs-baseline', '>=', 0.35],
+      ['cursor-first-vs-baseline', '>=', 0.35],
+      ['cursor-500-pages-vs-baseline', '>=', 0.35],
+      ['health-vs-baseline', '>=', 0.7],
       ['deep-10pct-p99', '<=', 3],
       ['deep-50pct-p99', '<=', 3],
       ['deep-100pct-p99', '<=', 3],
@@ -131,6 +175,7 @@ describe('bench plan matches issue 6', () => {
       ['deep-page-statements', '<=', 2],
       ['no-per-request-page1-serialization', '<=', 0.01],
       ['freshness-p50', '<=', settings.fetchIntervalMs + 1000],
+      ['api-rss-under-load', '<', 250],
       ['api-rss', '<', 250],
       ['repeat-clients-304', '==', 1],
     ]);
@@ -168,6 +213,45 @@ describe('target evaluation', () => {
     ]);
     expect(targets.find((t) => t.id === 'page1-limit10-vs-baseline')).toMatchObject({ value: 0.9, met: true });
     expect(targets.find((t) => t.id === 'page1-limit100-vs-baseline')).toMatchObject({ value: 0.7, met: false });
+  });
+
+  it('divides the listing pages and /health by the baseline, with both servers\' CPU per request', () => {
+    const targets = evaluateTargets(planTargets(settings), [
+      result('baseline', { reqPerSec: 2000 }, { serverCpuUsPerRequest: 100 }),
+      result('getData page 2', { reqPerSec: 800 }, { serverCpuUsPerRequest: 250 }),
+      result('videos limit=100 500 pages deep', { reqPerSec: 600 }),
+      result('health', { reqPerSec: 1300 }),
+    ]);
+    expect(targets.find((t) => t.id === 'page2-vs-baseline')).toMatchObject({ value: 0.4, met: true });
+    expect(targets.find((t) => t.id === 'page2-vs-baseline')?.detail).toContain('serverCpuUsPerRequest 250 vs 100');
+    expect(targets.find((t) => t.id === 'cursor-500-pages-vs-baseline')).toMatchObject({ value: 0.3, met: false });
+    expect(targets.find((t) => t.id === 'health-vs-baseline')).toMatchObject({ value: 0.65, met: false });
+  });
+
+  it('judges the API memory under load by its highest reading over the HTTP scenarios, not the baseline server\'s', () => {
+    const runs = [
+      result('baseline', { group: 'baseline' }, { rssMaxMb: 400 }),
+      result('getData page 2', {}, { rssMaxMb: 180.5 }),
+      result('videos limit=100 500 pages deep', {}, { rssMaxMb: 260.2 }),
+      result('health live', {}, { skipped: true }),
+    ];
+    expect(apiRssUnderLoad(runs)).toEqual({ maxMb: 260.2, scenario: 'videos limit=100 500 pages deep' });
+    const targets = evaluateTargets(planTargets(settings), [result('memory', { group: 'memory' }, { rssUnderLoadMaxMb: 260.2 })]);
+    expect(targets.find((t) => t.id === 'api-rss-under-load')).toMatchObject({ value: 260.2, met: false });
+    expect(apiRssUnderLoad([runs[0]!])).toBeNull();
+  });
+
+  it('gives throughput rows their ratio to the baseline, and latency rows none', () => {
+    const rows = withBaselineRatios([
+      result('baseline', { group: 'baseline', reqPerSec: 4000, connections: 50 }, { serverCpuUsPerRequest: 120, mysqlCpuUsPerRequest: 3 }),
+      result('getData page 2', { reqPerSec: 1000, connections: 50 }, { serverCpuUsPerRequest: 480, mysqlCpuUsPerRequest: 900, rssMaxMb: 150 }),
+      result('videos first page', { reqPerSec: 900, connections: 4 }),
+      result('health live', { connections: 50, note: 'skipped: /health/live answered 404' }, { skipped: true }),
+    ]);
+    expect(rows.map((r) => r.extra.reqPerSecVsBaseline)).toEqual([1, 0.25, undefined, undefined]);
+    const printed = scenarioTable(rows);
+    expect(printed).toMatch(/\| getData page 2 +\| +50 \| +1,000 \| +0\.25 \|.*\| +480 \| +900 \| +150 \|/);
+    expect(printed).toContain('skipped: /health/live answered 404');
   });
 
   it('leaves targets of missing scenarios unmet with no value', () => {

@@ -55,3 +55,11 @@ export function cpuSplit(before: CpuSample, after: CpuSample, named: Readonly<Re
   split.otherCpuPct = pct(Math.max(0, after.busyS - before.busyS - accounted));
   return split;
 }
+
+/** CPU seconds one process used between two samples; null when it was not sampled both times. */
+export function cpuSecondsBetween(before: CpuSample, after: CpuSample, pid: number | null): number | null {
+  if (pid === null) return null;
+  const start = before.byPid.get(pid);
+  const end = after.byPid.get(pid);
+  return start === undefined || end === undefined ? null : end - start;
+}

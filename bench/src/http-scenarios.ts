@@ -1,10 +1,12 @@
-// Scenarios 1-5 and the 304 extra: turn each planned request into a URL against the running
-// API (or the baseline server), check one answer, warm up, then measure with autocannon while
-// reading MariaDB's statement counter around the measured window.
+// Scenarios 1-5 and the 304 and health extras: turn each planned request into a URL against the
+// running API (or the baseline server), check one answer, warm up, then measure with autocannon
+// while metering the CPU of every process involved and sampling the server's resident memory,
+// and finally count the SQL statements per request on a second API.
 import { round } from './latency-stats.js';
 import { runLoad, warmUp } from './load-runner.js';
-import { cpuSplit, sampleCpu } from './cpu-meter.js';
+import { cpuSecondsBetween, cpuSplit, sampleCpu } from './cpu-meter.js';
 import type { BenchSettings, HttpRequestPlan, HttpScenarioPlan } from './plan.js';
+import { startRssSampler } from './rss-sampler.js';
 import type { ScenarioResult } from './scenario-result.js';
 import type { SqlCountingProxy } from '@tubefeed/core/testing/faults';
 
@@ -28,8 +30,8 @@ export interface HttpRunContext {
   readonly baselineUrl: string | null;
   readonly baselinePid: number | null;
   readonly facts: FeedFacts;
-  /** Cursor `settings.cursorDepth` rows deep, from walking /videos. */
-  readonly deepCursor: string | null;
+  /** Cursors by how many rows deep they are, from walking /videos (walkCursor). */
+  readonly cursors: ReadonlyMap<number, string>;
   readonly settings: BenchSettings;
   /** A second API process whose MySQL traffic goes through the counting proxy. */
   readonly counting: { readonly apiUrl: string; readonly proxy: SqlCountingProxy };
@@ -47,10 +49,18 @@ export async function readFeedFacts(apiUrl: string): Promise<FeedFacts> {
 
 /**
  * Follows nextCursor from the newest end until `depth` rows are behind it: the only way to a
- * deep cursor through the public API (the cursor is opaque and checksummed).
+ * deep cursor through the public API (the cursor is opaque and checksummed). Every depth in
+ * `depths` that a page boundary reaches gets its cursor on the way, so one walk serves all.
  */
-export async function walkCursor(apiUrl: string, depth: number, pageSize: number): Promise<{ cursor: string; seconds: number; requests: number }> {
+export async function walkCursor(
+  apiUrl: string,
+  depths: readonly number[],
+  pageSize: number,
+): Promise<{ cursors: Map<number, string>; seconds: number; requests: number }> {
   const started = performance.now();
+  const depth = Math.max(...depths);
+  if (!(depth > 0)) throw new Error('cursor depth must be positive');
+  const cursors = new Map<number, string>();
   let cursor: string | null = null;
   let walked = 0;
   let requests = 0;
@@ -65,9 +75,11 @@ export async function walkCursor(apiUrl: string, depth: number, pageSize: number
     walked += page.items.length;
     if (page.nextCursor === null) throw new Error(`/videos ended after ${walked} rows, before ${depth}`);
     cursor = page.nextCursor;
+    if (depths.includes(walked)) cursors.set(walked, cursor);
   }
-  if (cursor === null) throw new Error('cursor depth must be positive');
-  return { cursor, seconds: (performance.now() - started) / 1000, requests };
+  const missed = depths.filter((d) => !cursors.has(d));
+  if (missed.length > 0) throw new Error(`no page of ${pageSize} ends at ${missed.join(', ')} rows: depths must be whole pages`);
+  return { cursors, seconds: (performance.now() - started) / 1000, requests };
 }
 
 interface ResolvedRequest {
@@ -81,7 +93,7 @@ function totalPages(facts: FeedFacts, limit: number): number {
   return Math.max(1, Math.ceil(facts.totalCount / limit));
 }
 
-export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunContext, 'apiUrl' | 'baselineUrl' | 'facts' | 'deepCursor'>): ResolvedRequest {
+export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunContext, 'apiUrl' | 'baselineUrl' | 'facts' | 'cursors'>): ResolvedRequest {
   switch (request.kind) {
     case 'baseline': {
       if (context.baselineUrl === null) throw new Error('the baseline server is not running');
@@ -100,25 +112,35 @@ export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunCo
     }
     case 'videos': {
       if (request.depth === 0) return { url: `${context.apiUrl}/videos?limit=${request.limit}`, headers: {}, display: `/videos?limit=${request.limit}` };
-      if (context.deepCursor === null) throw new Error('no deep cursor: walk /videos first');
-      const path = `/videos?limit=${request.limit}&cursor=${encodeURIComponent(context.deepCursor)}`;
+      const cursor = context.cursors.get(request.depth);
+      if (cursor === undefined) throw new Error(`no cursor ${request.depth} rows deep: walk /videos first`);
+      const path = `/videos?limit=${request.limit}&cursor=${encodeURIComponent(cursor)}`;
       return { url: `${context.apiUrl}${path}`, headers: {}, display: `/videos?limit=${request.limit}&cursor=<${request.depth} rows deep>` };
     }
     case 'search': {
       const path = `/videos/search?q=${encodeURIComponent(request.q)}&limit=${request.limit}`;
       return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
     }
+    case 'health':
+      return { url: `${context.apiUrl}${request.path}`, headers: {}, display: request.path };
   }
 }
 
+/** A checked request whose route this build does not have (a 404 where the plan allows one). */
+class RouteMissing extends Error {
+  override name = 'RouteMissing';
+}
+
 /** One request before the load: the expected status, and how many items the page holds. */
-async function probe(resolved: ResolvedRequest, expectStatus: number): Promise<number | null> {
+async function probe(resolved: ResolvedRequest, expectStatus: number, skipOnNotFound: boolean): Promise<number | null> {
   const response = await fetch(resolved.url, { headers: resolved.headers });
   const text = await response.text();
+  if (response.status === 404 && skipOnNotFound) throw new RouteMissing(`${resolved.display} answered 404: this build has no such route`);
   if (response.status !== expectStatus) throw new Error(`${resolved.display} answered ${response.status}, expected ${expectStatus}: ${text.slice(0, 200)}`);
   if (expectStatus !== 200) return null;
-  const body = JSON.parse(text) as { videos?: unknown[]; items?: unknown[] };
-  return (body.videos ?? body.items)?.length ?? null;
+  const body = JSON.parse(text) as { videos?: unknown; items?: unknown };
+  const list = body.videos ?? body.items;
+  return Array.isArray(list) ? list.length : null;
 }
 
 /**
@@ -150,7 +172,13 @@ async function sqlPerRequest(resolved: ResolvedRequest, expectStatus: number, co
 /** "cpu srv 58 load 99 db 0 other 3": percent of one core over the window. */
 function cpuNote(cpu: Record<string, number | null>): string {
   const part = (label: string, value: number | null | undefined) => (value === null || value === undefined ? null : `${label} ${value}`);
-  const parts = [part('srv', cpu.serverCpuPct), part('load', cpu.loadGeneratorCpuPct), part('db', cpu.mysqlCpuPct), part('other', cpu.otherCpuPct)];
+  const parts = [
+    part('srv', cpu.serverCpuPct),
+    part('load', cpu.loadGeneratorCpuPct),
+    part('db', cpu.mysqlCpuPct),
+    part('redis', cpu.redisCpuPct),
+    part('other', cpu.otherCpuPct),
+  ];
   return `cpu% ${parts.filter((p) => p !== null).join(' ')}`;
 }
 
@@ -164,12 +192,35 @@ function noteFor(plan: HttpScenarioPlan): string {
       return plan.request.depth === 0 ? '' : `${plan.request.depth.toLocaleString('en-US')} rows deep`;
     case 'search':
       return `"${plan.request.q}": ${plan.request.wordKind}`;
+    case 'health':
+      return '';
   }
+}
+
+/** The row of a scenario whose route this build lacks: no figures, and why. */
+function skippedResult(plan: HttpScenarioPlan, reason: string): ScenarioResult {
+  return {
+    name: plan.name,
+    group: plan.group,
+    reqPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    errors: null,
+    connections: plan.connections,
+    note: `skipped: ${reason}`,
+    extra: { skipped: true },
+  };
 }
 
 export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunContext): Promise<ScenarioResult> {
   const resolved = resolveRequest(plan.request, context);
-  const pageItems = await probe(resolved, plan.expectStatus);
+  let pageItems: number | null;
+  try {
+    pageItems = await probe(resolved, plan.expectStatus, plan.skipOnNotFound);
+  } catch (error) {
+    if (error instanceof RouteMissing) return skippedResult(plan, error.message);
+    throw error;
+  }
   const spec = { url: resolved.url, headers: resolved.headers, connections: plan.connections, expectStatus: plan.expectStatus };
   await warmUp(spec, context.settings.warmupS);
   // Where the CPU went over the window: on two shared cores it tells which side limited the
@@ -177,10 +228,20 @@ export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunCo
   const serverPid = plan.request.kind === 'baseline' ? context.baselinePid! : context.apiPid;
   const pids = { serverCpuPct: serverPid, loadGeneratorCpuPct: process.pid, mysqlCpuPct: context.mysqlPid, redisCpuPct: context.redisPid };
   const watched = Object.values(pids).filter((pid): pid is number => pid !== null);
+  const memory = startRssSampler(serverPid, context.settings.rssSampleMs);
   const cpuBefore = await sampleCpu(watched);
   const load = await runLoad({ ...spec, durationS: context.settings.durationS });
-  const cpu = cpuSplit(cpuBefore, await sampleCpu(watched), pids);
-  const serverCpuS = ((cpu.serverCpuPct ?? 0) / 100) * load.durationS;
+  const cpuAfter = await sampleCpu(watched);
+  const rss = await memory.stop();
+  const cpu = cpuSplit(cpuBefore, cpuAfter, pids);
+  // CPU time per answered request, whichever side limited the rate: what one request cost the
+  // server, MariaDB and Redis. MariaDB and Redis are shared with other test suites on this
+  // machine, so their figures carry that noise too (the baseline's row, which uses neither,
+  // shows its size).
+  const usPerRequest = (pid: number | null) => {
+    const seconds = cpuSecondsBetween(cpuBefore, cpuAfter, pid);
+    return seconds === null || load.requests === 0 ? null : round((seconds / load.requests) * 1e6, 1);
+  };
 
   const extra: Record<string, number | string | null> = {
     path: resolved.display,
@@ -188,8 +249,12 @@ export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunCo
     requests: load.requests,
     durationS: load.durationS,
     ...cpu,
-    // Independent of which side limited the rate: what one request cost the server.
-    serverCpuUsPerRequest: load.requests === 0 ? null : round((serverCpuS / load.requests) * 1e6, 1),
+    serverCpuUsPerRequest: usPerRequest(serverPid),
+    mysqlCpuUsPerRequest: usPerRequest(context.mysqlPid),
+    redisCpuUsPerRequest: usPerRequest(context.redisPid),
+    // The server under test (the baseline's own process in the baseline row).
+    rssMaxMb: round(rss.maxMb, 1),
+    rssSamples: rss.samples,
     statusCounts: Object.entries(load.statusCounts)
       .map(([status, n]) => `${status}:${n}`)
       .join(' '),

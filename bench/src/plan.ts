@@ -22,6 +22,7 @@ export const SCENARIO_GROUPS = [
   { id: 'freshness', issueItem: 7, title: 'Freshness: simulated publish -> visible on /getData page 1' },
   { id: 'memory', issueItem: 8, title: 'Memory: API resident memory after the runs' },
   { id: 'repeat-clients', issueItem: null, title: 'Extra: repeat clients polling page 1 with If-None-Match (expect 304)' },
+  { id: 'health', issueItem: null, title: 'Extra: GET /health and GET /health/live (the probes a load balancer sends) at throughput load' },
 ] as const;
 
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]['id'];
@@ -52,7 +53,8 @@ export class BenchUsageError extends Error {
 export const USAGE = `usage: npm run bench -- [--quick] [--count N] [--only GROUP,...]
        npm run bench -- --soak [--soak-seconds N] [--quick] [--count N]
   --quick     reduced run: ${QUICK_ROWS.toLocaleString('en-US')} rows, short durations (results in bench/results.quick.json)
-  --count N   rows to seed and measure (default ${DEFAULT_ROWS.toLocaleString('en-US')}; --quick: ${QUICK_ROWS.toLocaleString('en-US')})
+  --count N   rows to seed and measure (default ${DEFAULT_ROWS.toLocaleString('en-US')}; --quick: ${QUICK_ROWS.toLocaleString('en-US')});
+              a full run on another count writes bench/results.<N>.json (e.g. results.100k.json)
   --only G,G  run only these scenario groups (${SCENARIO_GROUPS.map((g) => g.id).join(', ')});
               prints the tables but writes no results file
   --rate-limit-off
@@ -130,8 +132,15 @@ export interface BenchSettings {
   /** Rows the deep cursor is from the newest end (found by walking nextCursor with limit=100). */
   readonly cursorDepth: number;
   readonly cursorWalkLimit: number;
-  /** Page size of the /videos and /videos/search scenarios (the API's default). */
+  /** Page size of the /videos and /videos/search latency scenarios (the API's default). */
   readonly listLimit: number;
+  /**
+   * The cursor throughput scenarios: `/videos?limit=pageLimit` at the throughput concurrency,
+   * on the first page and after walking `pages` pages (pages x pageLimit rows deep).
+   */
+  readonly cursorThroughput: { readonly pageLimit: number; readonly pages: number; readonly depth: number };
+  /** How often the server's VmRSS is read during a measured window (its maximum is reported). */
+  readonly rssSampleMs: number;
   /** Sequential requests of the pass that counts SQL statements per request (against a second API). */
   readonly sqlCountRequests: number;
   readonly fetchIntervalMs: number;
@@ -149,7 +158,9 @@ export function benchSettings(options: BenchOptions): BenchSettings {
   const { quick, count } = options;
   const wantedDepth = quick ? 50_000 : 500_000;
   // Never deeper than half the data set, in whole walk pages.
-  const cursorDepth = Math.max(100, Math.min(wantedDepth, Math.floor(count / 2 / 100) * 100));
+  const halfInWalkPages = Math.floor(count / 2 / 100) * 100;
+  const cursorDepth = Math.max(100, Math.min(wantedDepth, halfInWalkPages));
+  const throughputPages = Math.max(1, Math.min(500, halfInWalkPages / 100));
   return {
     mode: quick ? 'quick' : 'full',
     rows: count,
@@ -160,6 +171,8 @@ export function benchSettings(options: BenchOptions): BenchSettings {
     cursorDepth,
     cursorWalkLimit: 100,
     listLimit: 20,
+    cursorThroughput: { pageLimit: 100, pages: throughputPages, depth: throughputPages * 100 },
+    rssSampleMs: 250,
     sqlCountRequests: quick ? 200 : 500,
     fetchIntervalMs: 1000,
     ingest: { publishIntervalMs: 20, warmupS: quick ? 3 : 5, measureS: quick ? 15 : 30 },
@@ -175,7 +188,8 @@ export type HttpRequestPlan =
   | { readonly kind: 'baseline' }
   | { readonly kind: 'getData'; readonly limit: number; readonly page: PageChoice; readonly ifNoneMatch: boolean }
   | { readonly kind: 'videos'; readonly limit: number; readonly depth: number }
-  | { readonly kind: 'search'; readonly limit: number; readonly q: string; readonly wordKind: string };
+  | { readonly kind: 'search'; readonly limit: number; readonly q: string; readonly wordKind: string }
+  | { readonly kind: 'health'; readonly path: '/health' | '/health/live' };
 
 export interface HttpScenarioPlan {
   readonly kind: 'http';
@@ -187,6 +201,11 @@ export interface HttpScenarioPlan {
   readonly expectStatus: 200 | 304;
   /** Count the SQL statements per request (not for the baseline, which has no database). */
   readonly countSql: boolean;
+  /**
+   * A route this build may not have yet: a 404 to the checked request skips the scenario
+   * (with a note) instead of failing it.
+   */
+  readonly skipOnNotFound: boolean;
 }
 
 export interface IngestScenarioPlan {
@@ -224,6 +243,27 @@ export function deepPageName(share: number): string {
   return `getData deep ${Math.round(share * 100)}%`;
 }
 
+export const CURSOR_FIRST_NAME = 'videos limit=100 first page';
+export function cursorPagesDeepName(pages: number): string {
+  return `videos limit=100 ${pages} pages deep`;
+}
+export const HEALTH_NAME = 'health';
+export const HEALTH_LIVE_NAME = 'health live';
+
+/**
+ * Which results file a run writes (relative to bench/): results.json for the default full run,
+ * results.<N>.json for a full run on another count (results.100k.json), results.quick.json for
+ * --quick; null for runs that must not replace a whole one (--only, --rate-limit-off).
+ */
+export function resultsFileName(options: BenchOptions): string | null {
+  if (options.only.length > 0 || options.rateLimitOff) return null;
+  if (options.quick) return 'results.quick.json';
+  if (options.count === DEFAULT_ROWS) return 'results.json';
+  const n = options.count;
+  const size = n % 1_000_000 === 0 ? `${n / 1_000_000}m` : n % 1000 === 0 ? `${n / 1000}k` : String(n);
+  return `results.${size}.json`;
+}
+
 /** Every scenario in the order the runner measures them. */
 export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
   const hot = settings.throughputConnections;
@@ -234,7 +274,9 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     request: HttpRequestPlan,
     connections: number,
     expectStatus: 200 | 304 = 200,
-  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline' });
+    skipOnNotFound = false,
+  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline', skipOnNotFound });
+  const deep = settings.cursorThroughput;
   const page = (limit: number, choice: PageChoice, ifNoneMatch = false): HttpRequestPlan => ({ kind: 'getData', limit, page: choice, ifNoneMatch });
   return [
     http('baseline', 'baseline', { kind: 'baseline' }, hot),
@@ -245,6 +287,11 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     http('getData page 1 If-None-Match', 'repeat-clients', page(100, { pageNo: 1 }, true), hot, 304),
     http('videos first page', 'cursor', { kind: 'videos', limit: settings.listLimit, depth: 0 }, calm),
     http('videos deep cursor', 'cursor', { kind: 'videos', limit: settings.listLimit, depth: settings.cursorDepth }, calm),
+    http(CURSOR_FIRST_NAME, 'cursor', { kind: 'videos', limit: deep.pageLimit, depth: 0 }, hot),
+    http(cursorPagesDeepName(deep.pages), 'cursor', { kind: 'videos', limit: deep.pageLimit, depth: deep.depth }, hot),
+    http(HEALTH_NAME, 'health', { kind: 'health', path: '/health' }, hot),
+    // Added to the API alongside this scenario; older builds answer 404 and the row says so.
+    http(HEALTH_LIVE_NAME, 'health', { kind: 'health', path: '/health/live' }, hot, 200, true),
     ...SEARCH_SET.map((entry) => http(entry.name, 'search', { kind: 'search', limit: settings.listLimit, q: entry.q, wordKind: entry.wordKind }, calm)),
     { kind: 'ingest', name: 'ingest', group: 'ingest' },
     { kind: 'freshness', name: 'freshness', group: 'freshness' },
@@ -276,6 +323,32 @@ export interface TargetPlan {
 
 const ref = (scenario: string, field: string): FigureRef => ({ scenario, field });
 
+/**
+ * Throughput of the listing pages and of /health against the bare-Fastify baseline, measured
+ * in the same run at the same concurrency. The server's CPU per request is shown beside each:
+ * it compares the two servers whichever side (server or load generator) limited the rate.
+ */
+function vsBaseline(settings: BenchSettings): TargetPlan[] {
+  const pages = settings.cursorThroughput.pages;
+  const entries: ReadonlyArray<readonly [id: string, scenario: string, what: string, limit: number]> = [
+    ['page2-vs-baseline', 'getData page 2', 'page 2 (limit=100)', 0.35],
+    ['deep-50pct-vs-baseline', deepPageName(0.5), 'page at 50 % depth (limit=100)', 0.35],
+    ['deep-100pct-vs-baseline', deepPageName(1), 'page at 100 % depth (limit=100)', 0.35],
+    ['cursor-first-vs-baseline', CURSOR_FIRST_NAME, '/videos?limit=100 first page', 0.35],
+    ['cursor-500-pages-vs-baseline', cursorPagesDeepName(pages), `/videos?limit=100 cursor ${pages} pages deep`, 0.35],
+    ['health-vs-baseline', HEALTH_NAME, 'GET /health', 0.7],
+  ];
+  return entries.map(([id, scenario, what, limit]) => ({
+    id,
+    target: `${what} req/s >= ${limit} x baseline`,
+    value: { kind: 'ratio', of: ref(scenario, 'reqPerSec'), over: ref('baseline', 'reqPerSec') },
+    comparison: '>=',
+    limit,
+    unit: 'x baseline',
+    alsoShow: [ref(scenario, 'serverCpuUsPerRequest'), ref('baseline', 'serverCpuUsPerRequest')],
+  }));
+}
+
 /** Every target of issue 6, with how its value is derived from the scenarios' figures. */
 export function planTargets(settings: BenchSettings): TargetPlan[] {
   const deepNames = DEEP_SHARES.map(deepPageName);
@@ -293,6 +366,7 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
         alsoShow: [ref(`getData page 1 limit=${limit}`, 'serverCpuUsPerRequest'), ref('baseline', 'serverCpuUsPerRequest')],
       }),
     ),
+    ...vsBaseline(settings),
     ...DEEP_SHARES.map(
       (share): TargetPlan => ({
         id: `deep-${Math.round(share * 100)}pct-p99`,
@@ -355,6 +429,14 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
       comparison: '<=',
       limit: settings.fetchIntervalMs + 1000,
       unit: 'ms',
+    },
+    {
+      id: 'api-rss-under-load',
+      target: 'API resident memory under load (max over the HTTP scenarios) < 250 MB',
+      value: { kind: 'figure', of: ref('memory', 'rssUnderLoadMaxMb') },
+      comparison: '<',
+      limit: 250,
+      unit: 'MB',
     },
     {
       id: 'api-rss',

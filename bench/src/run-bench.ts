@@ -17,10 +17,10 @@ import { readFeedFacts, runHttpScenario, walkCursor, type HttpRunContext } from 
 import { runIngestScenario } from './ingest-scenario.js';
 import { round } from './latency-stats.js';
 import { gitFacts, machineFacts } from './machine.js';
-import { BenchUsageError, USAGE, benchSettings, parseBenchOptions, planScenarios, planTargets, type ScenarioPlan } from './plan.js';
+import { BenchUsageError, USAGE, benchSettings, parseBenchOptions, planScenarios, planTargets, resultsFileName, type ScenarioPlan } from './plan.js';
 import { ChildProcesses, residentMemory, startSqlCountingProxy } from '@tubefeed/core/testing/faults';
 import { benchPrefix, clearPrefix, openRedis, redisServerPid, redisVersion, writeFeedSnapshot } from './redis-state.js';
-import { print, scenarioTable, targetTable, writeResults } from './report.js';
+import { apiRssUnderLoad, print, scenarioTable, targetTable, withBaselineRatios, writeResults } from './report.js';
 import { SOAK_LIMITS, planSoakTargets, soakSettings } from './soak-plan.js';
 import { soakSummaryTable, soakWindowTable, writeSoakResults } from './soak-report.js';
 import { runSoak } from './soak-scenario.js';
@@ -248,7 +248,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const countingApi = await startApi(system, 'api-count', { mysqlUrl: proxiedUrl.toString(), redisUrl: config.redis.url, prefix, cursorSecret, ...limiter });
 
     let baseline: ServerHandle | null = null;
-    let deepCursor: string | null = null;
+    const cursors = new Map<number, string>();
     const context = (): HttpRunContext => ({
       apiUrl: api.url,
       apiPid: api.child.pid,
@@ -257,13 +257,17 @@ async function main(argv: readonly string[]): Promise<number> {
       baselineUrl: baseline?.url ?? null,
       baselinePid: baseline?.child.pid ?? null,
       facts,
-      deepCursor,
+      cursors,
       settings,
       counting: { apiUrl: countingApi.url, proxy },
     });
     const live = { system, mysqlBaseUrl: config.mysql.url, redisUrl: config.redis.url, redis, basePrefix: config.redis.prefix, cleanup, log: say };
 
     const selected = planScenarios(settings).filter((plan) => options.only.length === 0 || options.only.includes(plan.group));
+    // Every deep cursor the selected scenarios use, found in one walk.
+    const cursorDepths = [
+      ...new Set(selected.flatMap((plan) => (plan.kind === 'http' && plan.request.kind === 'videos' && plan.request.depth > 0 ? [plan.request.depth] : []))),
+    ];
     for (const plan of selected) {
       if (interrupted) break;
       let result: ScenarioResult;
@@ -271,11 +275,12 @@ async function main(argv: readonly string[]): Promise<number> {
         switch (plan.kind) {
           case 'http': {
             if (plan.request.kind === 'baseline') baseline = await startBaseline(system, bodyFile);
-            if (plan.request.kind === 'videos' && plan.request.depth > 0 && deepCursor === null) {
-              say(`walking /videos with limit=${settings.cursorWalkLimit} to ${plan.request.depth.toLocaleString('en-US')} rows deep (public API only; the cursor is opaque)`);
-              const walk = await walkCursor(api.url, plan.request.depth, settings.cursorWalkLimit);
-              deepCursor = walk.cursor;
-              say(`deep cursor reached in ${walk.requests.toLocaleString('en-US')} requests, ${walk.seconds.toFixed(1)} s`);
+            if (plan.request.kind === 'videos' && plan.request.depth > 0 && !cursors.has(plan.request.depth)) {
+              const depths = cursorDepths.map((d) => d.toLocaleString('en-US')).join(' and ');
+              say(`walking /videos with limit=${settings.cursorWalkLimit} to ${depths} rows deep (public API only; the cursor is opaque)`);
+              const walk = await walkCursor(api.url, cursorDepths, settings.cursorWalkLimit);
+              for (const [depth, cursor] of walk.cursors) cursors.set(depth, cursor);
+              say(`deep cursors reached in ${walk.requests.toLocaleString('en-US')} requests, ${walk.seconds.toFixed(1)} s`);
             }
             try {
               result = await runHttpScenario(plan, context());
@@ -295,6 +300,8 @@ async function main(argv: readonly string[]): Promise<number> {
             break;
           case 'memory': {
             const memory = await residentMemory(api.child.pid);
+            const underLoad = apiRssUnderLoad(results);
+            const loadNote = underLoad === null ? '' : `; under load max ${underLoad.maxMb} MB (${underLoad.scenario})`;
             result = {
               name: 'memory',
               group: 'memory',
@@ -303,8 +310,14 @@ async function main(argv: readonly string[]): Promise<number> {
               p99Ms: null,
               errors: null,
               connections: null,
-              note: `API VmRSS ${round(memory.rssMb, 1)} MB (peak ${round(memory.peakRssMb, 1)} MB)`,
-              extra: { rssMb: round(memory.rssMb, 1), peakRssMb: round(memory.peakRssMb, 1), rssAfterBootMb: round(bootMemory.rssMb, 1) },
+              note: `API VmRSS after the runs ${round(memory.rssMb, 1)} MB (peak ${round(memory.peakRssMb, 1)} MB)${loadNote}`,
+              extra: {
+                rssMb: round(memory.rssMb, 1),
+                peakRssMb: round(memory.peakRssMb, 1),
+                rssAfterBootMb: round(bootMemory.rssMb, 1),
+                rssUnderLoadMaxMb: underLoad?.maxMb ?? null,
+                rssUnderLoadMaxScenario: underLoad?.scenario ?? null,
+              },
             };
             break;
           }
@@ -321,25 +334,32 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     if (interrupted) return 130;
 
-    const targets = evaluateTargets(planTargets(settings), results);
+    const measured = withBaselineRatios(results);
+    const targets = evaluateTargets(planTargets(settings), measured);
     notes.push(
       'Page 1 is served from the snapshot the worker writes to Redis; the harness writes it before starting the API, as the worker does on boot (a reused database gets no seeder run, which also writes it).',
-      `Load: autocannon in the harness process, a process of its own, on the same 2 cores as the server. ${settings.throughputConnections} connections for the throughput scenarios (baseline, page 1, deep pages, 304) to saturate the cores; ${settings.latencyConnections} for the latency scenarios (cursor, search) so p99 shows service time rather than queueing.`,
+      `Load: autocannon in the harness process, a process of its own, on the same 2 cores as the server. ${settings.throughputConnections} connections for the throughput scenarios (baseline, page 1, deep pages, 304, /videos?limit=${settings.cursorThroughput.pageLimit}, /health) to saturate the cores; ${settings.latencyConnections} for the latency scenarios (/videos?limit=${settings.listLimit}, search) so p99 shows service time rather than queueing.`,
       `SQL/request: exact, from ${settings.sqlCountRequests} sequential requests (after 20 of warm-up) to a second API process of the same build, database and Redis prefix, whose MySQL connection runs through a counting proxy in the harness (statements, SELECTs and statements containing COUNT(). MariaDB's Com_select is server-wide and other test suites on this machine made it useless.`,
       `Freshness: each video is timed from when the harness first saw it in the simulator's ground truth (publishedAt has 1 s resolution), both polled every ${settings.freshness.pollMs} ms.`,
     );
-    notes.push('cpu% in the notes column: percent of one core over the measured window used by the server (srv), the load generator (load), MariaDB (db) and everything else on the machine (other: the noise figure).');
-    const noisy = results.filter((r) => typeof r.extra.otherCpuPct === 'number' && r.extra.otherCpuPct >= 25);
+    notes.push(
+      'cpu% in the notes column: percent of one core over the measured window used by the server (srv), the load generator (load), MariaDB (db), Redis (redis) and everything else on the machine (other: the noise figure).',
+      'srv/db/redis us/req: CPU time of the server under test, MariaDB and Redis over the measured window divided by the requests answered in it (whichever side limited the rate). MariaDB and Redis are shared with other test suites on this machine: their figures include that work (the baseline row, which uses neither, shows how much).',
+      `RSS max: the highest VmRSS of the server under test read every ${settings.rssSampleMs} ms during the measured window (the baseline row: the baseline server's); the memory row has the API's maximum over all its scenarios.`,
+      `x base: req/s over the baseline's, for the scenarios at the baseline's concurrency (${settings.throughputConnections} connections).`,
+    );
+    if (dataSet.migrationsApplied.length > 0) notes.push(`Migrations applied to the data set before the run: ${dataSet.migrationsApplied.join(', ')}.`);
+    const noisy = measured.filter((r) => typeof r.extra.otherCpuPct === 'number' && r.extra.otherCpuPct >= 25);
     if (noisy.length > 0) {
       const line = `Noisy: other processes used >= 25% of a core during ${noisy.map((r) => `${r.name} (${String(r.extra.otherCpuPct)}%)`).join(', ')}.`;
       notes.push(line);
       say(line);
     }
     const durationS = round((performance.now() - startedAt) / 1000, 1) ?? 0;
-    const outputPath = fileURLToPath(new URL(settings.mode === 'quick' ? '../results.quick.json' : '../results.json', import.meta.url));
     // A partial run (--only) or one without the rate limiter must not replace the results of a whole one.
-    const complete = options.only.length === 0 && !options.rateLimitOff;
-    if (complete) await writeResults(outputPath, {
+    const fileName = resultsFileName(options);
+    const outputPath = fileName === null ? null : fileURLToPath(new URL(`../${fileName}`, import.meta.url));
+    if (outputPath !== null) await writeResults(outputPath, {
       mode: settings.mode,
       date: new Date().toISOString(),
       git,
@@ -349,22 +369,27 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       rows: settings.rows,
       database: dataSet.database,
-      settings: { ...settings, seededThisRun: !dataSet.reused, seedSeconds: dataSet.seedSeconds === null ? null : round(dataSet.seedSeconds, 1) },
-      scenarios: results,
+      settings: {
+        ...settings,
+        seededThisRun: !dataSet.reused,
+        seedSeconds: dataSet.seedSeconds === null ? null : round(dataSet.seedSeconds, 1),
+        migrationsApplied: dataSet.migrationsApplied,
+      },
+      scenarios: measured,
       targets,
       notes,
       durationS,
     });
 
     print('');
-    print(scenarioTable(results));
+    print(scenarioTable(measured));
     print('');
     print(targetTable(targets));
     print('');
     const missed = targets.filter((t) => !t.met).length;
     for (const note of notes) print(`- ${note}`);
     print('');
-    const written = complete
+    const written = outputPath !== null
       ? `results in ${outputPath}`
       : `${[...(options.only.length > 0 ? [`--only ${options.only.join(',')}`] : []), ...(options.rateLimitOff ? ['--rate-limit-off'] : [])].join(' ')}: no results file written`;
     print(`${targets.length - missed}/${targets.length} targets met; ${written} (${durationS} s)`);
