@@ -108,7 +108,7 @@ function parseDate(value: string | undefined, param: string): Date | undefined {
 function page(items: readonly ListedVideo[], nextCursor: string | null): Buffer {
   return joinFragments(
     videoPageEnvelope(nextCursor),
-    items.map((item) => item.fragment),
+    items.map((item) => item.json),
   );
 }
 

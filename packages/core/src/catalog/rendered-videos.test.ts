@@ -15,7 +15,7 @@ import { createSearchFinder } from './search-finder.js';
 import { parseSearch } from './search-text.js';
 import type { VideoInput } from './video.js';
 import { createVideoFinder } from './video-finder.js';
-import { VIDEO_JSON_VERSION, feedPageEnvelope, joinFragments, videoPageEnvelope } from './video-json.js';
+import { VIDEO_JSON_VERSION, feedPageEnvelope, fragmentHash, fragmentsEtag, joinFragments, videoPageEnvelope } from './video-json.js';
 import { createVideoRepository, type ListedVideo } from './video-repository.js';
 import { FeedPageSchema, VideoPageSchema, VideoSchema, type VideoJson } from './video-schemas.js';
 
@@ -90,7 +90,7 @@ function expectedJson(video: VideoInput): VideoJson {
 }
 
 const newestFirst = (videos: readonly VideoInput[]) => [...videos].sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
-const fragments = (videos: readonly ListedVideo[]) => videos.map((video) => video.fragment);
+const fragments = (videos: readonly ListedVideo[]) => videos.map((video) => video.json);
 
 describe('listings served from the JSON stored with each video', () => {
   it('equal what the schema serialiser produces from the videos, on every read path, for awkward text', async () => {
@@ -138,7 +138,26 @@ describe('listings served from the JSON stored with each video', () => {
     const [after] = await repo().findByVideoIds([video!.videoId]);
     expect(JSON.parse(after!.json!.toString('utf8'))).toEqual(expectedJson(changed));
     const page = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 10);
-    expect(page.videos.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual([expectedJson(changed)]);
+    expect(page.videos.map((v) => JSON.parse(v.json.toString('utf8')) as VideoJson)).toEqual([expectedJson(changed)]);
+    expect(after!.json_hash).toEqual(fragmentHash(after!.json!));
+    expect(after!.json_hash).not.toEqual(stored!.json_hash);
+  });
+
+  it("gives a page an ETag from its rows' stored hashes: the same for the same bytes, another when a row changes", async () => {
+    const videos = awkwardVideos();
+    await repo().upsertBatch(videos);
+    const etagOf = async () => {
+      const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 2, 3);
+      const envelope = feedPageEnvelope({ pageNo: 2, limit: 3, totalCount: slice.total });
+      for (const video of slice.videos) expect(video.json_hash).toEqual(fragmentHash(video.json));
+      return fragmentsEtag(envelope, slice.videos.map((video) => video.json_hash));
+    };
+    const first = await etagOf();
+    expect(first).toMatch(/^"[\w-]{27}"$/);
+    await repo().upsertBatch(videos); // the same values again
+    expect(await etagOf()).toBe(first);
+    await repo().upsertBatch([{ ...newestFirst(videos)[3]!, description: 'changed' }]);
+    expect(await etagOf()).not.toBe(first);
   });
 });
 
@@ -148,7 +167,7 @@ describe('stored JSON of another renderer version', () => {
     await repo().upsertBatch(videos);
     // Rows as an older version left them: one never rendered (stored before the column
     // existed), one rendered by another version of the shape.
-    await sql`UPDATE videos SET json = NULL, json_version = NULL WHERE video_id = ${videos[1]!.videoId}`.execute(db.kysely);
+    await sql`UPDATE videos SET json = NULL, json_hash = NULL, json_version = NULL WHERE video_id = ${videos[1]!.videoId}`.execute(db.kysely);
     await sql`UPDATE videos SET json = ${'{"old":"shape"}'}, json_version = ${VIDEO_JSON_VERSION ^ 1} WHERE video_id = ${videos[4]!.videoId}`.execute(db.kysely);
     return videos;
   }
@@ -157,11 +176,11 @@ describe('stored JSON of another renderer version', () => {
     const videos = await storeWithStaleRows();
     const expected = newestFirst(videos).map(expectedJson);
     const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 100);
-    expect(slice.videos.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual(expected);
+    expect(slice.videos.map((v) => JSON.parse(v.json.toString('utf8')) as VideoJson)).toEqual(expected);
     const listed = await createVideoFinder(db.kysely).find({ filters: {}, order: 'oldest', limit: 100 });
-    expect(listed.map((v) => JSON.parse(v.fragment.toString('utf8')) as VideoJson)).toEqual([...expected].reverse());
+    expect(listed.map((v) => JSON.parse(v.json.toString('utf8')) as VideoJson)).toEqual([...expected].reverse());
     const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: 'relevance', limit: 100 });
-    expect(new Set(hits.map((v) => v.fragment.toString('utf8')))).toEqual(new Set(expected.map((v) => JSON.stringify(v))));
+    expect(new Set(hits.map((v) => v.json.toString('utf8')))).toEqual(new Set(expected.map((v) => JSON.stringify(v))));
   });
 
   it('are rendered again in place, each once, in batches', async () => {
@@ -172,6 +191,7 @@ describe('stored JSON of another renderer version', () => {
     for (const row of stored) {
       expect(row.json_version).toBe(VIDEO_JSON_VERSION);
       expect(JSON.parse(row.json!.toString('utf8'))).toEqual(expectedJson(videos.find((v) => v.videoId === row.video_id)!));
+      expect(row.json_hash).toEqual(fragmentHash(row.json!));
     }
   });
 

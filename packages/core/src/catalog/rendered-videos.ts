@@ -7,18 +7,19 @@
 // background (video-rendering.ts), so this is the exception, not the path.
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
-import { VIDEO_JSON_VERSION, serializeVideo } from './video-json.js';
+import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
 
 /** What a listing reads of each row: its keyset position and its rendered JSON. */
 export interface RenderedRow {
   readonly id: number;
   readonly published_at: Date;
   readonly json: Buffer | null;
+  readonly json_hash: Buffer | null;
   readonly json_version: number | null;
 }
 
 /** The columns behind RenderedRow, on the `videos` table aliased as `v`. */
-export const RENDERED_COLUMNS = ['v.id', 'v.published_at', 'v.json', 'v.json_version'] as const;
+export const RENDERED_COLUMNS = ['v.id', 'v.published_at', 'v.json', 'v.json_hash', 'v.json_version'] as const;
 
 /** The columns the JSON is rendered from (video-json.ts VideoJsonSource). */
 export const SOURCE_COLUMNS = [
@@ -34,19 +35,22 @@ export const SOURCE_COLUMNS = [
   'channel_title',
 ] as const;
 
-export const isCurrent = (row: Pick<RenderedRow, 'json' | 'json_version'>): boolean =>
-  row.json !== null && row.json_version === VIDEO_JSON_VERSION;
+export const isCurrent = (row: Pick<RenderedRow, 'json' | 'json_hash' | 'json_version'>): boolean =>
+  row.json !== null && row.json_hash !== null && row.json_version === VIDEO_JSON_VERSION;
+
+/** A listed row whose `json` is current: the bytes to serve. */
+export type ListedRow<Row extends RenderedRow = RenderedRow> = Row & { readonly json: Buffer; readonly json_hash: Buffer };
 
 /**
- * The rows with their JSON, in their order. Rows whose stored JSON is not current are rendered
- * from their columns (one statement for all of them); a row deleted meanwhile is left out.
+ * The rows, in their order, each with its current JSON. Rows whose stored JSON is not current
+ * are rendered from their columns (one statement for all of them) and their `json` replaced in
+ * place; a row deleted meanwhile is left out. Rows are not copied: on the common path this is
+ * one pass that allocates nothing.
  */
-export async function withFragments<Row extends RenderedRow>(
-  db: Kysely<Database>,
-  rows: readonly Row[],
-): Promise<Array<Row & { readonly fragment: Buffer }>> {
-  const stale = rows.filter((row) => !isCurrent(row));
-  if (stale.length === 0) return rows.map((row) => ({ ...row, fragment: row.json! }));
+export async function withFragments<Row extends RenderedRow>(db: Kysely<Database>, rows: Row[]): Promise<Array<ListedRow<Row>>> {
+  let stale: Row[] | null = null;
+  for (const row of rows) if (!isCurrent(row)) (stale ??= []).push(row);
+  if (stale === null) return rows as Array<ListedRow<Row>>;
   const sources = await db
     .selectFrom('videos')
     .select(SOURCE_COLUMNS)
@@ -57,10 +61,15 @@ export async function withFragments<Row extends RenderedRow>(
     )
     .execute();
   const rendered = new Map(sources.map((source) => [source.id, Buffer.from(serializeVideo(source))]));
-  const out: Array<Row & { readonly fragment: Buffer }> = [];
+  const out: Array<ListedRow<Row>> = [];
   for (const row of rows) {
-    const fragment = isCurrent(row) ? row.json! : rendered.get(row.id);
-    if (fragment !== undefined) out.push({ ...row, fragment });
+    if (!isCurrent(row)) {
+      const json = rendered.get(row.id);
+      if (json === undefined) continue;
+      // The rows are this read's own objects.
+      Object.assign(row, { json, json_hash: fragmentHash(json), json_version: VIDEO_JSON_VERSION });
+    }
+    out.push(row as ListedRow<Row>);
   }
   return out;
 }

@@ -52,7 +52,7 @@ const INDEX_COST_PER_DOCUMENT = 3;
 const MAX_EXTENSION_ROWS = 50_000;
 
 // What a hit is read as: its keyset position and its stored JSON (rendered-videos.ts).
-const COLUMNS = sql.raw('v.id, v.published_at, v.json, v.json_version');
+const COLUMNS = sql.raw('v.id, v.published_at, v.json, v.json_hash, v.json_version');
 
 interface TierRequest {
   readonly tier: SearchTier;
@@ -272,7 +272,7 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
         },
         window,
       );
-      hits.push(...rows.map((row) => ({ ...row, tier })));
+      for (const row of rows) hits.push(Object.assign(row, { tier }));
     }
     return withFragments(db, hits);
   }

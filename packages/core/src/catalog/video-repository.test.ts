@@ -71,7 +71,7 @@ async function expectCountsMatchRebuild(scopes: number[]): Promise<void> {
 }
 
 /** The id of a listed video, from its stored JSON. */
-const videoIdOf = (video: { fragment: Buffer }): string => (JSON.parse(video.fragment.toString('utf8')) as { video_id: string }).video_id;
+const videoIdOf = (video: { json: Buffer }): string => (JSON.parse(video.json.toString('utf8')) as { video_id: string }).video_id;
 
 describe('upsertBatch', () => {
   it('stores a batch once and is idempotent when the same batch comes again', async () => {

@@ -8,8 +8,8 @@ import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
 import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFeedCounts } from './feed-buckets.js';
 import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
-import { VIDEO_JSON_VERSION, serializeVideo } from './video-json.js';
-import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
+import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
+import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type ListedRow, type RenderedRow } from './rendered-videos.js';
 
 export interface UpsertResult {
   /** Videos stored for the first time. */
@@ -24,8 +24,8 @@ export interface UpsertResult {
   readonly countsDrifted: boolean;
 }
 
-/** A listed video: its keyset position and its JSON as stored (rendered-videos.ts). */
-export type ListedVideo = RenderedRow & { readonly fragment: Buffer };
+/** A listed video: its keyset position and its current JSON (rendered-videos.ts). */
+export type ListedVideo = ListedRow;
 
 export interface FeedSlice {
   readonly total: number;
@@ -55,6 +55,7 @@ const VIDEO_COLUMNS = [
   'videos.updated_at',
   'videos.ingest_token',
   'videos.json',
+  'videos.json_hash',
   'videos.json_version',
 ] as const;
 
@@ -84,7 +85,8 @@ function toRow(video: VideoInput, now: Date, token: number) {
     ingest_token: token,
   };
   // Rendered once here, from the very values stored: listings serve these bytes as they are.
-  return { ...row, json: serializeVideo(row), json_version: VIDEO_JSON_VERSION };
+  const json = serializeVideo(row);
+  return { ...row, json, json_hash: fragmentHash(json), json_version: VIDEO_JSON_VERSION };
 }
 
 // Assignments run left to right and later ones see earlier results, so `updated_at` goes first
@@ -108,6 +110,7 @@ const UPSERT_ASSIGNMENTS = {
   thumbnail_high: incoming<string | null>('thumbnail_high'),
   live_broadcast_content: incoming<string>('live_broadcast_content'),
   json: incoming<string>('json'),
+  json_hash: incoming<Buffer>('json_hash'),
   json_version: incoming<number>('json_version'),
 };
 
@@ -493,9 +496,12 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
               .forUpdate()
               .execute();
             if (rows.length === 0) return null;
-            const cases = rows.map((row) => sql`WHEN ${row.id} THEN ${serializeVideo(row)}`);
+            const renders = rows.map((row) => ({ id: row.id, json: serializeVideo(row) }));
+            const json = renders.map((row) => sql`WHEN ${row.id} THEN ${row.json}`);
+            const hashes = renders.map((row) => sql`WHEN ${row.id} THEN ${fragmentHash(row.json)}`);
             await sql`
-              UPDATE videos SET json = CASE id ${sql.join(cases, sql` `)} END, json_version = ${VIDEO_JSON_VERSION}
+              UPDATE videos SET json = CASE id ${sql.join(json, sql` `)} END, json_hash = CASE id ${sql.join(hashes, sql` `)} END,
+                json_version = ${VIDEO_JSON_VERSION}
               WHERE id IN (${sql.join(rows.map((row) => row.id))})`.execute(trx);
             rendered += rows.length;
             return rows.at(-1)!.id;

@@ -6,7 +6,7 @@ import { InvalidRequestError, isMysqlUnavailable } from '../platform/errors.js';
 import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import { SNAPSHOT_SIZE } from './feed-snapshot.js';
 import { ALL_VIDEOS_SCOPE } from '../catalog/feed-buckets.js';
-import { feedPageEnvelope, joinFragments } from '../catalog/video-json.js';
+import { feedPageEnvelope, fragmentsEtag, joinFragments } from '../catalog/video-json.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
 
 export interface FeedPageRequest {
@@ -29,7 +29,7 @@ export interface FeedServiceDeps {
 export interface FeedResponse {
   /** The exact JSON body. */
   readonly body: string | Buffer;
-  /** A precomputed validator, when the body comes from a snapshot. */
+  /** The body's validator, computed without hashing the body. */
   readonly etag: string | null;
 }
 
@@ -76,13 +76,25 @@ export function createFeedService({ videos, queries, clock, snapshots, queryCach
     return cached.scope;
   }
 
-  /** The page as the exact JSON body to send: the videos' stored JSON joined in the envelope. */
-  async function pageBody(scope: number, pageNo: number, limit: number): Promise<Buffer> {
+  /** The page: the videos' stored JSON joined in the envelope, and its ETag from their stored hashes. */
+  async function page(scope: number, pageNo: number, limit: number): Promise<FeedResponse> {
     const slice = await videos.pageByOffset(scope, (pageNo - 1) * limit, limit);
-    return joinFragments(
-      feedPageEnvelope({ pageNo, limit, totalCount: slice.total }),
-      slice.videos.map((video) => video.fragment),
-    );
+    const envelope = feedPageEnvelope({ pageNo, limit, totalCount: slice.total });
+    return {
+      body: joinFragments(
+        envelope,
+        slice.videos.map((video) => video.json),
+      ),
+      etag: fragmentsEtag(
+        envelope,
+        slice.videos.map((video) => video.json_hash),
+      ),
+    };
+  }
+
+  /** The page's exact JSON body. */
+  async function pageBody(scope: number, pageNo: number, limit: number): Promise<Buffer> {
+    return (await page(scope, pageNo, limit)).body as Buffer;
   }
 
   async function getPage(request: FeedPageRequest): Promise<FeedResponse> {
@@ -91,7 +103,7 @@ export function createFeedService({ videos, queries, clock, snapshots, queryCach
       const page = await snapshots.pageOne(scope, request.limit);
       return { body: page.body, etag: page.etag };
     }
-    return { body: await pageBody(scope, request.pageNo, request.limit), etag: null };
+    return page(scope, request.pageNo, request.limit);
   }
 
   return { getPage, resolveScope, pageBody };

@@ -59,7 +59,7 @@ export async function buildSnapshot(
   now: Date,
 ): Promise<FeedSnapshot> {
   const slice = await videos.newest(scope, SNAPSHOT_SIZE);
-  const lines = slice.videos.map((video) => video.fragment.toString('utf8'));
+  const lines = slice.videos.map((video) => video.json.toString('utf8'));
   const version = createHash('sha1').update(String(slice.total)).update('\n').update(lines.join('\n')).digest('base64url').slice(0, 16);
   return { scope, total: slice.total, videos: lines, version, generatedAt: now.toISOString() };
 }

@@ -24,6 +24,8 @@ export interface VideosTable {
    * listings are these bytes joined. Null on rows stored before it existed, until re-rendered.
    */
   json: ColumnType<Buffer | null, string | null | undefined, string | null>;
+  /** The first 8 bytes of the SHA-1 of `json`: what a page's ETag is computed from. */
+  json_hash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   /** The renderer's VIDEO_JSON_VERSION that wrote `json`: any other value means render again. */
   json_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
