@@ -145,7 +145,16 @@ function normaliseBatch(videos: readonly VideoInput[]): VideoInput[] {
   return [...byId.values()].sort((a, b) => (a.videoId < b.videoId ? -1 : a.videoId > b.videoId ? 1 : 0));
 }
 
-/** Newest-first rows of a scope published before `end` (or all), after skipping `skip`. */
+/** Newest first, ties broken by id, newest id first: the feed's order. */
+const newestFirst = (a: RenderedRow, b: RenderedRow): number => b.published_at.getTime() - a.published_at.getTime() || b.id - a.id;
+
+/**
+ * Newest-first rows of a scope published before `end` (or all), after skipping `skip`. The
+ * skipping is done on the feed index alone (the ids of the page are found there, a "deferred
+ * join"), so only the page's own rows are read from the table, however many are skipped; the
+ * page is put in order here (a hundred rows) rather than by MySQL, which would sort the JSON
+ * through a temporary table.
+ */
 async function selectNewestBefore(
   db: Kysely<Database>,
   scope: number,
@@ -153,21 +162,27 @@ async function selectNewestBefore(
   skip: number,
   limit: number,
 ): Promise<ListedVideo[]> {
-  let rows: RenderedRow[];
-  if (scope === ALL_VIDEOS_SCOPE) {
-    let query = db.selectFrom('videos as v').select(RENDERED_COLUMNS);
-    if (end !== null) query = query.where('v.published_at', '<', end);
-    rows = await query.orderBy('v.published_at', 'desc').orderBy('v.id', 'desc').limit(limit).offset(skip).execute();
-  } else {
-    let query = db
-      .selectFrom('video_queries as vq')
-      .innerJoin('videos as v', 'v.id', 'vq.video_pk')
-      .select(RENDERED_COLUMNS)
-      .where('vq.query_id', '=', scope);
-    if (end !== null) query = query.where('vq.published_at', '<', end);
-    rows = await query.orderBy('vq.published_at', 'desc').orderBy('vq.video_pk', 'desc').limit(limit).offset(skip).execute();
-  }
-  return withFragments(db, rows);
+  const ids =
+    scope === ALL_VIDEOS_SCOPE
+      ? db
+          .selectFrom('videos')
+          .select('id')
+          .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
+          .orderBy('published_at', 'desc')
+          .orderBy('id', 'desc')
+          .limit(limit)
+          .offset(skip)
+      : db
+          .selectFrom('video_queries')
+          .select('video_pk as id')
+          .where('query_id', '=', scope)
+          .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
+          .orderBy('published_at', 'desc')
+          .orderBy('video_pk', 'desc')
+          .limit(limit)
+          .offset(skip);
+  const rows: RenderedRow[] = await db.selectFrom(ids.as('page')).innerJoin('videos as v', 'v.id', 'page.id').select(RENDERED_COLUMNS).execute();
+  return withFragments(db, rows.sort(newestFirst));
 }
 
 export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
