@@ -144,6 +144,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     clock,
     log: log.child({ module: 'snapshot-cache' }),
     fromDatabase: (scope) => buildSnapshot(videos, scope, clock.now()),
+    // From the primary, like the snapshot: a layout read from a replica that has not yet applied
+    // a change would be kept until the next one.
+    layoutFromDatabase: (scope) => videos.layout(scope),
     onServe: (source) => metrics.snapshotServed(source),
   });
   snapshots.start();
@@ -185,7 +188,10 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   // earlier would; page 1 (snapshot) and query resolution stay on the primary.
   const onFeedPages = reads.over((kysely) => createVideoRepository({ db: kysely, clock }));
   const feed = createFeedService({
-    videos: { pageByOffset: async (scope, offset, limit) => onFeedPages((repository) => repository.pageByOffset(scope, offset, limit)) },
+    videos: {
+      pageByOffset: async (scope, offset, limit) => onFeedPages((repository) => repository.pageByOffset(scope, offset, limit)),
+      pageAt: async (scope, located, limit) => onFeedPages((repository) => repository.pageAt(scope, located, limit)),
+    },
     queries,
     clock,
     snapshots,

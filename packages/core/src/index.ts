@@ -27,6 +27,7 @@ export * from './platform/time/index.js';
 export * from './catalog/catalog-service.js';
 export * from './catalog/demo-videos.js';
 export * from './catalog/feed-buckets.js';
+export * from './catalog/feed-layout.js';
 export * from './catalog/search-finder.js';
 export * from './catalog/search-query-repository.js';
 export * from './catalog/search-text.js';

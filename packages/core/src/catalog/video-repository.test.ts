@@ -5,6 +5,7 @@ import { createSearchQueryRepository } from './search-query-repository.js';
 import { createTestDatabase, fakeVideoId, videoInput, type TestDatabase } from '../testing/index.js';
 import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
 import { createVideoRepository } from './video-repository.js';
+import { locateOffset } from './feed-layout.js';
 
 let db: TestDatabase;
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -178,13 +179,17 @@ describe('pageByOffset', () => {
     }
     for (const scope of [ALL_VIDEOS_SCOPE, topic.id]) {
       const total = await repo().total(scope);
+      // The same pages located in the layout held in memory (feed-layout.ts), in one statement each.
+      const layout = await repo().layout(scope);
+      expect(layout.total).toBe(total);
       for (const limit of [1, 7, 50, 100]) {
         for (let offset = 0; offset <= total + limit; offset += limit) {
+          const expected = await naivePage(scope, offset, limit);
           const page = await repo().pageByOffset(scope, offset, limit);
-          expect(page.videos.map(videoIdOf), `scope ${scope} limit ${limit} offset ${offset}`).toEqual(
-            await naivePage(scope, offset, limit),
-          );
+          expect(page.videos.map(videoIdOf), `scope ${scope} limit ${limit} offset ${offset}`).toEqual(expected);
           expect(page.total).toBe(total);
+          const located = locateOffset(layout, offset);
+          expect(located === null ? [] : (await repo().pageAt(scope, located, limit)).map(videoIdOf), `located offset ${offset}`).toEqual(expected);
         }
       }
     }

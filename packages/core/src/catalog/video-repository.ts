@@ -9,6 +9,7 @@ import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFe
 import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
 import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
+import { readFeedLayout, type LocatedOffset } from './feed-layout.js';
 import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type ListedRow, type RenderedRow } from './rendered-videos.js';
 
 export interface UpsertResult {
@@ -352,6 +353,11 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     return { total, videos };
   }
 
+  /** The page whose first row `locateOffset` found (feed-layout.ts): the one statement of a located page. */
+  async function pageAt(scope: number, located: LocatedOffset, limit: number): Promise<ListedVideo[]> {
+    return selectNewestBefore(db, scope, located.end, located.skip, limit);
+  }
+
   /** The newest `limit` videos of a scope and its total, read from one consistent snapshot. */
   async function newest(scope: number, limit: number): Promise<FeedSlice> {
     return db
@@ -534,6 +540,8 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     renderStaleJson,
     total,
     pageByOffset,
+    pageAt,
+    layout: (scope: number) => readFeedLayout(db, scope),
     newest,
     newestPublishedAt,
     countPublishedBetween,

@@ -13,7 +13,7 @@ function setUp() {
   let failure: Error | null = null;
   let lookups = 0;
   const feed = createFeedService({
-    videos: { pageByOffset: () => Promise.reject(new Error('not used')) },
+    videos: { pageByOffset: () => Promise.reject(new Error('not used')), pageAt: () => Promise.reject(new Error('not used')) },
     queries: {
       findByText: async (text: string) => {
         lookups++;

@@ -7,7 +7,8 @@ import type { SearchQueryRepository } from '../catalog/search-query-repository.j
 import { SNAPSHOT_SIZE } from './feed-snapshot.js';
 import { ALL_VIDEOS_SCOPE } from '../catalog/feed-buckets.js';
 import { feedPageEnvelope, fragmentsEtag, joinFragments } from '../catalog/video-json.js';
-import type { VideoRepository } from '../catalog/video-repository.js';
+import type { FeedSlice, VideoRepository } from '../catalog/video-repository.js';
+import { locateOffset } from '../catalog/feed-layout.js';
 
 export interface FeedPageRequest {
   readonly pageNo: number;
@@ -17,11 +18,14 @@ export interface FeedPageRequest {
 }
 
 export interface FeedServiceDeps {
-  readonly videos: Pick<VideoRepository, 'pageByOffset'>;
+  readonly videos: Pick<VideoRepository, 'pageByOffset' | 'pageAt'>;
   readonly queries: Pick<SearchQueryRepository, 'findByText'>;
   readonly clock: Clock;
-  /** Page 1 from the worker's snapshot; without it every page is read from MySQL. */
-  readonly snapshots?: Pick<SnapshotCache, 'pageOne'>;
+  /**
+   * Page 1 from the worker's snapshot, and the scope's layout for deeper pages (one statement
+   * each); without it every page is read from MySQL, deeper pages in two statements.
+   */
+  readonly snapshots?: Pick<SnapshotCache, 'pageOne' | 'layout'>;
   /** How long a resolved query text is remembered, in ms. */
   readonly queryCacheMs?: number;
 }
@@ -78,7 +82,15 @@ export function createFeedService({ videos, queries, clock, snapshots, queryCach
 
   /** The page: the videos' stored JSON joined in the envelope, and its ETag from their stored hashes. */
   async function page(scope: number, pageNo: number, limit: number): Promise<FeedResponse> {
-    const slice = await videos.pageByOffset(scope, (pageNo - 1) * limit, limit);
+    const offset = (pageNo - 1) * limit;
+    const layout = snapshots === undefined ? null : await snapshots.layout(scope);
+    let slice: FeedSlice;
+    if (layout === null) {
+      slice = await videos.pageByOffset(scope, offset, limit);
+    } else {
+      const located = locateOffset(layout, offset);
+      slice = { total: layout.total, videos: located === null ? [] : await videos.pageAt(scope, located, limit) };
+    }
     const envelope = feedPageEnvelope({ pageNo, limit, totalCount: slice.total });
     return {
       body: joinFragments(

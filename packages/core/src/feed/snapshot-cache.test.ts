@@ -10,10 +10,12 @@ import {
   silentLogger,
   testRedisUrl,
   uniqueName,
+  until,
   videoInput,
   type TestDatabase,
 } from '../testing/index.js';
 import { ALL_VIDEOS_SCOPE } from '../catalog/feed-buckets.js';
+import type { FeedLayout } from '../catalog/feed-layout.js';
 import { createFeedService } from './feed-service.js';
 import { createVideoRepository } from '../catalog/video-repository.js';
 import { buildSnapshot, createSnapshotWriter, encodeSnapshot, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
@@ -46,7 +48,10 @@ const writer = () => createSnapshotWriter({ redis, prefix, videos: videosRepo(),
 type Channels = Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
 
 /** A started cache on a pub/sub connection of its own (subscribed), or on the channels given. */
-async function cacheWith(fromDatabase: (scope: number) => Promise<FeedSnapshot>, options: { redis?: RedisClient; channels?: Channels } = {}) {
+async function cacheWith(
+  fromDatabase: (scope: number) => Promise<FeedSnapshot>,
+  options: { redis?: RedisClient; channels?: Channels; layoutFromDatabase?: (scope: number) => Promise<FeedLayout> } = {},
+) {
   let channels = options.channels;
   let subscriber: ChannelSubscriber | undefined;
   if (channels === undefined) {
@@ -54,7 +59,15 @@ async function cacheWith(fromDatabase: (scope: number) => Promise<FeedSnapshot>,
     channels = subscriber;
     closers.push(() => subscriber?.close());
   }
-  const cache = createSnapshotCache({ redis: options.redis ?? redis, channels, prefix, clock, log: silentLogger, fromDatabase });
+  const cache = createSnapshotCache({
+    redis: options.redis ?? redis,
+    channels,
+    prefix,
+    clock,
+    log: silentLogger,
+    fromDatabase,
+    ...(options.layoutFromDatabase === undefined ? {} : { layoutFromDatabase: options.layoutFromDatabase }),
+  });
   closers.push(() => cache.stop());
   cache.start();
   if (subscriber !== undefined) {
@@ -185,5 +198,45 @@ describe('page-1 snapshot while the change channel is down', () => {
     expect(await cache.pageOne(ALL_VIDEOS_SCOPE, 10)).toBe(before);
     channels.set('up');
     expect(newestTitle(await cache.pageOne(ALL_VIDEOS_SCOPE, 10))).toBe('Missed before the channel came back');
+  });
+});
+
+describe('the layout of deeper pages', () => {
+  it('is read once per change of the scope; located pages are byte for byte what the two-statement path answers', async () => {
+    await writer().refresh([ALL_VIDEOS_SCOPE]);
+    let loads = 0;
+    const cache = await cacheWith(() => Promise.reject(new Error('unexpected')), {
+      layoutFromDatabase: (scope) => {
+        loads++;
+        return videosRepo().layout(scope);
+      },
+    });
+    const queries = createSearchQueryRepository({ db: db.kysely, clock });
+    const located = createFeedService({ videos: videosRepo(), queries, clock, snapshots: cache });
+    const dbPath = createFeedService({ videos: videosRepo(), queries, clock });
+    const pages = async () => {
+      const total = (JSON.parse((await dbPath.pageBody(ALL_VIDEOS_SCOPE, 1, 1)).toString()) as { totalCount: number }).totalCount;
+      for (const limit of [1, 9, 50]) {
+        for (let pageNo = 2; (pageNo - 2) * limit <= total; pageNo++) {
+          const [ours, theirs] = await Promise.all([located.getPage({ pageNo, limit }), dbPath.getPage({ pageNo, limit })]);
+          expect(ours.body.toString(), `limit ${limit} page ${pageNo}`).toBe(theirs.body.toString());
+          expect(ours.etag).toBe(theirs.etag);
+        }
+      }
+      return total;
+    };
+    const total = await pages();
+    expect(loads).toBe(1);
+
+    // A change the worker announces: the layout is read again once, and the pages follow.
+    await videosRepo().upsertBatch([videoInput({ title: 'Deep change', publishedAt: new Date(Date.UTC(2024, 4, 1) + 30 * 60_000 + 1) })]);
+    await writer().refresh([ALL_VIDEOS_SCOPE]);
+    const changed = await until('the announced change to reach the layout', async () => {
+      const page = JSON.parse((await located.getPage({ pageNo: 2, limit: 1 })).body.toString()) as { totalCount: number };
+      return page.totalCount === total + 1 ? page : undefined;
+    });
+    expect(changed.totalCount).toBe(total + 1);
+    expect(await pages()).toBe(total + 1);
+    expect(loads).toBe(2);
   });
 });

@@ -11,11 +11,16 @@
 // Redis, or Redis unreachable, page 1 is built from MySQL by the same code the worker uses,
 // shared by concurrent requests and kept for `untrustedTtlMs`, so even then requests cannot
 // stampede the database.
+//
+// The same notices keep each scope's layout (catalog/feed-layout.ts) for the pages beyond the
+// first: loaded from MySQL on the first deep page after a change, shared by concurrent
+// requests, and dropped with the scope's snapshot.
 import type { RedisClient } from '../platform/redis/create-redis.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import type { ChannelState, ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
 import { feedPageJson } from '../catalog/video-json.js';
+import type { FeedLayout } from '../catalog/feed-layout.js';
 import { decodeSnapshot, snapshotChannel, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
 
 export interface PageOneBody {
@@ -33,6 +38,8 @@ export interface SnapshotCacheDeps {
   readonly log: Logger;
   /** Builds the snapshot from MySQL when Redis has none or cannot be reached. */
   readonly fromDatabase: (scope: number) => Promise<FeedSnapshot>;
+  /** Reads a scope's layout from MySQL (from the primary: a replica may not have the change yet). */
+  readonly layoutFromDatabase?: (scope: number) => Promise<FeedLayout>;
   readonly untrustedTtlMs?: number;
   readonly maxAgeMs?: number;
   /** Called once per request served, for metrics. */
@@ -46,6 +53,57 @@ interface Entry {
   readonly bodies: Map<number, PageOneBody>;
 }
 
+interface Expiring {
+  expiresAt: number;
+}
+
+/**
+ * Values per scope, loaded once however many ask at the same time, kept until they expire or
+ * are dropped; a load that started before a drop is not kept after it.
+ */
+function scopedValues<Value extends Expiring>(now: () => number, load: (scope: number) => Promise<Value>) {
+  const values = new Map<number, Value>();
+  const loading = new Map<number, Promise<Value>>();
+  // Bumped by every drop.
+  let epoch = 0;
+  return {
+    get(scope: number): Promise<Value> {
+      const cached = values.get(scope);
+      if (cached !== undefined && cached.expiresAt > now()) return Promise.resolve(cached);
+      const inFlight = loading.get(scope);
+      if (inFlight !== undefined) return inFlight;
+      const startedAt = epoch;
+      const pending: Promise<Value> = load(scope)
+        .then((value) => {
+          if (epoch === startedAt) values.set(scope, value);
+          return value;
+        })
+        .finally(() => {
+          if (loading.get(scope) === pending) loading.delete(scope);
+        });
+      loading.set(scope, pending);
+      return pending;
+    },
+    /** Drops these scopes, or all. */
+    drop(scopes?: readonly number[]): void {
+      epoch++;
+      if (scopes === undefined) {
+        values.clear();
+        loading.clear();
+        return;
+      }
+      for (const scope of scopes) {
+        values.delete(scope);
+        loading.delete(scope);
+      }
+    },
+    /** Makes every value expire by `at` at the latest. */
+    expireBy(at: number): void {
+      for (const value of values.values()) value.expiresAt = Math.min(value.expiresAt, at);
+    },
+  };
+}
+
 export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
 
 /**
@@ -57,42 +115,38 @@ export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
 export const MAX_BODIES_PER_SCOPE = 8;
 
 export function createSnapshotCache(deps: SnapshotCacheDeps) {
-  const { redis, channels, prefix, clock, log, fromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
+  const { redis, channels, prefix, clock, log, fromDatabase, layoutFromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
   const channel = snapshotChannel(prefix);
-  const entries = new Map<number, Entry>();
-  const loading = new Map<number, Promise<Entry>>();
+  const now = () => clock.now().getTime();
   let trusted = false;
-  // Bumped by every invalidation: a load that started before one must not be cached after it.
-  let epoch = 0;
+  const entries = scopedValues(now, load);
+  const layouts = scopedValues(now, async (scope) => {
+    const layout = await layoutFromDatabase!(scope);
+    return { layout, expiresAt: now() + (trusted ? maxAgeMs : untrustedTtlMs) };
+  });
+  const caches = [entries, layouts];
 
   function onMessage(message: string): void {
-    epoch++;
+    let scopes: number[] | undefined;
     try {
-      const { scopes } = JSON.parse(message) as { scopes: number[] };
-      for (const scope of scopes) {
-        entries.delete(scope);
-        loading.delete(scope);
-      }
+      ({ scopes } = JSON.parse(message) as { scopes: number[] });
     } catch {
-      entries.clear();
-      loading.clear();
+      scopes = undefined;
     }
+    for (const cache of caches) cache.drop(Array.isArray(scopes) ? scopes : undefined);
   }
 
   function onChannelState(state: ChannelState): void {
     if (state === 'up') {
       // Whenever the subscription is (re)established, anything cached may have missed messages.
-      epoch++;
-      entries.clear();
-      loading.clear();
+      for (const cache of caches) cache.drop();
       trusted = true;
       log.info('snapshot channel up: page 1 is refreshed on change');
       return;
     }
     trusted = false;
     // Entries loaded while it was up were meant to live until a message: no message may come now.
-    const latest = clock.now().getTime() + untrustedTtlMs;
-    for (const entry of entries.values()) entry.expiresAt = Math.min(entry.expiresAt, latest);
+    for (const cache of caches) cache.expireBy(now() + untrustedTtlMs);
     log.warn({ refreshMs: untrustedTtlMs }, 'snapshot channel down: page 1 is refreshed by time');
   }
 
@@ -124,27 +178,9 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
     return { snapshot, source: 'database', expiresAt: clock.now().getTime() + untrustedTtlMs, bodies: new Map() };
   }
 
-  async function entryFor(scope: number): Promise<Entry> {
-    const cached = entries.get(scope);
-    if (cached !== undefined && cached.expiresAt > clock.now().getTime()) return cached;
-    const inFlight = loading.get(scope);
-    if (inFlight !== undefined) return inFlight;
-    const startedAt = epoch;
-    const pending: Promise<Entry> = load(scope)
-      .then((entry) => {
-        if (epoch === startedAt) entries.set(scope, entry);
-        return entry;
-      })
-      .finally(() => {
-        if (loading.get(scope) === pending) loading.delete(scope);
-      });
-    loading.set(scope, pending);
-    return pending;
-  }
-
   /** The complete `/getData?pageNo=1&limit=…` body for a scope. */
   async function pageOne(scope: number, limit: number): Promise<PageOneBody> {
-    const entry = await entryFor(scope);
+    const entry = await entries.get(scope);
     let served = entry.bodies.get(limit);
     if (served === undefined) {
       const { snapshot } = entry;
@@ -157,10 +193,16 @@ export function createSnapshotCache(deps: SnapshotCacheDeps) {
     return served;
   }
 
-  function stop(): void {
-    for (const off of stopListening.splice(0)) off();
-    entries.clear();
+  /** The scope's layout as of its latest change, or null when this cache reads none. */
+  async function layout(scope: number): Promise<FeedLayout | null> {
+    if (layoutFromDatabase === undefined) return null;
+    return (await layouts.get(scope)).layout;
   }
 
-  return { start, stop, pageOne };
+  function stop(): void {
+    for (const off of stopListening.splice(0)) off();
+    for (const cache of caches) cache.drop();
+  }
+
+  return { start, stop, pageOne, layout };
 }

@@ -1,0 +1,67 @@
+// A feed scope's hourly counts held in memory (feed-buckets.ts), so an API process finds where
+// an offset lands without asking MySQL: a page is then one statement, reading the page's rows.
+//
+// The layout is read in one statement (total and buckets from one moment) and kept until the
+// scope changes: the API drops it when the worker announces a new page-1 snapshot of the scope
+// (feed/snapshot-cache.ts), which it does after every store that changed the scope. A page
+// located with it is the page as of that moment wherever the scope has not changed since: new
+// videos land in the newest hours, and the rows of older hours, their counts and the total the
+// page reports are those the layout saw, until the next announcement replaces it.
+import type { Kysely } from 'kysely';
+import type { Database } from '../platform/db/schema.js';
+import { BUCKET_MS } from './feed-buckets.js';
+
+export interface FeedLayout {
+  readonly total: number;
+  /** The scope's non-empty hours, oldest first: start (ms), videos older than it, videos in it. */
+  readonly starts: readonly number[];
+  readonly below: readonly number[];
+  readonly counts: readonly number[];
+}
+
+/** Where the row at `offset` from the newest end is: the end of its hour and how many newer rows of that hour come first. */
+export interface LocatedOffset {
+  readonly end: Date;
+  readonly skip: number;
+}
+
+/** Reads a scope's layout, total included, in one statement. */
+export async function readFeedLayout(db: Kysely<Database>, scope: number): Promise<FeedLayout> {
+  const rows = await db
+    .selectFrom('feed_scopes as s')
+    .leftJoin('feed_buckets as b', (join) => join.onRef('b.scope', '=', 's.scope').on('b.n', '>', 0))
+    .select(['s.total', 'b.bucket_start', 'b.below', 'b.n'])
+    .where('s.scope', '=', scope)
+    .orderBy('b.below')
+    .execute();
+  const starts: number[] = [];
+  const below: number[] = [];
+  const counts: number[] = [];
+  for (const row of rows) {
+    if (row.bucket_start === null || row.below === null || row.n === null) continue;
+    starts.push(row.bucket_start.getTime());
+    below.push(Number(row.below));
+    counts.push(Number(row.n));
+  }
+  return { total: Number(rows[0]?.total ?? 0), starts, below, counts };
+}
+
+/**
+ * The hour holding the row at `offset` (0 = newest) and the rows of that hour before it, as
+ * video-repository.ts pageByOffset finds them in SQL; null past the end.
+ */
+export function locateOffset(layout: FeedLayout, offset: number): LocatedOffset | null {
+  const { total, starts, below, counts } = layout;
+  if (offset < 0 || offset >= total || starts.length === 0) return null;
+  const bottomRank = total - 1 - offset;
+  // The last hour whose `below` is at most bottomRank.
+  let lo = 0;
+  let hi = below.length - 1;
+  if (below[0]! > bottomRank) return null;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (below[mid]! <= bottomRank) lo = mid;
+    else hi = mid - 1;
+  }
+  return { end: new Date(starts[lo]! + BUCKET_MS), skip: below[lo]! + counts[lo]! - 1 - bottomRank };
+}
