@@ -7,7 +7,7 @@ import { runLoad, warmUp } from './load-runner.js';
 import { cpuSecondsBetween, cpuSplit, sampleCpu } from './cpu-meter.js';
 import type { BenchSettings, HttpRequestPlan, HttpScenarioPlan } from './plan.js';
 import { startRssSampler } from './rss-sampler.js';
-import type { ScenarioResult } from './scenario-result.js';
+import { resultWithoutFigures, type ScenarioResult } from './scenario-result.js';
 import type { SqlCountingProxy } from '@tubefeed/core/testing/faults';
 
 /** What the scenarios need to know about the running API and its data. */
@@ -199,17 +199,7 @@ function noteFor(plan: HttpScenarioPlan): string {
 
 /** The row of a scenario whose route this build lacks: no figures, and why. */
 function skippedResult(plan: HttpScenarioPlan, reason: string): ScenarioResult {
-  return {
-    name: plan.name,
-    group: plan.group,
-    reqPerSec: null,
-    p50Ms: null,
-    p99Ms: null,
-    errors: null,
-    connections: plan.connections,
-    note: `skipped: ${reason}`,
-    extra: { skipped: true },
-  };
+  return resultWithoutFigures(plan, `skipped: ${reason}`, { skipped: true });
 }
 
 export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunContext): Promise<ScenarioResult> {

@@ -24,7 +24,7 @@ import { apiRssUnderLoad, print, scenarioTable, targetTable, withBaselineRatios,
 import { SOAK_LIMITS, planSoakTargets, soakSettings } from './soak-plan.js';
 import { soakSummaryTable, soakWindowTable, writeSoakResults } from './soak-report.js';
 import { runSoak } from './soak-scenario.js';
-import type { ScenarioResult } from './scenario-result.js';
+import { resultWithoutFigures, type ScenarioResult } from './scenario-result.js';
 import { startApi, startBaseline, type ServerHandle, type SystemEnv } from './servers.js';
 import { evaluateTargets } from './targets.js';
 
@@ -34,17 +34,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const say = (line: string) => log(`[bench] ${line}`);
 
 function failedResult(plan: ScenarioPlan, error: Error): ScenarioResult {
-  return {
-    name: plan.name,
-    group: plan.group,
-    reqPerSec: null,
-    p50Ms: null,
-    p99Ms: null,
-    errors: null,
-    connections: plan.kind === 'http' ? plan.connections : null,
-    note: `FAILED: ${error.message.split('\n')[0]!.slice(0, 120)}`,
-    extra: { failed: true, error: error.message.slice(0, 2000) },
-  };
+  return resultWithoutFigures(plan, `FAILED: ${error.message.split('\n')[0]!.slice(0, 120)}`, { failed: true, error: error.message.slice(0, 2000) });
 }
 
 function summary(result: ScenarioResult): string {

@@ -1,7 +1,7 @@
 // What every scenario reports. The four standard figures are null where they do not apply
 // (ingest has no latency, memory no rate); anything else a scenario measured goes in `extra`,
 // which results.json spreads next to the standard fields.
-import type { ScenarioGroup } from './plan.js';
+import type { ScenarioGroup, ScenarioPlan } from './plan.js';
 
 export type ExtraValue = number | string | boolean | null;
 
@@ -31,4 +31,19 @@ export function figureOf(result: ScenarioResult, field: string): number | null {
   };
   const value = field in standard ? standard[field] : result.extra[field];
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** The row of a scenario that has no figures (it failed, or this build lacks its route): why, and what to record. */
+export function resultWithoutFigures(plan: ScenarioPlan, note: string, extra: Readonly<Record<string, ExtraValue>>): ScenarioResult {
+  return {
+    name: plan.name,
+    group: plan.group,
+    reqPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    errors: null,
+    connections: plan.kind === 'http' ? plan.connections : null,
+    note,
+    extra,
+  };
 }
