@@ -137,6 +137,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     feedChannel: () => ({ up: channels.state() === 'up', losses: channels.losses() }),
     sharedCounters: () => counters.read(),
   });
+  // Pages beyond the snapshot may lag a little on the replica, as any page read a moment
+  // earlier would; page 1 (snapshot) and query resolution stay on the primary.
+  const onFeedPages = reads.over((kysely) => createVideoRepository({ db: kysely, clock }));
   const snapshots = createSnapshotCache({
     redis,
     channels,
@@ -144,9 +147,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     clock,
     log: log.child({ module: 'snapshot-cache' }),
     fromDatabase: (scope) => buildSnapshot(videos, scope, clock.now()),
-    // From the primary, like the snapshot: a layout read from a replica that has not yet applied
-    // a change would be kept until the next one.
-    layoutFromDatabase: (scope) => videos.layout(scope),
+    // Where the deep pages' rows are read (the replica, the primary while it is away); a layout
+    // read from a replica behind is kept at most layoutMaxAgeMs (5 s).
+    layoutFromDatabase: (scope) => onFeedPages((repository) => repository.layout(scope)),
     onServe: (source) => metrics.snapshotServed(source),
   });
   snapshots.start();
@@ -184,9 +187,6 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   const schedule = bullmqFetchSchedule(queue);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
-  // Pages beyond the snapshot may lag a little on the replica, as any page read a moment
-  // earlier would; page 1 (snapshot) and query resolution stay on the primary.
-  const onFeedPages = reads.over((kysely) => createVideoRepository({ db: kysely, clock }));
   const feed = createFeedService({
     videos: {
       pageByOffset: async (scope, offset, limit) => onFeedPages((repository) => repository.pageByOffset(scope, offset, limit)),

@@ -148,7 +148,7 @@ describe('worker runtime', () => {
     cleanups.push(() => db.close());
     // As an older version left them: some rows never rendered, some by another renderer.
     await sql`UPDATE videos SET json = NULL, json_version = NULL WHERE id % 2 = 0`.execute(db.kysely);
-    await sql`UPDATE videos SET json = ${'{}'}, json_version = ${VIDEO_JSON_VERSION ^ 1} WHERE id % 2 = 1`.execute(db.kysely);
+    await sql`UPDATE videos SET json = ${'{}'}, json_version = ${VIDEO_JSON_VERSION - 1} WHERE id % 2 = 1`.execute(db.kysely);
     const before = await db.kysely.selectFrom('videos').select(['video_id', 'title']).execute();
     expect(before.length).toBeGreaterThan(1);
 

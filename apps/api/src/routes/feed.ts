@@ -20,8 +20,9 @@ const GetDataQuery = Type.Object(
 );
 
 export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = async (app, { feed }) => {
-  // Validators on feed responses: page 1 carries the snapshot's precomputed ETag (no hashing per
-  // request); other pages are hashed. A client that polls with If-None-Match gets 304.
+  // Validators on feed responses, never a hash of the body: page 1 carries the snapshot's ETag,
+  // deeper pages one made from their rows' stored hashes (feed-service.ts). A client that polls
+  // with If-None-Match gets 304.
   await app.register(etag);
   app.get(
     '/getData',

@@ -3,7 +3,8 @@
 //
 // The layout is read in one statement (total and buckets from one moment) and kept until the
 // scope changes: the API drops it when the worker announces a new page-1 snapshot of the scope
-// (feed/snapshot-cache.ts), which it does after every store that changed the scope. A page
+// (feed/snapshot-cache.ts), which it does after every store that changed the scope, and after
+// 5 s whatever happens (a change no notice names, a replica that was behind). A page
 // located with it is the page as of that moment wherever the scope has not changed since: new
 // videos land in the newest hours, and the rows of older hours, their counts and the total the
 // page reports are those the layout saw, until the next announcement replaces it.
@@ -25,15 +26,24 @@ export interface LocatedOffset {
   readonly skip: number;
 }
 
-/** Reads a scope's layout, total included, in one statement. */
-export async function readFeedLayout(db: Kysely<Database>, scope: number): Promise<FeedLayout> {
+/**
+ * Hours a layout may hold: over five years of hours with videos (a 140 KB read). A scope that
+ * spans more is located in SQL per page instead (two statements), so a long history never
+ * makes every change cost a large read in every API process.
+ */
+export const MAX_LAYOUT_HOURS = 50_000;
+
+/** Reads a scope's layout, total included, in one statement; null when it spans more than MAX_LAYOUT_HOURS. */
+export async function readFeedLayout(db: Kysely<Database>, scope: number): Promise<FeedLayout | null> {
   const rows = await db
     .selectFrom('feed_scopes as s')
     .leftJoin('feed_buckets as b', (join) => join.onRef('b.scope', '=', 's.scope').on('b.n', '>', 0))
     .select(['s.total', 'b.bucket_start', 'b.below', 'b.n'])
     .where('s.scope', '=', scope)
     .orderBy('b.below')
+    .limit(MAX_LAYOUT_HOURS + 1)
     .execute();
+  if (rows.length > MAX_LAYOUT_HOURS) return null;
   const starts: number[] = [];
   const below: number[] = [];
   const counts: number[] = [];
@@ -63,5 +73,6 @@ export function locateOffset(layout: FeedLayout, offset: number): LocatedOffset 
     if (below[mid]! <= bottomRank) lo = mid;
     else hi = mid - 1;
   }
-  return { end: new Date(starts[lo]! + BUCKET_MS), skip: below[lo]! + counts[lo]! - 1 - bottomRank };
+  // Never negative, even with counts that drifted (a rebuild repairs them).
+  return { end: new Date(starts[lo]! + BUCKET_MS), skip: Math.max(0, below[lo]! + counts[lo]! - 1 - bottomRank) };
 }

@@ -168,7 +168,12 @@ describe('stored JSON of another renderer version', () => {
     // Rows as an older version left them: one never rendered (stored before the column
     // existed), one rendered by another version of the shape.
     await sql`UPDATE videos SET json = NULL, json_hash = NULL, json_version = NULL WHERE video_id = ${videos[1]!.videoId}`.execute(db.kysely);
-    await sql`UPDATE videos SET json = ${'{"old":"shape"}'}, json_version = ${VIDEO_JSON_VERSION ^ 1} WHERE video_id = ${videos[4]!.videoId}`.execute(db.kysely);
+    await sql`UPDATE videos SET json = ${'{"old":"shape"}'}, json_version = ${VIDEO_JSON_VERSION - 1} WHERE video_id = ${videos[4]!.videoId}`.execute(db.kysely);
+    // The current version without its hash: rendered again too.
+    await sql`UPDATE videos SET json_hash = NULL WHERE video_id = ${videos[5]!.videoId}`.execute(db.kysely);
+    // A newer version's row (a newer process during a rolling deploy): rendered on read here,
+    // left as it is in the table.
+    await sql`UPDATE videos SET json = ${'{"newer":"shape"}'}, json_version = ${VIDEO_JSON_VERSION + 1} WHERE video_id = ${videos[2]!.videoId}`.execute(db.kysely);
     return videos;
   }
 
@@ -183,12 +188,15 @@ describe('stored JSON of another renderer version', () => {
     expect(new Set(hits.map((v) => v.json.toString('utf8')))).toEqual(new Set(expected.map((v) => JSON.stringify(v))));
   });
 
-  it('are rendered again in place, each once, in batches', async () => {
+  it('are rendered again in place, each once, in batches; a newer version is left to its own processes', async () => {
     const videos = await storeWithStaleRows();
-    expect(await repo().renderStaleJson({ batchSize: 1 })).toBe(2);
+    expect(await repo().renderStaleJson({ batchSize: 1 })).toBe(3);
     expect(await repo().renderStaleJson()).toBe(0);
     const stored = await repo().findByVideoIds(videos.map((v) => v.videoId));
-    for (const row of stored) {
+    const newer = stored.find((row) => row.video_id === videos[2]!.videoId)!;
+    expect(newer.json_version).toBe(VIDEO_JSON_VERSION + 1);
+    expect(newer.json!.toString('utf8')).toBe('{"newer":"shape"}');
+    for (const row of stored.filter((r) => r !== newer)) {
       expect(row.json_version).toBe(VIDEO_JSON_VERSION);
       expect(JSON.parse(row.json!.toString('utf8'))).toEqual(expectedJson(videos.find((v) => v.videoId === row.video_id)!));
       expect(row.json_hash).toEqual(fragmentHash(row.json!));
@@ -203,8 +211,8 @@ describe('stored JSON of another renderer version', () => {
     const { stale } = await db.kysely
       .selectFrom('videos')
       .select((eb) => eb.fn.countAll<number>().as('stale'))
-      .where((eb) => eb.or([eb('json_version', 'is', null), eb('json_version', '<>', VIDEO_JSON_VERSION)]))
+      .where((eb) => eb.or([eb('json_version', 'is', null), eb('json_version', '<>', VIDEO_JSON_VERSION), eb('json_hash', 'is', null)]))
       .executeTakeFirstOrThrow();
-    expect(Number(stale)).toBe(2);
+    expect(Number(stale)).toBe(4);
   });
 });

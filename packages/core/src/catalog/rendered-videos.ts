@@ -4,7 +4,7 @@
 // missing or from another renderer version (stored before the column existed, or written by a
 // process of another version during a rolling deploy) is rendered here from its columns, in
 // one extra statement for the whole page; the rows themselves are rendered again in the
-// background (video-rendering.ts), so this is the exception, not the path.
+// background (video-repository.ts renderStaleJson), so this is the exception, not the path.
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';

@@ -5,7 +5,7 @@
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
-import { compileEnvelope, feedPageJson, joinTexts, serializeVideo, toVideoJson, videoPageJson, type VideoJsonSource } from './video-json.js';
+import { VIDEO_JSON_VERSION, compileEnvelope, feedPageJson, joinTexts, renderedShapeHash, serializeVideo, toVideoJson, videoPageJson, type VideoJsonSource } from './video-json.js';
 import { FeedPageSchema, VideoPageSchema, VideoSchema, videoSchemaRefs } from './video-schemas.js';
 
 const awkward = ['Tom & Jerry <live> "quoted" it\'s', 'back\\slash\nnew line\ttab', 'sep \u2028 \u2029 ctrl \u0001\u001f', 'tea 🍵 日本語 </script>', ''];
@@ -69,5 +69,24 @@ describe('video JSON', () => {
     expect(() => compileEnvelope(Type.Object({ items, note: Type.Optional(Type.String()) }), 'items')).toThrow(/must all be required: note/);
     const render = compileEnvelope(Type.Object({ first: Type.String(), items, last: Type.Union([Type.Integer(), Type.Null()]) }), 'items');
     expect(joinTexts(render({ first: 'a"b', last: null }), ['"x"', '"y"']).toString()).toBe(JSON.stringify({ first: 'a"b', items: ['x', 'y'], last: null }));
+  });
+
+  it('pins the shape each VIDEO_JSON_VERSION renders: a change of VideoSchema fails here until the version is raised', () => {
+    // Stored rows are rendered again only when the version rises (video-repository.ts
+    // renderStaleJson): add the new version's hash here when you raise it.
+    const SHAPE_OF_VERSION: Record<number, string> = { 1: '1c31a730d6f795cc' };
+    expect(renderedShapeHash(VideoSchema), 'VideoSchema changed: raise VIDEO_JSON_VERSION').toBe(SHAPE_OF_VERSION[VIDEO_JSON_VERSION]);
+  });
+
+  it('hashes every change of what a video renders to, a property named description included, and no change of annotations', () => {
+    const base = renderedShapeHash(VideoSchema);
+    const withProperties = (properties: Record<string, unknown>) => ({ ...VideoSchema, properties: { ...VideoSchema.properties, ...properties } });
+    // The field called description: another type, or another place in the order.
+    expect(renderedShapeHash(withProperties({ description: Type.Union([Type.String(), Type.Null()]) }) as never)).not.toBe(base);
+    const { description, ...others } = VideoSchema.properties;
+    expect(renderedShapeHash({ ...VideoSchema, properties: { ...others, description } })).not.toBe(base);
+    expect(renderedShapeHash(withProperties({ title: Type.Integer() }) as never)).not.toBe(base);
+    // Annotations only: the same bytes.
+    expect(renderedShapeHash(withProperties({ title: Type.String({ description: 'other words', examples: ['x'] }) }) as never)).toBe(base);
   });
 });

@@ -180,7 +180,7 @@ describe('pageByOffset', () => {
     for (const scope of [ALL_VIDEOS_SCOPE, topic.id]) {
       const total = await repo().total(scope);
       // The same pages located in the layout held in memory (feed-layout.ts), in one statement each.
-      const layout = await repo().layout(scope);
+      const layout = (await repo().layout(scope))!;
       expect(layout.total).toBe(total);
       for (const limit of [1, 7, 50, 100]) {
         for (let offset = 0; offset <= total + limit; offset += limit) {

@@ -237,7 +237,8 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
       .where('video_id', 'in', ids)
       .execute();
     const storedById = new Map(stored.map((row) => [row.video_id, row]));
-    const inputById = new Map(batch.map((video) => [video.videoId, video]));
+    // The stored text (toRow), so the search rows and the JSON come from the same values.
+    const inputById = new Map(batch.map((video) => [video.videoId, { title: text(video.title), description: text(video.description) }]));
     await writeSearchRows(
       trx,
       stored.map((row) => ({ id: row.id, published_at: row.published_at, video: inputById.get(row.video_id)! })),
@@ -347,7 +348,8 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
       return { total, videos: [] };
     }
     const bottomRank = total - 1 - offset;
-    const skip = found.below + found.n - 1 - bottomRank;
+    // Never negative, even with counts that drifted (a rebuild repairs them).
+    const skip = Math.max(0, found.below + found.n - 1 - bottomRank);
     const end = new Date(found.bucket_start.getTime() + BUCKET_MS);
     const videos = await selectNewestBefore(db, scope, end, skip, limit);
     return { total, videos };
@@ -492,18 +494,17 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
    */
   async function renderStaleJson(options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
     const { batchSize = 500, signal } = options;
+    // Rows never rendered, rendered by an older version, or missing their bytes; a newer
+    // version's rows (a newer process during a rolling deploy) are left to it.
+    const stale = sql<SqlBool>`(json_version IS NULL OR json_version < ${VIDEO_JSON_VERSION} OR json IS NULL OR json_hash IS NULL)`;
     // Each stale version is walked in id order through the (json_version) index.
-    const versions = await db
-      .selectFrom('videos')
-      .select('json_version')
-      .distinct()
-      .where((eb) => eb.or([eb('json_version', 'is', null), eb('json_version', '<>', VIDEO_JSON_VERSION)]))
-      .execute();
+    const versions = await db.selectFrom('videos').select('json_version').distinct().where(stale).execute();
     let rendered = 0;
     for (const { json_version: version } of versions) {
       let afterId = 0;
       while (signal?.aborted !== true) {
-        const last = await db
+        const batch = await withDeadlockRetry(() =>
+          db
           .transaction()
           .setIsolationLevel('read committed')
           .execute(async (trx) => {
@@ -511,6 +512,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
               .selectFrom('videos')
               .select(SOURCE_COLUMNS)
               .where(version === null ? sql<SqlBool>`json_version IS NULL` : sql<SqlBool>`json_version = ${version}`)
+              .where(stale)
               .where('id', '>', afterId)
               .orderBy('id')
               .limit(batchSize)
@@ -524,11 +526,12 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
               UPDATE videos SET json = CASE id ${sql.join(json, sql` `)} END, json_hash = CASE id ${sql.join(hashes, sql` `)} END,
                 json_version = ${VIDEO_JSON_VERSION}
               WHERE id IN (${sql.join(rows.map((row) => row.id))})`.execute(trx);
-            rendered += rows.length;
-            return rows.at(-1)!.id;
-          });
-        if (last === null) break;
-        afterId = last;
+            return rows;
+          }),
+        );
+        if (batch === null) break;
+        rendered += batch.length;
+        afterId = batch.at(-1)!.id;
       }
     }
     return rendered;

@@ -50,7 +50,7 @@ type Channels = Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
 /** A started cache on a pub/sub connection of its own (subscribed), or on the channels given. */
 async function cacheWith(
   fromDatabase: (scope: number) => Promise<FeedSnapshot>,
-  options: { redis?: RedisClient; channels?: Channels; layoutFromDatabase?: (scope: number) => Promise<FeedLayout> } = {},
+  options: { redis?: RedisClient; channels?: Channels; layoutFromDatabase?: (scope: number) => Promise<FeedLayout | null> } = {},
 ) {
   let channels = options.channels;
   let subscriber: ChannelSubscriber | undefined;

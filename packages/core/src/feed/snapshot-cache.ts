@@ -38,8 +38,13 @@ export interface SnapshotCacheDeps {
   readonly log: Logger;
   /** Builds the snapshot from MySQL when Redis has none or cannot be reached. */
   readonly fromDatabase: (scope: number) => Promise<FeedSnapshot>;
-  /** Reads a scope's layout from MySQL (from the primary: a replica may not have the change yet). */
-  readonly layoutFromDatabase?: (scope: number) => Promise<FeedLayout>;
+  /** Reads a scope's layout from MySQL; null when it is too large to keep (then pages are located in SQL). */
+  readonly layoutFromDatabase?: (scope: number) => Promise<FeedLayout | null>;
+  /**
+   * Longest a layout is kept, notices or not: a change no notice names (a video moving hours
+   * under several queries, a count rebuild) or a replica behind is forgotten after it.
+   */
+  readonly layoutMaxAgeMs?: number;
   readonly untrustedTtlMs?: number;
   readonly maxAgeMs?: number;
   /** Called once per request served, for metrics. */
@@ -115,14 +120,15 @@ export type SnapshotCache = ReturnType<typeof createSnapshotCache>;
 export const MAX_BODIES_PER_SCOPE = 8;
 
 export function createSnapshotCache(deps: SnapshotCacheDeps) {
-  const { redis, channels, prefix, clock, log, fromDatabase, layoutFromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, onServe } = deps;
+  const { redis, channels, prefix, clock, log, fromDatabase, layoutFromDatabase, untrustedTtlMs = 1000, maxAgeMs = 30_000, layoutMaxAgeMs = 5000, onServe } =
+    deps;
   const channel = snapshotChannel(prefix);
   const now = () => clock.now().getTime();
   let trusted = false;
   const entries = scopedValues(now, load);
   const layouts = scopedValues(now, async (scope) => {
     const layout = await layoutFromDatabase!(scope);
-    return { layout, expiresAt: now() + (trusted ? maxAgeMs : untrustedTtlMs) };
+    return { layout, expiresAt: now() + (trusted ? layoutMaxAgeMs : untrustedTtlMs) };
   });
   const caches = [entries, layouts];
 
