@@ -201,6 +201,11 @@ describe('stored JSON of another renderer version', () => {
       expect(JSON.parse(row.json!.toString('utf8'))).toEqual(expectedJson(videos.find((v) => v.videoId === row.video_id)!));
       expect(row.json_hash).toEqual(fragmentHash(row.json!));
     }
+    // After a rollback no newer process is left to keep its rows: they can be taken too.
+    expect(await repo().renderStaleJson({ newerToo: true })).toBe(1);
+    const [taken] = await repo().findByVideoIds([videos[2]!.videoId]);
+    expect(taken!.json_version).toBe(VIDEO_JSON_VERSION);
+    expect(JSON.parse(taken!.json!.toString('utf8'))).toEqual(expectedJson(videos[2]!));
   });
 
   it('stop between batches when asked to', async () => {

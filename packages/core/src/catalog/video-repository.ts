@@ -490,13 +490,15 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
    * Renders again the JSON of rows whose stored JSON is missing or from another renderer
    * version, in batches (each row locked while it is rendered, so a concurrent upsert is never
    * overwritten with older values); returns how many. Idempotent, safe from several processes;
-   * stops early, between batches, when `signal` aborts.
+   * stops early, between batches, when `signal` aborts. Rows of a newer version (a newer
+   * process during a rolling deploy) are left to it, unless `newerToo` (after a rollback: no
+   * newer process is left to keep them).
    */
-  async function renderStaleJson(options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number> {
-    const { batchSize = 500, signal } = options;
-    // Rows never rendered, rendered by an older version, or missing their bytes; a newer
-    // version's rows (a newer process during a rolling deploy) are left to it.
-    const stale = sql<SqlBool>`(json_version IS NULL OR json_version < ${VIDEO_JSON_VERSION} OR json IS NULL OR json_hash IS NULL)`;
+  async function renderStaleJson(options: { batchSize?: number; signal?: AbortSignal; newerToo?: boolean } = {}): Promise<number> {
+    const { batchSize = 500, signal, newerToo = false } = options;
+    const otherVersion = newerToo ? sql`json_version <> ${VIDEO_JSON_VERSION}` : sql`json_version < ${VIDEO_JSON_VERSION}`;
+    // Rows never rendered, rendered by an older (or other) version, or missing their bytes.
+    const stale = sql<SqlBool>`(json_version IS NULL OR ${otherVersion} OR json IS NULL OR json_hash IS NULL)`;
     // Each stale version is walked in id order through the (json_version) index.
     const versions = await db.selectFrom('videos').select('json_version').distinct().where(stale).execute();
     let rendered = 0;
