@@ -15,6 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   backlogSeconds,
+  sharedSecret,
   buildSnapshot,
   bullmqFetchSchedule,
   createDb,
@@ -222,7 +223,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     log,
     feed,
     catalog: createCatalogService({
-      cursorSecret: config.cursorSecret.reveal(),
+      // CURSOR_SECRET, or the deployment's own, made once and kept in MySQL (read when the
+      // first cursor is made or checked: the API boots without MySQL).
+      cursorSecret: config.cursorSecret === null ? () => sharedSecret(db.kysely, 'cursor', clock.now()) : config.cursorSecret.reveal(),
       finder: { find: async (request) => onFinder((finder) => finder.find(request)) },
       searchFinder: { find: async (request) => onSearchFinder((finder) => finder.find(request)) },
       resolveQuery: (text) => feed.resolveScope(text),

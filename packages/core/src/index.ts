@@ -8,6 +8,7 @@ export * from './platform/db/create-db.js';
 export * from './platform/db/deadlock-retry.js';
 export * from './platform/db/ensure-database.js';
 export * from './platform/db/migrate.js';
+export * from './platform/db/service-secrets.js';
 export * from './platform/db/read-routing.js';
 export * from './platform/db/schema.js';
 export * from './platform/errors.js';

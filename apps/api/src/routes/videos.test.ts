@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,12 @@ afterAll(async () => {
 interface Page {
   items: Array<{ video_id: string; title: string; channel_id: string; published_at: string }>;
   nextCursor: string | null;
+}
+
+/** The cursor secret the deployment made for itself (no CURSOR_SECRET in these tests). */
+async function deploymentSecret(): Promise<string> {
+  const row = await db.kysely.selectFrom('service_secrets').select('value').where('name', '=', 'cursor').executeTakeFirstOrThrow();
+  return row.value;
 }
 
 async function get(url: string, through: TestApi = api): Promise<{ status: number; body: Page & { isError?: boolean; message?: string } }> {
@@ -267,6 +273,25 @@ describe('GET /videos', () => {
     }
   });
 
+  it('signs cursors with a secret the deployment made once and keeps in MySQL: every API process accepts them, none derived from settings', async () => {
+    expect(api.config.cursorSecret).toBeNull();
+    const first = await get('/videos?limit=2');
+    const cursor = first.body.nextCursor!;
+    // Another API process of the deployment (same database, no CURSOR_SECRET) continues it.
+    const onOther = await get(`/videos?limit=2&cursor=${encodeURIComponent(cursor)}`, plans.window);
+    expect(onOther.status).toBe(200);
+    expect(onOther.body).toEqual((await get(`/videos?limit=2&cursor=${encodeURIComponent(cursor)}`)).body);
+    const secret = await deploymentSecret();
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // What older versions derived from MYSQL_URL and REDIS_PREFIX (both published by the
+    // compose file) no longer signs anything.
+    const derived = createHash('sha256').update(`tubefeed-cursor\n${api.config.mysql.url}\n${api.config.redis.prefix}`).digest('base64url');
+    expect(secret).not.toBe(derived);
+    const [payload] = cursor.split('.');
+    const forged = `${payload}.${createHmac('sha256', derived).update(payload!).digest('base64url').slice(0, 16)}`;
+    expect((await get(`/videos?limit=2&cursor=${forged}`)).status).toBe(400);
+  });
+
   it('answers 400 naming cursor for a tampered, foreign or stale cursor', async () => {
     const { body } = await get('/videos?limit=2');
     const cursor = body.nextCursor!;
@@ -274,9 +299,10 @@ describe('GET /videos', () => {
     const decoded = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
     const forged = `${Buffer.from(JSON.stringify({ ...decoded, p: [0, 1] })).toString('base64url')}.${check}`;
     // Well-signed (with the deployment's secret) but not a cursor object: still a 400.
+    const secret = await deploymentSecret();
     const signed = (json: string) => {
       const body = Buffer.from(json).toString('base64url');
-      return `${body}.${createHmac('sha256', api.config.cursorSecret.reveal()).update(body).digest('base64url').slice(0, 16)}`;
+      return `${body}.${createHmac('sha256', secret).update(body).digest('base64url').slice(0, 16)}`;
     };
     const cases: Array<[string, string]> = [
       [`/videos?limit=2&cursor=${cursor.slice(0, -1)}x`, 'cursor is not valid; start again without it'],

@@ -113,8 +113,11 @@ function page(items: readonly ListedVideo[], nextCursor: string | null): Buffer 
 }
 
 export interface CatalogServiceDeps {
-  /** Keys the cursors' HMAC: cursors from one deployment are accepted by all its API processes. */
-  readonly cursorSecret: string;
+  /**
+   * Keys the cursors' HMAC: cursors from one deployment are accepted by all its API processes.
+   * A function is asked once, when the first cursor is made or checked (again after a failure).
+   */
+  readonly cursorSecret: string | (() => Promise<string>);
   readonly finder: VideoFinder;
   readonly searchFinder: SearchFinder;
   /** Resolves a followed query's text to its id (InvalidRequestError naming `query` otherwise). */
@@ -124,7 +127,18 @@ export interface CatalogServiceDeps {
 export type CatalogService = ReturnType<typeof createCatalogService>;
 
 export function createCatalogService({ cursorSecret, finder, searchFinder, resolveQuery }: CatalogServiceDeps) {
-  const cursors = cursorCodec(cursorSecret);
+  let codec: Promise<ReturnType<typeof cursorCodec>> | null = null;
+  const codecOf = (): Promise<ReturnType<typeof cursorCodec>> => {
+    if (typeof cursorSecret === 'string') {
+      codec ??= Promise.resolve(cursorCodec(cursorSecret));
+      return codec;
+    }
+    codec ??= cursorSecret().then(cursorCodec, (error: unknown) => {
+      codec = null;
+      throw error;
+    });
+    return codec;
+  };
   async function filtersOf(request: CatalogFilters): Promise<VideoFilters> {
     const publishedAfter = parseDate(request.publishedAfter, 'publishedAfter');
     const publishedBefore = parseDate(request.publishedBefore, 'publishedBefore');
@@ -152,6 +166,7 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
   async function list(request: CatalogListRequest): Promise<Buffer> {
     const filters = await filtersOf(request);
     const expected = { e: 'l' as const, s: request.sort, f: fingerprint(filters) };
+    const cursors = await codecOf();
     const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
     const rows = await finder.find({ filters, order: request.sort, after: positionOf(cursor), limit: request.limit + 1 });
     const items = rows.slice(0, request.limit);
@@ -169,6 +184,7 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
     }
     const filters = await filtersOf(request);
     const expected = { e: 's' as const, s: request.sort, f: fingerprint(filters, parsed.terms) };
+    const cursors = await codecOf();
     const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
     const position = positionOf(cursor);
     const hits = await searchFinder.find({

@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 describe('loadConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
     const { cursorSecret, ...config } = loadConfig({});
-    expect(cursorSecret.reveal()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Unset: the API uses the deployment's own secret, kept in MySQL (never derived from settings).
+    expect(cursorSecret).toBeNull();
+    expect(loadConfig({ CURSOR_SECRET: 'set by the operator' }).cursorSecret?.reveal()).toBe('set by the operator');
     expect(config).toEqual({
       env: 'development',
       warnings: [],

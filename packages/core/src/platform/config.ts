@@ -1,7 +1,6 @@
 // The one place that reads the environment. `loadConfig(env)` validates every variable against a
 // schema, reports all problems at once (each with the variable's name), and returns a frozen
 // object that the composition roots pass down. Nothing else reads `process.env`.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
@@ -321,11 +320,11 @@ export interface Config {
   /** Newest rows a search reads in order before it turns to the FULLTEXT index (0: index only). */
   readonly search: { readonly windowRows: number };
   /**
-   * Keys the HMAC of list and search cursors. Unset, it is derived from the deployment's
-   * database URL and Redis prefix: the same for every process of a deployment, not guessable
-   * from outside it.
+   * Keys the HMAC of list and search cursors (CURSOR_SECRET). Null when unset: the API then
+   * uses a random secret made once and kept in MySQL for every process of the deployment
+   * (db/service-secrets.ts), never one derived from other settings.
    */
-  readonly cursorSecret: Secret;
+  readonly cursorSecret: Secret | null;
   /**
    * /metrics: with port 0, served on the API's port behind admin credentials; otherwise on its
    * own listener (host, port) without credentials, for a scraper on a private network.
@@ -443,11 +442,7 @@ export function loadConfig(env: EnvSource): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     search: { windowRows: e.SEARCH_WINDOW_ROWS },
-    cursorSecret: new Secret(
-      e.CURSOR_SECRET !== ''
-        ? e.CURSOR_SECRET
-        : createHash('sha256').update(`tubefeed-cursor\n${e.MYSQL_URL}\n${e.REDIS_PREFIX}`).digest('base64url'),
-    ),
+    cursorSecret: e.CURSOR_SECRET === '' ? null : new Secret(e.CURSOR_SECRET),
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     admin: {
       user: e.ADMIN_USER,

@@ -114,6 +114,13 @@ export interface FeedBucketsTable {
   below: number;
 }
 
+/** Secrets the service made for itself (service-secrets.ts). */
+export interface ServiceSecretsTable {
+  name: string;
+  value: string;
+  created_at: Date;
+}
+
 export interface Database {
   videos: VideosTable;
   search_queries: SearchQueriesTable;
@@ -122,6 +129,7 @@ export interface Database {
   feed_buckets: FeedBucketsTable;
   video_search: VideoSearchTable;
   api_keys: ApiKeysTable;
+  service_secrets: ServiceSecretsTable;
 }
 
 export type VideoRow = Selectable<VideosTable>;
