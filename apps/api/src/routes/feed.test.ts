@@ -132,10 +132,22 @@ describe('GET /getData', () => {
     ['?query=', 'query must be text of 1 to 200 characters (got "")'],
     ['?query=nope', 'query "nope" is not a followed search query'],
     ['?limt=5', 'unknown parameter limt; allowed: limit, pageNo, query'],
+    ['?limit=5&__=1', 'unknown parameter __; allowed: limit, pageNo, query'],
   ])('rejects %s with 400 naming the parameter', async (query, message) => {
     const { status, body } = await getData(query);
     expect(status).toBe(400);
     expect(body).toEqual({ isError: true, message });
+  });
+
+  it('ignores the cache-busting _ parameter browser libraries append', async () => {
+    for (const pageNo of [1, 2]) {
+      const plain = await getData(`?limit=5&pageNo=${pageNo}`);
+      for (const bust of ['1733550000000', '', 'x', '1&_=2']) {
+        const busted = await getData(`?limit=5&pageNo=${pageNo}&_=${bust}`);
+        expect(busted.status, bust).toBe(200);
+        expect(busted.body, bust).toEqual(plain.body);
+      }
+    }
   });
 });
 

@@ -36,6 +36,12 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = asyn
         querystring: GetDataQuery,
         response: { 200: FeedPageSchema, ...errorResponses },
       },
+      // `_` is the cache-busting parameter browser libraries append (jQuery's `cache: false`):
+      // dropped before validation, so such clients are not refused as sending an unknown one.
+      preValidation: (request, _reply, done) => {
+        delete (request.query as Record<string, unknown>)._;
+        done();
+      },
     },
     async (request, reply) => {
       const { limit, pageNo, query } = request.query;
