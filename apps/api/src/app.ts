@@ -57,6 +57,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     // Refusals made before any route runs, in the error shape too (error-handler.ts).
     frameworkErrors,
     clientErrorHandler,
+    // Node would answer an HTTP/1.1 request without Host with an empty 400 before any code of
+    // ours runs; the hook below refuses it in the error shape instead.
+    http: { requireHostHeader: false },
     ajv: {
       customOptions: {
         // Unknown parameters are errors, not silently dropped: a typo like `limt=5` should say so.
@@ -70,6 +73,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      void reply.code(400).header('connection', 'close').send({ isError: true, message: 'HTTP/1.1 requests must carry a Host header' });
+      return;
+    }
+    done();
+  });
   app.addSchema(ErrorBody);
   app.addSchema(Video);
   await registerOpenApi(app);

@@ -338,6 +338,17 @@ describe('hostile input on the public endpoints', () => {
     expect([raw.status, JSON.parse(raw.body)]).toEqual([404, { isError: true, message: `Route GET ${url} not found` }]);
   });
 
+  it('answers an HTTP/1.1 request without Host with 400 in the error shape; HTTP/1.0 needs none', async () => {
+    for (const path of ['/getData?limit=1', '/health/live', '/admin/keys', '/nowhere']) {
+      const answer = await rawHttp(`GET ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`);
+      expect(answer.status, path).toBe(400);
+      expect(answer.headers['content-type'], path).toMatch(JSON_TYPE);
+      expect(JSON.parse(answer.body), path).toEqual({ isError: true, message: 'HTTP/1.1 requests must carry a Host header' });
+    }
+    const old = await rawHttp('GET /health/live HTTP/1.0\r\n\r\n');
+    expect([old.status, JSON.parse(old.body)]).toEqual([200, { isError: false, message: 'live' }]);
+  });
+
   it('answers requests the HTTP parser refuses in the error shape too', async () => {
     const broken: Array<string | Buffer> = [
       'GET /getData?limit=1 2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
