@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { createLogger, loadConfig, readProcessEnvironment } from '@tubefeed/core';
+import { createLogger, loadConfigOrExit, readProcessEnvironment } from '@tubefeed/core';
 
 const { values } = parseArgs({ options: { 'body-file': { type: 'string' } } });
 if (values['body-file'] === undefined) {
@@ -19,7 +19,7 @@ if (values['body-file'] === undefined) {
 }
 const body = readFileSync(values['body-file']);
 
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'baseline');
 const log = createLogger(config.log, 'baseline');
 
 // The options apps/api/src/app.ts gives Fastify.

@@ -1,9 +1,9 @@
 // API composition root: config -> runtime -> listen; closes cleanly on SIGINT/SIGTERM.
 import Fastify from 'fastify';
-import { createLogger, handleShutdownSignals, loadConfig, readProcessEnvironment, systemClock } from '@tubefeed/core';
+import { createLogger, exitOnStartFailure, handleShutdownSignals, loadConfigOrExit, readProcessEnvironment, systemClock } from '@tubefeed/core';
 import { createApiRuntime } from './api-runtime.js';
 
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'api');
 const log = createLogger(config.log, 'api');
 for (const warning of config.warnings) log.warn(warning);
 // Signals are handled from the first moment: one that arrives during boot lets it finish (a
@@ -27,11 +27,17 @@ const signals = handleShutdownSignals({
   },
 });
 
-const runtime = await starting;
+const runtime = await starting.catch((error: unknown) => exitOnStartFailure(log, 'api', error));
 metricsServer?.get('/metrics', async (_request, reply) =>
   reply.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics()),
 );
 if (!signals.closing()) {
-  await runtime.app.listen({ host: config.http.host, port: config.http.port });
-  await metricsServer?.listen({ host: config.metrics.host, port: config.metrics.port });
+  try {
+    await runtime.app.listen({ host: config.http.host, port: config.http.port });
+    await metricsServer?.listen({ host: config.metrics.host, port: config.metrics.port });
+  } catch (error) {
+    // A port taken or an address not on this host: say so in one line (the runtime's
+    // connections would otherwise keep the process alive without a listener).
+    exitOnStartFailure(log, 'api', error);
+  }
 }

@@ -6,10 +6,10 @@
 // `npm run migrate -- --rerender-newer` also renders again the rows a newer version wrote: after
 // rolling back to this version (otherwise they are rendered on every read that lists them).
 import { parseArgs } from 'node:util';
-import { createDb, createVideoRepository, loadConfig, migrateDatabase, readProcessEnvironment, systemClock } from '@tubefeed/core';
+import { createDb, createVideoRepository, loadConfigOrExit, migrateDatabase, readProcessEnvironment, systemClock } from '@tubefeed/core';
 
 const { values } = parseArgs({ options: { 'rerender-newer': { type: 'boolean', default: false } } });
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'migrate');
 const applied = await migrateDatabase(config.mysql.url);
 process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
 // No statement deadline: one connection, batches of rows.

@@ -14,7 +14,7 @@ import {
   demoTopicIndex,
   demoVideo,
   ensureDatabase,
-  loadConfig,
+  loadConfigOrExit,
   migrateToLatest,
   readProcessEnvironment,
   systemClock,
@@ -38,7 +38,7 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
   process.exit(2);
 }
 
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'seed');
 await ensureDatabase(config.mysql.url);
 const db = createDb({ ...config.mysql, poolSize: 4 });
 await migrateToLatest(db);

@@ -8,7 +8,7 @@
 // sweeps and today's on the same simulated world and prints them side by side.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { clearPrefix, connectRedis, dropDatabase, loadConfig, pacificDayStart, readProcessEnvironment } from '@tubefeed/core';
+import { clearPrefix, connectRedis, dropDatabase, loadConfigOrExit, pacificDayStart, readProcessEnvironment } from '@tubefeed/core';
 import { simulateQuotaDay, type FetchDesign, type QuotaDayReport } from './quota-day.js';
 
 const { values } = parseArgs({
@@ -44,7 +44,7 @@ const designs: FetchDesign[] = values.design === 'compare' ? ['overlap', 'sweeps
 const sweepDelaysMs = values['sweep-delays'] === 'none' ? [] : values['sweep-delays'].split(',').map(Number);
 if (sweepDelaysMs.some((d) => !Number.isInteger(d) || d < 60_000)) fail(`--sweep-delays must be none or delays in ms of at least 60000, got ${values['sweep-delays']}`);
 
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'simulate-day');
 const redis = connectRedis(config.redis.url);
 const start = pacificDayStart(new Date('2024-05-14T12:00:00Z'));
 const queries = values.queries.split(',').map((q) => q.trim()).filter(Boolean);

@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { concurrently, type ConcurrentlyCommandInput } from 'concurrently';
-import { SIMULATOR_DEFAULT_QUOTA, loadConfig, readProcessEnvironment } from '@tubefeed/core';
+import { SIMULATOR_DEFAULT_QUOTA, loadConfigOrExit, readProcessEnvironment } from '@tubefeed/core';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
 
 const SIMULATOR_PORT = 8765;
@@ -16,7 +16,7 @@ const DEMO_QUOTA = SIMULATOR_DEFAULT_QUOTA;
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const env = readProcessEnvironment();
-const config = loadConfig(env);
+const config = loadConfigOrExit(env, 'start');
 
 function say(line: string): void {
   process.stdout.write(`[start] ${line}\n`);

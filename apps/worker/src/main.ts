@@ -1,9 +1,9 @@
 // Worker composition root: config -> runtime (services, BullMQ worker, schedulers); SIGINT and
 // SIGTERM finish (or safely abandon) the running job and exit 0.
-import { createLogger, handleShutdownSignals, loadConfig, readProcessEnvironment, systemClock } from '@tubefeed/core';
+import { createLogger, exitOnStartFailure, handleShutdownSignals, loadConfigOrExit, readProcessEnvironment, systemClock } from '@tubefeed/core';
 import { startWorkerRuntime } from './worker-runtime.js';
 
-const config = loadConfig(readProcessEnvironment());
+const config = loadConfigOrExit(readProcessEnvironment(), 'worker');
 const log = createLogger(config.log, 'worker');
 for (const warning of config.warnings) log.warn(warning);
 
@@ -26,4 +26,4 @@ handleShutdownSignals({
   },
 });
 
-await starting;
+await starting.catch((error: unknown) => exitOnStartFailure(log, 'worker', error));

@@ -134,6 +134,31 @@ describe('loadConfig', () => {
     expect((caught as Error).message).toMatch(/^Invalid configuration:\n {2}- /);
   });
 
+  it('says in each problem what the variable accepts and what it got, on one line', () => {
+    const problems = (env: Record<string, string>): readonly string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ PORT: 'abc', FETCH_MAX_PAGES: '99', MYSQL_URL: 'mysql://root@127.0.0.1:3306', LOG_FORMAT: 'xml' })).toEqual([
+      'PORT: must be an integer from 0 to 65535 (got "abc")',
+      'LOG_FORMAT: must be one of json, pretty (got "xml")',
+      'MYSQL_URL: must name a database, e.g. mysql://root@127.0.0.1:3306/tubefeed (got "mysql://root@127.0.0.1:3306")',
+      'FETCH_MAX_PAGES: must be an integer from 2 to 20 (got "99")',
+    ]);
+    // Fractions, exponents, hex and overflows are not integers of the range, whatever Number() says.
+    for (const bad of ['2.5', '1e3', '0x10', '99999999999999999999', '-1']) {
+      expect(problems({ PORT: bad }), bad).toEqual([`PORT: must be an integer from 0 to 65535 (got "${bad}")`]);
+    }
+    expect(loadConfig({ PORT: '+80' }).http.port).toBe(80);
+    expect(problems({ ADMIN_USER: 'a'.repeat(101) })[0]).toMatch(/^ADMIN_USER: must be at most 100 characters \(got "a{80}"\)$/);
+    // A value with a line break or a quote is echoed escaped: the problem stays one line.
+    expect(problems({ REDIS_PREFIX: 'a\nb"c' })).toEqual(['REDIS_PREFIX: must be 1-64 letters, digits or _ . : - (got "a\\u000ab\\"c")']);
+  });
+
   it('reads FETCH_CONCURRENCY as the fetch runs per worker process, 1 to 64', () => {
     expect(loadConfig({ FETCH_CONCURRENCY: '12' }).fetch.concurrency).toBe(12);
     for (const bad of ['0', '65', 'many', '2.5']) {

@@ -8,7 +8,14 @@ import { z } from 'zod';
 import { Secret } from './secret.js';
 import { parseRedisUrl, REDIS_URL_FORMS } from './redis/redis-url.js';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** An integer variable: the message names the range, whatever was wrong (not a number, a fraction, out of range). */
+const int = (min: number, max: number) =>
+  z.string().transform((value, context) => {
+    const parsed = /^[+-]?\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    context.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}` });
+    return z.NEVER;
+  });
 const url = (protocols: readonly string[]) =>
   z.string().refine(
     (value) => {
@@ -27,7 +34,9 @@ const schema = z.object({
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-  MYSQL_URL: url(['mysql:', 'mariadb:']).default('mysql://root@127.0.0.1:3306/tubefeed'),
+  MYSQL_URL: url(['mysql:', 'mariadb:'])
+    .refine((value) => namesDatabase(value), { message: 'must name a database, e.g. mysql://root@127.0.0.1:3306/tubefeed' })
+    .default('mysql://root@127.0.0.1:3306/tubefeed'),
   MYSQL_READ_URL: url(['mysql:', 'mariadb:'])
     .refine((value) => namesDatabase(value), { message: 'must name a database, e.g. mysql://reader@replica:3306/tubefeed' })
     .optional(),
@@ -125,6 +134,13 @@ const schema = z.object({
       context.addIssue({ code: 'custom', message: `must be *, or a comma-separated list of origins such as https://example.com (no path): ${bad.join(', ')}` });
       return z.NEVER;
     }),
+  // Client connections (apps/api/src/plugins/connection-guard.ts): how long a client may take to
+  // send its request, how long an idle keep-alive connection stays open, and how many
+  // connections one API process holds (by default as many as its open-file limit allows).
+  HTTP_HEADERS_TIMEOUT_MS: int(1000, 600_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000).default(72_000),
+  HTTP_MAX_CONNECTIONS: int(1, 1_000_000).optional(),
 });
 
 /**
@@ -227,6 +243,59 @@ export const YOUTUBE_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPe
 /** The offline demo's simulated keys get plenty, so the feed keeps moving all day. */
 export const SIMULATOR_DEFAULT_QUOTA: ProjectQuota = Object.freeze({ searchCallsPerDay: 10_000, unitsPerDay: 1_000_000 });
 
+/**
+ * Descriptors kept free for everything but client connections: the MySQL pools (up to 200 each
+ * for the primary and the replica), Redis, the logs and Node's own. A small limit keeps half.
+ */
+export const RESERVED_FILE_DESCRIPTORS = 512;
+/**
+ * The most client connections a process holds by default, whatever its open-file limit (often
+ * a million in containers): each open connection costs memory, about 10 KB even when idle.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+
+/** The soft open-file limit of this process from /proc/self/limits (Linux); null when unknown or unlimited. */
+export function readOpenFileLimit(): number | null {
+  let limits: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    // Not Linux (or no /proc): the cap falls back to DEFAULT_MAX_CONNECTIONS.
+    return null;
+  }
+  const soft = /^Max open files\s+(\d+)\s/m.exec(limits)?.[1];
+  return soft === undefined ? null : Number(soft);
+}
+
+/**
+ * HTTP_MAX_CONNECTIONS as it can be honoured: at most the open-file limit less the reserve
+ * (more would let client connections starve MySQL and Redis of descriptors), lowered with a
+ * warning when set higher; unset, that room up to DEFAULT_MAX_CONNECTIONS.
+ */
+function connectionCap(explicit: number | undefined, openFileLimit: number | null, warnings: string[]): number {
+  if (openFileLimit === null) return explicit ?? DEFAULT_MAX_CONNECTIONS;
+  const room = Math.max(1, openFileLimit - Math.min(RESERVED_FILE_DESCRIPTORS, Math.floor(openFileLimit / 2)));
+  if (explicit === undefined) return Math.min(room, DEFAULT_MAX_CONNECTIONS);
+  if (explicit <= room) return explicit;
+  warnings.push(
+    `HTTP_MAX_CONNECTIONS=${explicit} is more than this process's open-file limit (${openFileLimit}) leaves for client ` +
+      `connections once ${openFileLimit - room} are kept for MySQL, Redis and logs; using ${room}. Raise the limit (ulimit -n, ` +
+      `or the container's nofile ulimit) to hold more.`,
+  );
+  return room;
+}
+
+/** Problems between variables that are each valid alone (reported with the others). */
+function relatedProblems(cleaned: Readonly<Record<string, string>>): string[] {
+  const headers = schema.shape.HTTP_HEADERS_TIMEOUT_MS.safeParse(cleaned.HTTP_HEADERS_TIMEOUT_MS);
+  const request = schema.shape.HTTP_REQUEST_TIMEOUT_MS.safeParse(cleaned.HTTP_REQUEST_TIMEOUT_MS);
+  if (!headers.success || !request.success || request.data >= headers.data) return [];
+  return [
+    `HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (${headers.data}), since a request's headers are part of ` +
+      `the request (got "${request.data}")`,
+  ];
+}
+
 /** A comma-separated list: trimmed, empty items dropped, duplicates removed. */
 function list(value: string): string[] {
   return [...new Set(value.split(',').map((item) => item.trim().replace(/\s+/g, ' ')).filter((item) => item !== ''))];
@@ -246,6 +315,14 @@ export interface Config {
     readonly port: number;
     /** Fastify's trustProxy: false (the default), true, or the trusted proxies' addresses/CIDRs. */
     readonly trustProxy: boolean | readonly string[];
+    /** A request's headers must arrive within this, from its first byte (or the connection's opening); 408 past it. */
+    readonly headersTimeoutMs: number;
+    /** The whole request (headers and body) must arrive within this; at least headersTimeoutMs. */
+    readonly requestTimeoutMs: number;
+    /** An idle keep-alive connection is closed after this; longer than any load balancer's idle timeout in front. */
+    readonly keepAliveTimeoutMs: number;
+    /** Client connections one process holds open (connection-guard.ts); below its open-file limit. */
+    readonly maxConnections: number;
   };
   /**
    * Public endpoints: at most `max` requests per client address per `windowMs` (0: no limit),
@@ -357,6 +434,26 @@ function maskUrlPassword(value: string): string {
   return colon === -1 || colon > at ? value : `${value.slice(0, colon)}:***${value.slice(at)}`;
 }
 
+/** What a variable accepts, in words (zod's own messages speak of types, not of settings). */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `must be at most ${String(issue.maximum)} characters` : issue.message;
+    case 'too_small':
+      return issue.origin === 'string' ? `must be at least ${String(issue.minimum)} characters` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+/** A value echoed in one line: control characters shown as escapes, so a problem stays one line. */
+function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -370,21 +467,23 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
  * Parses and validates the environment. Empty strings count as "not set" so that a
  * `.env` copied from `.env.sample` with blank values falls back to the defaults.
  */
-export function loadConfig(env: EnvSource): Config {
+export function loadConfig(env: EnvSource, host: { readonly openFileLimit: number | null } = { openFileLimit: readOpenFileLimit() }): Config {
   const cleaned: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && value.trim() !== '') cleaned[name] = value.trim();
   }
   const result = schema.safeParse(cleaned);
-  if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
+  const related = relatedProblems(cleaned);
+  if (!result.success || related.length > 0) {
+    throw new ConfigError([
+      ...(result.success ? [] : result.error.issues).map((issue) => {
         const name = issue.path.join('.');
         const raw = SECRET_VARIABLES.has(name) ? undefined : cleaned[name];
         const got = raw !== undefined && URL_WITH_PASSWORD_VARIABLES.has(name) ? maskUrlPassword(raw) : raw;
-        return `${name}: ${issue.message}${got === undefined ? '' : ` (got "${got.slice(0, 80)}")`}`;
+        return `${name}: ${describeIssue(issue)}${got === undefined ? '' : ` (got "${printable(got.slice(0, 80))}")`}`;
       }),
-    );
+      ...related,
+    ]);
   }
   const e = result.data;
   // The offline demo (npm start, docker compose): with no real keys, fetch from the YouTube
@@ -408,7 +507,15 @@ export function loadConfig(env: EnvSource): Config {
   return deepFreeze({
     env: e.NODE_ENV,
     warnings,
-    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.TRUST_PROXY,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      maxConnections: connectionCap(e.HTTP_MAX_CONNECTIONS, host.openFileLimit, warnings),
+    },
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
     cors: { origins: e.CORS_ORIGINS },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT },
@@ -451,6 +558,22 @@ export function loadConfig(env: EnvSource): Config {
       failureWindowMs: e.ADMIN_AUTH_WINDOW_MS,
     },
   });
+}
+
+/**
+ * `loadConfig` for a process's entry point: invalid settings print one line each on stderr
+ * (`api: invalid setting PORT: must be an integer from 0 to 65535 (got "abc")`), then the process exits with
+ * status 1, without a stack trace: the lines are the whole story. Other errors are thrown.
+ */
+export function loadConfigOrExit(env: EnvSource, processName: string): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    // Writes to a pipe or file are synchronous on Linux, so nothing is lost to the exit.
+    process.stderr.write(error.problems.map((problem) => `${processName}: invalid setting ${problem}\n`).join(''));
+    process.exit(1);
+  }
 }
 
 /**
