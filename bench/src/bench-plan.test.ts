@@ -12,6 +12,7 @@ import {
   planScenarios,
   planTargets,
   resultsFileName,
+  type HttpScenarioPlan,
 } from './plan.js';
 import { apiRssUnderLoad, scenarioTable, withBaselineRatios } from './report.js';
 import type { ScenarioResult } from './scenario-result.js';
@@ -93,6 +94,7 @@ describe('bench plan matches issue 6', () => {
       [8, 'memory'],
       [null, 'repeat-clients'],
       [null, 'health'],
+      [null, 'health-flood'],
     ]);
     expect(new Set(scenarios.map((s) => s.group))).toEqual(new Set(SCENARIO_GROUPS.map((g) => g.id)));
   });
@@ -113,6 +115,8 @@ describe('bench plan matches issue 6', () => {
       'videos limit=100 500 pages deep',
       'health',
       'health live',
+      'getData page 1 alone',
+      'getData page 1 under /health flood',
       'search common word',
       'search rare word',
       'search two words',
@@ -177,8 +181,35 @@ describe('bench plan matches issue 6', () => {
       ['freshness-p50', '<=', settings.fetchIntervalMs + 1000],
       ['api-rss-under-load', '<', 250],
       ['api-rss', '<', 250],
+      ['page1-p99-under-health-flood', '<=', 2],
       ['repeat-clients-304', '==', 1],
     ]);
+  });
+
+  it('measures page 1 alone and then under a /health flood of 50 connections, back to back at the same load', () => {
+    const pair = scenarios.filter((s) => s.group === 'health-flood');
+    expect(pair.map((s) => s.name)).toEqual(['getData page 1 alone', 'getData page 1 under /health flood']);
+    const [alone, flooded] = pair as [HttpScenarioPlan, HttpScenarioPlan];
+    for (const scenario of [alone, flooded]) {
+      expect(scenario).toMatchObject({ kind: 'http', connections: 50, expectStatus: 200, countSql: false, request: { kind: 'getData', limit: 100, page: { pageNo: 1 } } });
+    }
+    expect(alone.flood).toBeNull();
+    expect(flooded.flood).toEqual({ path: '/health', connections: 50 });
+    // Every other scenario runs alone.
+    expect(scenarios.filter((s) => s.kind === 'http' && s.flood !== null).map((s) => s.name)).toEqual(['getData page 1 under /health flood']);
+    const target = planTargets(settings).find((t) => t.id === 'page1-p99-under-health-flood');
+    expect(target?.value).toEqual({ kind: 'ratio', of: { scenario: 'getData page 1 under /health flood', field: 'p99Ms' }, over: { scenario: 'getData page 1 alone', field: 'p99Ms' } });
+  });
+
+  it('runs the flood pair alone with --only health-flood', () => {
+    const options = parseBenchOptions(['--quick', '--only', 'health-flood']);
+    expect(options.only).toEqual(['health-flood']);
+    expect(resultsFileName(options)).toBeNull();
+    const selected = planScenarios(benchSettings(options)).filter((plan) => options.only.includes(plan.group));
+    expect(selected.map((s) => s.name)).toEqual(['getData page 1 alone', 'getData page 1 under /health flood']);
+    // The target needs nothing outside the group.
+    const target = planTargets(benchSettings(options)).find((t) => t.id === 'page1-p99-under-health-flood')!;
+    expect(target.value.kind === 'ratio' && [target.value.of.scenario, target.value.over.scenario].every((name) => selected.some((s) => s.name === name))).toBe(true);
   });
 
   it('refers only to scenarios and figures the plan produces', () => {
@@ -252,6 +283,18 @@ describe('target evaluation', () => {
     const printed = scenarioTable(rows);
     expect(printed).toMatch(/\| getData page 2 +\| +50 \| +1,000 \| +0\.25 \|.*\| +480 \| +900 \| +150 \|/);
     expect(printed).toContain('skipped: /health/live answered 404');
+  });
+
+  it('judges page 1 under the /health flood by its p99 over page 1 alone, showing the flood\'s rate', () => {
+    const evaluate = (flooded: number) =>
+      evaluateTargets(planTargets(settings), [
+        result('getData page 1 alone', { group: 'health-flood', p99Ms: 8 }),
+        result('getData page 1 under /health flood', { group: 'health-flood', p99Ms: flooded }, { floodReqPerSec: 5200 }),
+      ]).find((t) => t.id === 'page1-p99-under-health-flood')!;
+    expect(evaluate(14)).toMatchObject({ value: 1.75, met: true, unit: 'x page 1 alone' });
+    expect(evaluate(14).detail).toContain('floodReqPerSec 5,200');
+    expect(evaluate(16)).toMatchObject({ value: 2, met: true });
+    expect(evaluate(17)).toMatchObject({ value: 2.13, met: false });
   });
 
   it('leaves targets of missing scenarios unmet with no value', () => {

@@ -1,12 +1,15 @@
 // Scenarios 1-5 and the 304 and health extras: turn each planned request into a URL against the
 // running API (or the baseline server), check one answer, warm up, then measure with autocannon
 // while metering the CPU of every process involved and sampling the server's resident memory,
-// and finally count the SQL statements per request on a second API.
+// and finally count the SQL statements per request on a second API. A scenario with a flood
+// (page 1 under a /health flood) has that flood running, from another process, through its
+// warm-up and measured window.
+import type { StartFlood } from './flood-process.js';
 import { round } from './latency-stats.js';
-import { runLoad, warmUp } from './load-runner.js';
-import { cpuSecondsBetween, cpuSplit, sampleCpu } from './cpu-meter.js';
+import { runLoad, warmUp, type LoadResult, type LoadSpec } from './load-runner.js';
+import { cpuSecondsBetween, cpuSplit, sampleCpu, type CpuSample } from './cpu-meter.js';
 import type { BenchSettings, HttpRequestPlan, HttpScenarioPlan } from './plan.js';
-import { startRssSampler } from './rss-sampler.js';
+import { startRssSampler, type RssReadings } from './rss-sampler.js';
 import { resultWithoutFigures, type ScenarioResult } from './scenario-result.js';
 import type { SqlCountingProxy } from '@tubefeed/core/testing/faults';
 
@@ -35,6 +38,8 @@ export interface HttpRunContext {
   readonly settings: BenchSettings;
   /** A second API process whose MySQL traffic goes through the counting proxy. */
   readonly counting: { readonly apiUrl: string; readonly proxy: SqlCountingProxy };
+  /** Starts the load a scenario's flood puts beside it (flood-process.ts). */
+  readonly startFlood: StartFlood;
 }
 
 /** Reads the page-1 body the baseline has to match, the totals and the ETag. */
@@ -177,6 +182,7 @@ function cpuNote(cpu: Record<string, number | null>): string {
     part('load', cpu.loadGeneratorCpuPct),
     part('db', cpu.mysqlCpuPct),
     part('redis', cpu.redisCpuPct),
+    part('flood', cpu.floodCpuPct),
     part('other', cpu.otherCpuPct),
   ];
   return `cpu% ${parts.filter((p) => p !== null).join(' ')}`;
@@ -187,6 +193,7 @@ function noteFor(plan: HttpScenarioPlan): string {
     case 'baseline':
       return 'ceiling';
     case 'getData':
+      if (plan.flood !== null) return `beside ${plan.flood.connections} connections on ${plan.flood.path}`;
       return plan.request.ifNoneMatch ? '304 = success' : '';
     case 'videos':
       return plan.request.depth === 0 ? '' : `${plan.request.depth.toLocaleString('en-US')} rows deep`;
@@ -202,6 +209,41 @@ function skippedResult(plan: HttpScenarioPlan, reason: string): ScenarioResult {
   return resultWithoutFigures(plan, `skipped: ${reason}`, { skipped: true });
 }
 
+interface MeasuredWindow {
+  readonly load: LoadResult;
+  readonly cpuBefore: CpuSample;
+  readonly cpuAfter: CpuSample;
+  readonly cpu: Record<string, number | null>;
+  readonly rss: RssReadings;
+  readonly serverPid: number;
+}
+
+/** Warm-up, then the measured window with the CPU metered and the server's memory sampled. */
+async function measureWindow(
+  plan: HttpScenarioPlan,
+  spec: Omit<LoadSpec, 'durationS' | 'amount'>,
+  context: HttpRunContext,
+  floodPid: number | null,
+): Promise<MeasuredWindow> {
+  await warmUp(spec, context.settings.warmupS);
+  // Where the CPU went over the window: on two shared cores it tells which side limited the
+  // rate, and how much other work (other engineers' tests) ran meanwhile.
+  const serverPid = plan.request.kind === 'baseline' ? context.baselinePid! : context.apiPid;
+  const pids: Record<string, number | null> = {
+    serverCpuPct: serverPid,
+    loadGeneratorCpuPct: process.pid,
+    mysqlCpuPct: context.mysqlPid,
+    redisCpuPct: context.redisPid,
+    ...(floodPid === null ? {} : { floodCpuPct: floodPid }),
+  };
+  const watched = Object.values(pids).filter((pid): pid is number => pid !== null);
+  const memory = startRssSampler(serverPid, context.settings.rssSampleMs);
+  const cpuBefore = await sampleCpu(watched);
+  const load = await runLoad({ ...spec, durationS: context.settings.durationS });
+  const cpuAfter = await sampleCpu(watched);
+  return { load, cpuBefore, cpuAfter, cpu: cpuSplit(cpuBefore, cpuAfter, pids), rss: await memory.stop(), serverPid };
+}
+
 export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunContext): Promise<ScenarioResult> {
   const resolved = resolveRequest(plan.request, context);
   let pageItems: number | null;
@@ -212,18 +254,25 @@ export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunCo
     throw error;
   }
   const spec = { url: resolved.url, headers: resolved.headers, connections: plan.connections, expectStatus: plan.expectStatus };
-  await warmUp(spec, context.settings.warmupS);
-  // Where the CPU went over the window: on two shared cores it tells which side limited the
-  // rate, and how much other work (other engineers' tests) ran meanwhile.
-  const serverPid = plan.request.kind === 'baseline' ? context.baselinePid! : context.apiPid;
-  const pids = { serverCpuPct: serverPid, loadGeneratorCpuPct: process.pid, mysqlCpuPct: context.mysqlPid, redisCpuPct: context.redisPid };
-  const watched = Object.values(pids).filter((pid): pid is number => pid !== null);
-  const memory = startRssSampler(serverPid, context.settings.rssSampleMs);
-  const cpuBefore = await sampleCpu(watched);
-  const load = await runLoad({ ...spec, durationS: context.settings.durationS });
-  const cpuAfter = await sampleCpu(watched);
-  const rss = await memory.stop();
-  const cpu = cpuSplit(cpuBefore, cpuAfter, pids);
+  // Capped well past the scenario's own length; stopped as soon as the measured window ends.
+  const flood =
+    plan.flood === null
+      ? null
+      : await context.startFlood({
+          url: `${context.apiUrl}${plan.flood.path}`,
+          connections: plan.flood.connections,
+          maxSeconds: context.settings.warmupS + context.settings.durationS + 60,
+        });
+  let window: MeasuredWindow;
+  try {
+    window = await measureWindow(plan, spec, context, flood?.pid ?? null);
+  } catch (error) {
+    // The scenario's own failure is the one to report; the flood only has to end.
+    await flood?.stop().catch(() => undefined);
+    throw error;
+  }
+  const floodLoad = (await flood?.stop()) ?? null;
+  const { load, cpuBefore, cpuAfter, rss, cpu, serverPid } = window;
   // CPU time per answered request, whichever side limited the rate: what one request cost the
   // server, MariaDB and Redis. MariaDB and Redis are shared with other test suites on this
   // machine, so their figures carry that noise too (the baseline's row, which uses neither,
@@ -250,6 +299,20 @@ export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunCo
       .join(' '),
   };
   if (pageItems !== null) extra.pageItems = pageItems;
+  if (plan.flood !== null && floodLoad !== null) {
+    // The flood's figures over its whole run (warm-up included): how hard the other route was hammered.
+    Object.assign(extra, {
+      floodPath: plan.flood.path,
+      floodConnections: plan.flood.connections,
+      floodRequests: floodLoad.requests,
+      floodReqPerSec: round(floodLoad.reqPerSec, 0),
+      floodP99Ms: round(floodLoad.p99Ms, 2),
+      floodErrors: floodLoad.errors,
+      floodStatusCounts: Object.entries(floodLoad.statusCounts)
+        .map(([status, n]) => `${status}:${n}`)
+        .join(' '),
+    });
+  }
   if (plan.countSql) Object.assign(extra, await sqlPerRequest(resolved, plan.expectStatus, context));
   if (plan.expectStatus === 304) {
     // Every other answer and every connection error counts against the share.

@@ -17,6 +17,8 @@ export interface LoadSpec {
   readonly expectStatus: number;
   /** Called as each request completes: its latency, or null for an error (another status, a socket error, a timeout). */
   readonly onComplete?: (latencyMs: number | null) => void;
+  /** Ends the load early (what was answered until then is the result). */
+  readonly stop?: AbortSignal;
 }
 
 export interface LoadResult {
@@ -56,6 +58,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
       else unexpected++;
       spec.onComplete?.(statusCode === spec.expectStatus ? responseTime : null);
     });
+    if (spec.stop !== undefined) {
+      if (spec.stop.aborted) instance.stop();
+      else spec.stop.addEventListener('abort', () => instance.stop(), { once: true });
+    }
     if (spec.onComplete !== undefined) {
       const onComplete = spec.onComplete;
       instance.on('reqError', () => onComplete(null));

@@ -11,7 +11,7 @@ export const SOAK_DEFAULT_SECONDS = 60;
 export const SOAK_WINDOW_S = 10;
 export const SOAK_MAX_SECONDS = 86_400;
 
-/** The eight scenario groups of issue 6 and its extra (repeat clients). */
+/** The eight scenario groups of issue 6 and its extras (repeat clients, /health, page 1 under a /health flood). */
 export const SCENARIO_GROUPS = [
   { id: 'baseline', issueItem: 1, title: 'Baseline: bare Fastify route, pre-serialized body of the page-1 (limit=100) size' },
   { id: 'page-one', issueItem: 2, title: '/getData?pageNo=1, limit 10 and 100 (the snapshot path)' },
@@ -23,6 +23,11 @@ export const SCENARIO_GROUPS = [
   { id: 'memory', issueItem: 8, title: 'Memory: API resident memory after the runs' },
   { id: 'repeat-clients', issueItem: null, title: 'Extra: repeat clients polling page 1 with If-None-Match (expect 304)' },
   { id: 'health', issueItem: null, title: 'Extra: GET /health and GET /health/live (the probes a load balancer sends) at throughput load' },
+  {
+    id: 'health-flood',
+    issueItem: null,
+    title: 'Extra: /getData page 1 (limit=100) p99 alone, then under a /health flood (50 more connections hammering /health from another process)',
+  },
 ] as const;
 
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]['id'];
@@ -191,6 +196,15 @@ export type HttpRequestPlan =
   | { readonly kind: 'search'; readonly limit: number; readonly q: string; readonly wordKind: string }
   | { readonly kind: 'health'; readonly path: '/health' | '/health/live' };
 
+/**
+ * Load on another route for the whole of a scenario (warm-up and measured window), from a load
+ * generator in a process of its own: what the measured requests are answered beside.
+ */
+export interface FloodPlan {
+  readonly path: '/health';
+  readonly connections: number;
+}
+
 export interface HttpScenarioPlan {
   readonly kind: 'http';
   readonly name: string;
@@ -206,6 +220,8 @@ export interface HttpScenarioPlan {
    * (with a note) instead of failing it.
    */
   readonly skipOnNotFound: boolean;
+  /** Runs beside the measured load (null: the measured load alone). */
+  readonly flood: FloodPlan | null;
 }
 
 export interface IngestScenarioPlan {
@@ -249,6 +265,9 @@ export function cursorPagesDeepName(pages: number): string {
 }
 export const HEALTH_NAME = 'health';
 export const HEALTH_LIVE_NAME = 'health live';
+/** The pair the /health flood target compares, measured one after the other in the same run. */
+export const PAGE_ONE_ALONE_NAME = 'getData page 1 alone';
+export const PAGE_ONE_UNDER_FLOOD_NAME = 'getData page 1 under /health flood';
 
 /**
  * Which results file a run writes (relative to bench/): results.json for the default full run,
@@ -275,7 +294,7 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     connections: number,
     expectStatus: 200 | 304 = 200,
     skipOnNotFound = false,
-  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline', skipOnNotFound });
+  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline', skipOnNotFound, flood: null });
   const deep = settings.cursorThroughput;
   const page = (limit: number, choice: PageChoice, ifNoneMatch = false): HttpRequestPlan => ({ kind: 'getData', limit, page: choice, ifNoneMatch });
   return [
@@ -292,6 +311,12 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     http(HEALTH_NAME, 'health', { kind: 'health', path: '/health' }, hot),
     // Added to the API alongside this scenario; older builds answer 404 and the row says so.
     http(HEALTH_LIVE_NAME, 'health', { kind: 'health', path: '/health/live' }, hot, 200, true),
+    // Page 1 at its own throughput load, alone and then with a /health flood beside it: a
+    // /health that asked MySQL or Redis per request would make page 1 wait on them. Both at the
+    // same concurrency, back to back, so only the flood differs; their SQL per request is the
+    // page-one group's.
+    { ...http(PAGE_ONE_ALONE_NAME, 'health-flood', page(100, { pageNo: 1 }), hot), countSql: false },
+    { ...http(PAGE_ONE_UNDER_FLOOD_NAME, 'health-flood', page(100, { pageNo: 1 }), hot), countSql: false, flood: { path: '/health', connections: hot } },
     ...SEARCH_SET.map((entry) => http(entry.name, 'search', { kind: 'search', limit: settings.listLimit, q: entry.q, wordKind: entry.wordKind }, calm)),
     { kind: 'ingest', name: 'ingest', group: 'ingest' },
     { kind: 'freshness', name: 'freshness', group: 'freshness' },
@@ -445,6 +470,16 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
       comparison: '<',
       limit: 250,
       unit: 'MB',
+    },
+    {
+      id: 'page1-p99-under-health-flood',
+      target: `page 1 (limit=100) p99 under a /health flood (${settings.throughputConnections} connections) <= 2 x page 1 p99 alone`,
+      value: { kind: 'ratio', of: ref(PAGE_ONE_UNDER_FLOOD_NAME, 'p99Ms'), over: ref(PAGE_ONE_ALONE_NAME, 'p99Ms') },
+      comparison: '<=',
+      limit: 2,
+      unit: 'x page 1 alone',
+      // How hard /health was hammered meanwhile.
+      alsoShow: [ref(PAGE_ONE_UNDER_FLOOD_NAME, 'floodReqPerSec')],
     },
     {
       id: 'repeat-clients-304',

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, poolOptionsFromUrl, readProcessEnvironment } from '@tubefeed/core';
 import { Cleanup } from './cleanup.js';
 import { databaseUrl, dropAbandonedScratchDatabases, ensureBufferPool, mysqlServerPid, mysqlVersion, openMysql, prepareDataSet } from './database.js';
+import { floodStarter } from './flood-process.js';
 import { runFreshnessScenario } from './freshness-scenario.js';
 import { readFeedFacts, runHttpScenario, walkCursor, type HttpRunContext } from './http-scenarios.js';
 import { runIngestScenario } from './ingest-scenario.js';
@@ -237,6 +238,7 @@ async function main(argv: readonly string[]): Promise<number> {
     proxiedUrl.port = String(proxy.port);
     const countingApi = await startApi(system, 'api-count', { mysqlUrl: proxiedUrl.toString(), redisUrl: config.redis.url, prefix, cursorSecret, ...limiter });
 
+    const startFlood = floodStarter(system);
     let baseline: ServerHandle | null = null;
     const cursors = new Map<number, string>();
     const context = (): HttpRunContext => ({
@@ -250,6 +252,7 @@ async function main(argv: readonly string[]): Promise<number> {
       cursors,
       settings,
       counting: { apiUrl: countingApi.url, proxy },
+      startFlood,
     });
     const live = { system, mysqlBaseUrl: config.mysql.url, redisUrl: config.redis.url, redis, basePrefix: config.redis.prefix, cleanup, log: say };
 
