@@ -2,7 +2,8 @@
 // configured so). Without ADMIN_PASSWORD the admin routes are off: they answer 403 with how to
 // turn them on, and are never open without credentials. The check runs as an onRequest hook of
 // each admin scope and answers in the API's own error shape (Bull Board's routes have an error
-// handler of their own, so an error thrown here would not be).
+// handler of their own, so an error thrown here would not be). Before the credentials, requests
+// that would change state and come from a page on another site are refused (same-origin.ts).
 //
 // Wrong user, wrong password and no credentials at all get the same 401. Repeated wrong
 // credentials from one client address are limited: after ADMIN_AUTH_MAX_FAILURES within
@@ -15,6 +16,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { redisKey, type Config, type RedisClient } from '@tubefeed/core';
+import { crossSiteRefusal } from './same-origin.js';
 
 const REALM = 'Basic realm="tubefeed admin", charset="UTF-8"';
 
@@ -61,8 +63,9 @@ export async function createAdminGuard(app: FastifyInstance, admin: Config['admi
 }
 
 /**
- * Makes `scope` (an encapsulated plugin) an admin scope: an onRequest hook that demands admin
- * credentials, and the admin body limit on the routes registered in it after this call.
+ * Makes `scope` (an encapsulated plugin) an admin scope: onRequest hooks that refuse cross-site
+ * changes (same-origin.ts) and demand admin credentials, and the admin body limit on the routes
+ * registered in it after this call.
  */
 export function requireAdmin(scope: FastifyInstance, guard: AdminGuard): void {
   const { admin, failures } = guard;
@@ -73,6 +76,22 @@ export function requireAdmin(scope: FastifyInstance, guard: AdminGuard): void {
   const password = admin.password;
   const deny = (reply: FastifyReply, status: number, message: string) =>
     reply.code(status).type('application/json; charset=utf-8').send({ isError: true, message });
+  // Before the credentials: why, in same-origin.ts.
+  scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const refusal = crossSiteRefusal(request);
+    if (refusal === null) return;
+    request.log.warn(
+      {
+        client: request.ip,
+        method: request.method,
+        route: request.routeOptions.url,
+        origin: request.headers.origin?.slice(0, 200),
+        fetchSite: request.headers['sec-fetch-site'],
+      },
+      'cross-site admin request refused',
+    );
+    return deny(reply, 403, refusal);
+  });
   if (password === null) {
     scope.addHook('onRequest', async (_request: FastifyRequest, reply: FastifyReply) =>
       deny(reply, 403, 'Admin routes are disabled: set ADMIN_PASSWORD (and optionally ADMIN_USER) to enable them.'),
