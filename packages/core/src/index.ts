@@ -15,6 +15,7 @@ export * from './platform/errors.js';
 export * from './platform/health-check.js';
 export * from './platform/key-mask.js';
 export * from './platform/logger.js';
+export * from './platform/operator-text.js';
 export * from './platform/redis/channel-subscriber.js';
 export * from './platform/redis/create-redis.js';
 export * from './platform/redis/redis-lock.js';
