@@ -5,14 +5,26 @@
 // a time bound: through `app.inject` and through a real listening server with raw HTTP (the two
 // parse URLs differently). SQL-injection strings in every parameter are inert: the tables and
 // their schema are unchanged and the answers are right (a search for a quoted string returns
-// exactly the rows that literally match).
-import { connect } from 'node:net';
+// exactly the rows that literally match). The values, encodings and checks are shared with the
+// every-route suite (testing/hostile-properties.ts), on the same fixed seed unless HOSTILE_SEED
+// says otherwise.
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, createSearchQueryRepository, createVideoRepository, type VideoInput } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, fakeVideoId, videoInput, type TestDatabase } from '@tubefeed/core/testing';
 import { BAD_QUERY_ENCODING } from '../plugins/query-encoding.js';
+import {
+  JSON_TYPE,
+  PATH_SUFFIXES,
+  SQL_INJECTIONS,
+  errorShapeProblem,
+  hostileParam,
+  hostileParameters,
+  hostileSeed,
+  queryString,
+  rawHttp,
+} from '../testing/hostile-properties.js';
 import { buildTestApi, type TestApi } from '../testing/test-api.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -78,101 +90,12 @@ const ROUTES: Record<string, readonly string[]> = {
   '/docs': [],
 };
 
-export const SQL_INJECTIONS = [
-  "' OR '1'='1",
-  "' OR 1=1 -- ",
-  '" OR ""="',
-  "1; DROP TABLE videos; --",
-  "Robert'); DROP TABLE videos;--",
-  "1' UNION SELECT NULL, NULL, NULL --",
-  "%' AND 1=0 UNION SELECT table_name FROM information_schema.tables #",
-  "\\' OR 1=1 #",
-  "1 AND SLEEP(3)",
-  "'; UPDATE videos SET title='pwned'; --",
-  "0x27204f522031",
-  "admin'/*",
-  "*/ OR /*",
-  "+tea* -how \"exact\" @2 ~x <y >z (w)",
-  "' || (SELECT COUNT(*) FROM api_keys) || '",
-  "\u0000' OR 1=1",
-  "%27%20OR%201%3D1",
-  "`; SHOW TABLES; `",
-] as const;
-
-const ODD_VALUES = [
-  '', ' ', '0', '-0', '-1', '1e3', '1e309', '-1e309', 'NaN', 'Infinity', '0x10', '0b1', '1.5', '01', '+1', ' 5', '5 ', '1_000',
-  '１２', '٣', '9'.repeat(400), '4294967296', '9007199254740993', 'true', 'null', 'undefined', '[]', '{}', '[object Object]',
-  'newest', 'oldest', 'relevance', 'NEWEST', 'cricket', 'tea time', 'tea', '2024-05-01T00:00:00Z', '2024-13-45T99:99:99Z',
-  '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '275760-09-13T00:00:00Z', 'UCddiUEpeqJcYeBxX1IVBKvQ', 'abc.def', '.', '..',
-  'a'.repeat(601), '\u202e', '\ud800', '\udfff', '🍵', 'é', 'e\u0301', '\r\n', '\t', '<script>alert(1)</script>', '${jndi:ldap://x}',
-  '__proto__', 'constructor', 'hasOwnProperty',
-] as const;
-
-const MALFORMED_ESCAPES = ['%', '%%', '%2', '%G1', '%ZZ', '%E0%A4%A', '%C0%AF', '%FF', '%FE%FF', '%ED%A0%80', '%00', '%0', '%u0041', '%%41'];
-
-const value = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...ODD_VALUES) },
-  { weight: 2, arbitrary: fc.constantFrom(...SQL_INJECTIONS) },
-  { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
-  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.string({ minLength: 190, maxLength: 700 }) },
-  { weight: 2, arbitrary: fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }).map(String) },
-  { weight: 1, arbitrary: fc.double().map(String) },
-  { weight: 2, arbitrary: fc.integer({ min: -5, max: 200 }).map(String) },
-);
-
-type Encoding = 'encoded' | 'malformed' | 'raw' | 'bare';
-
-interface Param {
-  readonly name: string;
-  readonly value: string;
-  readonly encoding: Encoding;
-}
-
-function param(known: readonly string[]): fc.Arbitrary<Param> {
-  const name = known.length > 0 ? fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...known) }, { weight: 1, arbitrary: fc.string({ maxLength: 12 }) }) : fc.string({ maxLength: 12 });
-  return fc.record({ name, value, encoding: fc.constantFrom<Encoding>('encoded', 'encoded', 'malformed', 'raw', 'bare') });
-}
-
-/** Percent-encodes, except that `malformed` slips broken escapes in and `raw` leaves printable ASCII as typed. */
-function encodePart(text: string, encoding: Encoding, seed: number): string {
-  switch (encoding) {
-    case 'encoded':
-    case 'bare':
-      return encodeURIComponent(wellFormed(text));
-    case 'malformed': {
-      const encoded = encodeURIComponent(wellFormed(text));
-      const at = encoded.length === 0 ? 0 : seed % (encoded.length + 1);
-      return `${encoded.slice(0, at)}${MALFORMED_ESCAPES[seed % MALFORMED_ESCAPES.length]}${encoded.slice(at)}`;
-    }
-    case 'raw':
-      // Printable ASCII as it is ('%', '+', '=', ';', '"' included), the rest encoded.
-      return [...wellFormed(text)].map((c) => (/[!-~]/.test(c) && c !== '&' && c !== '#' ? c : encodeURIComponent(c))).join('');
-  }
-}
-
-/** Lone surrogates cannot be percent-encoded as UTF-8 (encodeURIComponent throws): U+FFFD instead. They are sent encoded as CESU-8 among the malformed escapes. */
-function wellFormed(text: string): string {
-  return text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
-}
-
-function queryString(params: readonly Param[], seed: number): string {
-  return params
-    .map(({ name, value, encoding }, index) =>
-      encoding === 'bare' ? encodePart(name, 'encoded', seed) : `${encodePart(name, encoding === 'raw' ? 'raw' : 'encoded', seed + index)}=${encodePart(value, encoding, seed + index)}`,
-    )
-    .join('&');
-}
-
 interface HostileRequest {
   readonly method: string;
   readonly route: string;
   readonly url: string;
   readonly ifNoneMatch?: string | undefined;
 }
-
-const PATH_SUFFIXES = ['', '', '', '', '/', '%', '%2', '%ZZ', '/%2e%2e/admin/keys', ';x', '%00', '/extra', '.json', '%2F'];
 
 const hostileRequest: fc.Arbitrary<HostileRequest> = fc
   .record({
@@ -183,7 +106,7 @@ const hostileRequest: fc.Arbitrary<HostileRequest> = fc
     ifNoneMatch: fc.option(fc.oneof(fc.constantFrom('*', '""', 'W/"x"', '"a", "b"'), fc.string({ maxLength: 20 })), { nil: undefined }),
   })
   .chain(({ route, method, suffix, seed, ifNoneMatch }) =>
-    fc.array(param(ROUTES[route]!), { maxLength: 5 }).map((params) => {
+    fc.array(hostileParam(ROUTES[route]!), { maxLength: 5 }).map((params) => {
       const query = queryString(params, seed);
       const path = route === '/' ? (suffix === '' ? '/' : `/${suffix.replace(/^\//, '')}`) : `${route}${suffix}`;
       return { method, route, url: query === '' ? path : `${path}?${query}`, ifNoneMatch: ifNoneMatch?.replace(/[^\t -~]/g, '') };
@@ -199,8 +122,6 @@ interface Answer {
   readonly ms: number;
 }
 
-const JSON_TYPE = /^application\/json; charset=utf-8$/;
-
 /** What is wrong with the answer, or null. */
 function problem(request: HostileRequest, answer: Answer): string | null {
   const { status, contentType, body, ms } = answer;
@@ -208,19 +129,7 @@ function problem(request: HostileRequest, answer: Answer): string | null {
   if (status >= 500) return `status ${status}: ${body.slice(0, 200)}`;
   if (status < 200) return `status ${status}`;
   const hasBody = request.method !== 'HEAD' && status !== 204 && status !== 304;
-  if (status >= 400) {
-    if (!hasBody) return null;
-    if (!JSON_TYPE.test(contentType)) return `${status} with content-type ${contentType}: ${body.slice(0, 200)}`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return `${status} with a body that is not JSON: ${body.slice(0, 200)}`;
-    }
-    const keys = typeof parsed === 'object' && parsed !== null ? Object.keys(parsed).sort().join(',') : '';
-    const shaped = keys === 'isError,message' && (parsed as { isError: unknown }).isError === true && typeof (parsed as { message: unknown }).message === 'string' && (parsed as { message: string }).message !== '';
-    return shaped ? null : `${status} not in the error shape: ${body.slice(0, 200)}`;
-  }
+  if (status >= 400) return hasBody ? errorShapeProblem(status, contentType, body) : null;
   if (status >= 300) return status === 304 || status === 302 ? null : `status ${status}`;
   // 2xx: only where a route exists for the request as sent, and with a body that route gives.
   if (!hasBody) return null;
@@ -268,44 +177,12 @@ async function viaInject(request: HostileRequest): Promise<Answer> {
 }
 
 /** One request over a fresh TCP connection, bytes as given (no client-side URL parsing). */
-function rawHttp(requestText: string | Buffer): Promise<{ status: number; headers: Record<string, string>; body: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.setTimeout(TIME_BOUND_MS * 2, () => socket.destroy(new Error('no answer in time')));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const [head = '', ...rest] = text.split('\r\n\r\n');
-      const [statusLine = '', ...headerLines] = head.split('\r\n');
-      const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      let body = rest.join('\r\n\r\n');
-      if (headers['transfer-encoding'] === 'chunked') body = dechunk(body);
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body, ms: performance.now() - started });
-    });
-    // Written, not ended: a half-closed socket may be closed by the server before it answers.
-    socket.write(requestText);
-  });
-}
-
-function dechunk(body: string): string {
-  let out = '';
-  let rest = body;
-  for (;;) {
-    const line = rest.indexOf('\r\n');
-    const size = parseInt(rest.slice(0, line), 16);
-    if (!(size > 0)) return out;
-    out += rest.slice(line + 2, line + 2 + size);
-    rest = rest.slice(line + 2 + size + 2);
-  }
-}
+const rawRequest = (requestText: string | Buffer) => rawHttp(port, requestText, TIME_BOUND_MS * 2);
 
 async function viaRawHttp(request: HostileRequest): Promise<Answer> {
   const lines = [`${request.method} ${request.url} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
   if (request.ifNoneMatch !== undefined) lines.push(`If-None-Match: ${request.ifNoneMatch}`);
-  const answer = await rawHttp(`${lines.join('\r\n')}\r\n\r\n`);
+  const answer = await rawRequest(`${lines.join('\r\n')}\r\n\r\n`);
   return { status: answer.status, contentType: answer.headers['content-type'] ?? '', body: answer.body, ms: answer.ms };
 }
 
@@ -316,7 +193,7 @@ describe('hostile input on the public endpoints', () => {
         const found = problem(request, await viaInject(request));
         expect(found, `${request.method} ${request.url}`).toBeNull();
       }),
-      { numRuns: 1000 },
+      hostileParameters(1000, hostileSeed()),
     );
   });
 
@@ -326,7 +203,7 @@ describe('hostile input on the public endpoints', () => {
         const found = problem(request, await viaRawHttp(request));
         expect(found, `${request.method} ${request.url}`).toBeNull();
       }),
-      { numRuns: 500 },
+      hostileParameters(500, hostileSeed()),
     );
   });
 
@@ -340,12 +217,12 @@ describe('hostile input on the public endpoints', () => {
 
   it('answers an HTTP/1.1 request without Host with 400 in the error shape; HTTP/1.0 needs none', async () => {
     for (const path of ['/getData?limit=1', '/health/live', '/admin/keys', '/nowhere']) {
-      const answer = await rawHttp(`GET ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`);
+      const answer = await rawRequest(`GET ${path} HTTP/1.1\r\nConnection: close\r\n\r\n`);
       expect(answer.status, path).toBe(400);
       expect(answer.headers['content-type'], path).toMatch(JSON_TYPE);
       expect(JSON.parse(answer.body), path).toEqual({ isError: true, message: 'HTTP/1.1 requests must carry a Host header' });
     }
-    const old = await rawHttp('GET /health/live HTTP/1.0\r\n\r\n');
+    const old = await rawRequest('GET /health/live HTTP/1.0\r\n\r\n');
     expect([old.status, JSON.parse(old.body)]).toEqual([200, { isError: false, message: 'live' }]);
   });
 
@@ -360,7 +237,7 @@ describe('hostile input on the public endpoints', () => {
       'GET /getData HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n',
     ];
     for (const text of broken) {
-      const answer = await rawHttp(text);
+      const answer = await rawRequest(text);
       const label = String(text).slice(0, 60);
       expect(answer.status, label).toBeGreaterThanOrEqual(400);
       expect(answer.status, label).toBeLessThan(500);
