@@ -1,14 +1,36 @@
 // The admin API, behind admin credentials: YouTube API keys (never shown in full) and the
 // followed search queries, changed at run time without a restart. The shapes it answers with
-// are core's (admin/admin-schemas.ts).
+// are core's (admin/admin-schemas.ts). Free text (a query, a key's label) is checked by core's
+// operator-text rule, which the admin services apply and the schemas below describe; the
+// schemas keep only the length bound as sent.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { AdminKeyListSchema, AdminKeySchema, AdminQueryListSchema, AdminQuerySchema, type KeyAdmin, type QueryAdmin } from '@tubefeed/core';
+import {
+  AdminKeyListSchema,
+  AdminKeySchema,
+  AdminQueryListSchema,
+  AdminQuerySchema,
+  KEY_LABEL_MAX_LENGTH,
+  OPERATOR_TEXT_RULE,
+  QUERY_TEXT_MAX_LENGTH,
+  type KeyAdmin,
+  type QueryAdmin,
+} from '@tubefeed/core';
 import { requireAdmin, type AdminGuard } from '../plugins/admin-auth.js';
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 4_294_967_295, description: 'Id from the list' }) });
 const AdminError = Type.Ref('ErrorBody');
 const adminErrors = { 400: AdminError, 401: AdminError, 403: AdminError, 404: AdminError, 503: AdminError } as const;
+
+/** Operator text: the rule is core's (checkOperatorText); a refusal is a 400 naming the field. */
+const operatorText = (what: string, maxLength: number) =>
+  Type.String({
+    minLength: 1,
+    maxLength,
+    description: `${what}: ${OPERATOR_TEXT_RULE}; 1-${maxLength} characters (Unicode code points), as sent and after normalisation`,
+  });
+const KeyLabel = operatorText('A label for the key, shown in the admin list (default: the key masked)', KEY_LABEL_MAX_LENGTH);
+const QueryText = operatorText('The search query, as it is sent to YouTube', QUERY_TEXT_MAX_LENGTH);
 
 /** A Google Cloud project label: it never holds operator text that could break a log or a metric. */
 const ProjectLabel = Type.String({
@@ -38,7 +60,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ guard: AdminGuard; keys: K
         body: Type.Object(
           {
             key: Type.String({ minLength: 6, maxLength: 100, description: 'The API key' }),
-            label: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            label: Type.Optional(KeyLabel),
             project: Type.Optional(ProjectLabel),
           },
           { additionalProperties: false },
@@ -58,7 +80,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ guard: AdminGuard; keys: K
         body: Type.Object(
           {
             enabled: Type.Optional(Type.Boolean()),
-            label: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            label: Type.Optional(KeyLabel),
             project: Type.Optional(Type.Union([ProjectLabel, Type.Null()])),
           },
           { additionalProperties: false, minProperties: 1 },
@@ -88,7 +110,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox<{ guard: AdminGuard; keys: K
       schema: {
         tags,
         summary: 'Follow a search query (its fetch schedule starts at once)',
-        body: Type.Object({ text: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+        description:
+          '201 when the query starts being followed; 200 when it already was: the same text after normalisation, as MySQL compares ' +
+          'it (utf8mb4_unicode_ci: case and accents ignored, so "Café" and "cafe" are one query). 400 naming text when it breaks the rule.',
+        body: Type.Object({ text: QueryText }, { additionalProperties: false }),
         response: { 200: AdminQuerySchema, 201: AdminQuerySchema, ...adminErrors },
       },
     },

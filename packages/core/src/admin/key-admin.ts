@@ -1,7 +1,9 @@
 // Run-time management of YouTube API keys (the admin API): list with their state, add (after
 // checking the key with YouTube), enable or disable, relabel, remove. Every change is announced
 // on the control channel, so every worker uses it without a restart. A key is never returned:
-// only its masked form and fingerprint.
+// only its masked form and fingerprint. A label is operator text (platform/operator-text.ts):
+// normalised, and refused with the field named when it holds a control, invisible or
+// bidirectional character, before YouTube is asked anything.
 import type { Clock } from '../platform/clock.js';
 import type { ControlChannel } from './control-channel.js';
 import { ConflictError, InvalidRequestError, NotFoundError, UpstreamError } from '../platform/errors.js';
@@ -9,6 +11,7 @@ import type { Logger } from '../platform/logger.js';
 import { API_KEY_PATTERN, PROJECT_LABEL_PATTERN } from '../platform/config.js';
 import { toApiKeyView, type ApiKeyRepository, type KeyTarget } from '../ingest/youtube/api-key-repository.js';
 import { maskKey } from '../platform/key-mask.js';
+import { checkOperatorText, KEY_LABEL_MAX_LENGTH } from '../platform/operator-text.js';
 import { poolKey, storedPoolKey, type KeyPool } from '../ingest/youtube/key-pool.js';
 import { METHOD_COST } from '../ingest/youtube/quota-buckets.js';
 import type { YoutubeClient } from '../ingest/youtube/youtube-client.js';
@@ -84,6 +87,7 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
       throw new InvalidRequestError('key', 'key must be 6 to 100 letters, digits, _ or -');
     }
     checkProject(project);
+    const checkedLabel = label === undefined ? undefined : checkLabel(label);
     const existing = await keys.findByKey(key);
     if (existing !== undefined) throw new ConflictError(`this key is already stored (id ${existing.id})`);
     const probe = poolKey(key, { project: project ?? null });
@@ -109,7 +113,7 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
       const { bucket, cost } = METHOD_COST['videos.list'];
       await pool.charge(probe, bucket, cost);
     }
-    const row = await keys.add(key, label ?? maskKey(key), target, project ?? null);
+    const row = await keys.add(key, checkedLabel ?? maskKey(key), target, project ?? null);
     if (row === undefined) throw new ConflictError('this key is already stored');
     if (outOfQuota) await pool.markExhausted(probe, METHOD_COST['videos.list'].bucket);
     await control.publish('keys-changed');
@@ -122,13 +126,14 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
     changes: { enabled?: boolean | undefined; label?: string | undefined; project?: string | null | undefined },
   ): Promise<AdminKeyView> {
     checkProject(changes.project);
+    const applied = changes.label === undefined ? changes : { ...changes, label: checkLabel(changes.label) };
     const before = await viewOf(id);
-    await keys.update(id, changes);
+    await keys.update(id, applied);
     // Enabling is an operator's decision: it also clears a rejection or suspicion YouTube gave
     // the key, and its project's exhaustion.
-    if (changes.enabled === true) await pool.enable({ id: before.fingerprint, project: changes.project !== undefined ? changes.project : before.project });
+    if (applied.enabled === true) await pool.enable({ id: before.fingerprint, project: applied.project !== undefined ? applied.project : before.project });
     await control.publish('keys-changed');
-    log.info({ key: before.masked, id, ...changes }, 'API key changed');
+    log.info({ key: before.masked, id, ...applied }, 'API key changed');
     return viewOf(id);
   }
 
@@ -141,6 +146,12 @@ export function createKeyAdmin({ keys, pool, youtube, control, target, log }: Ke
   }
 
   return { list, get: viewOf, add, update, remove };
+}
+
+function checkLabel(label: string): string {
+  const checked = checkOperatorText('label', label, KEY_LABEL_MAX_LENGTH);
+  if (!checked.ok) throw new InvalidRequestError('label', checked.problem);
+  return checked.text;
 }
 
 function checkProject(project: string | null | undefined): void {

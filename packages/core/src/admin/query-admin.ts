@@ -1,10 +1,14 @@
 // Run-time management of the followed queries (the admin API). Following creates the query's
 // fetch schedule in every worker without a restart (through the control channel); dropping it
-// stops fetching but keeps its videos, still filterable with `query=`.
+// stops fetching but keeps its videos, still filterable with `query=`. The text is held to the
+// operator-text rule (platform/operator-text.ts) before anything is stored: normalised to NFC, so
+// "café" composed or decomposed is one query, and refused with the field named when it holds a
+// control, invisible or bidirectional character.
 import type { ControlChannel } from './control-channel.js';
 import { InvalidRequestError, NotFoundError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import { normaliseQueryText, type SearchQueryRepository } from '../catalog/search-query-repository.js';
+import { checkOperatorText, QUERY_TEXT_MAX_LENGTH } from '../platform/operator-text.js';
+import type { SearchQueryRepository } from '../catalog/search-query-repository.js';
 import type { SearchQueryRow } from '../platform/db/schema.js';
 import type { AdminQueryView } from './admin-schemas.js';
 
@@ -26,7 +30,7 @@ export function createQueryAdmin({
   control,
   log,
 }: {
-  queries: Pick<SearchQueryRepository, 'list' | 'follow' | 'findById' | 'unfollow'>;
+  queries: Pick<SearchQueryRepository, 'list' | 'follow' | 'findById' | 'findByText' | 'unfollow'>;
   control: Pick<ControlChannel, 'publish'>;
   log: Logger;
 }) {
@@ -35,10 +39,12 @@ export function createQueryAdmin({
   }
 
   async function follow(text: string): Promise<{ query: AdminQueryView; created: boolean }> {
-    const normalised = normaliseQueryText(text);
-    if (normalised === '') throw new InvalidRequestError('text', 'text must not be blank');
-    const before = (await queries.list()).find((q) => q.text.toLowerCase() === normalised.toLowerCase());
-    const row = await queries.follow(normalised, 'admin');
+    const checked = checkOperatorText('text', text, QUERY_TEXT_MAX_LENGTH);
+    if (!checked.ok) throw new InvalidRequestError('text', checked.problem);
+    // "Already followed" is decided by the database's own comparison, the one its unique key
+    // makes: the row the follow below lands on is the row found here.
+    const before = await queries.findByText(checked.text);
+    const row = await queries.follow(checked.text, 'admin');
     await control.publish('queries-changed');
     log.info({ queryId: row.id, query: row.text }, 'query followed');
     return { query: toView(row), created: before === undefined || before.enabled !== 1 };
