@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, ConfigError, loadConfig, readProcessEnvironment } from './config.js';
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  DEFAULT_MAX_CONNECTIONS,
+  RESERVED_FILE_DESCRIPTORS,
+  loadConfig,
+  readOpenFileLimit,
+  readProcessEnvironment,
+} from './config.js';
 import { parse as parseDotenv } from 'dotenv';
 import { readFileSync } from 'node:fs';
 
@@ -16,7 +24,16 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       env: 'development',
       warnings: [],
-      http: { host: '127.0.0.1', port: 3000, trustProxy: false },
+      http: {
+        host: '127.0.0.1',
+        port: 3000,
+        trustProxy: false,
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 30_000,
+        keepAliveTimeoutMs: 72_000,
+        // From this process's open-file limit (tested below).
+        maxConnections: loadConfig({}).http.maxConnections,
+      },
       rateLimit: { max: 1000, windowMs: 60_000 },
       cors: { origins: [] },
       log: { level: 'info', format: 'json' },
@@ -59,6 +76,27 @@ describe('loadConfig', () => {
     const config = loadConfig({ SEARCH_QUERIES: ' cricket ,  tea   time,,cricket', YOUTUBE_API_KEYS: 'key-one-123, key-two-456' });
     expect(config.fetch.queries).toEqual(['cricket', 'tea time']);
     expect(config.youtube.apiKeys.map((k) => k.key.reveal())).toEqual(['key-one-123', 'key-two-456']);
+  });
+
+  it('holds each of SEARCH_QUERIES to the operator-text rule, naming the query, the character and its position', () => {
+    // NFC: the decomposed and the composed "café" are one query; line breaks between queries are white space.
+    expect(loadConfig({ SEARCH_QUERIES: 'cafe\u0301,\n  caf\u00e9 ,\n👩\u200d💻  tips\n' }).fetch.queries).toEqual(['caf\u00e9', '👩\u200d💻 tips']);
+    const problems = (value: string): readonly string[] => {
+      try {
+        loadConfig({ SEARCH_QUERIES: value });
+      } catch (error) {
+        return (error as ConfigError).problems.map((problem) => problem.replace(/ \(got .*$/, ''));
+      }
+      return [];
+    };
+    expect(problems('cricket, tea\u200btime,a\tb, x\u202e')).toEqual([
+      'SEARCH_QUERIES: query 2 must not contain an invisible character: U+200B at character 5',
+      'SEARCH_QUERIES: query 3 must not contain a tab: U+0009 at character 2',
+      'SEARCH_QUERIES: query 4 must not contain a bidirectional control character: U+202E at character 3',
+    ]);
+    expect(problems('tea\ntime')).toEqual(['SEARCH_QUERIES: query 1 must not contain a line break: U+000A at character 4']);
+    expect(problems(`ok,${'🏏'.repeat(201)}`)).toEqual(['SEARCH_QUERIES: query 2 must be 1 to 200 characters (it has 201 after normalisation)']);
+    expect(loadConfig({ SEARCH_QUERIES: '🏏'.repeat(200) }).fetch.queries[0]).toBe('🏏'.repeat(200));
   });
 
   it('reads project:key entries, so keys of one Google Cloud project share its quota', () => {
@@ -227,7 +265,56 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset, so a copied .env.sample with empty lines works', () => {
-    expect(loadConfig({ PORT: '', HOST: '  ' }).http).toEqual({ host: '127.0.0.1', port: 3000, trustProxy: false });
+    expect(loadConfig({ PORT: '', HOST: '  ' }).http).toMatchObject({ host: '127.0.0.1', port: 3000, trustProxy: false });
+  });
+
+  it('reads the HTTP timeouts, and refuses a request timeout shorter than the headers timeout, naming both', () => {
+    const http = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '3000', HTTP_REQUEST_TIMEOUT_MS: '3000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000' }).http;
+    expect(http).toMatchObject({ headersTimeoutMs: 3000, requestTimeoutMs: 3000, keepAliveTimeoutMs: 65_000 });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ HTTP_REQUEST_TIMEOUT_MS: '5000' })).toEqual([
+      'HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (10000), since a request\'s headers are part of the request (got "5000")',
+    ]);
+    // Reported with the other problems, not after they are fixed.
+    const both = problems({ PORT: 'x', HTTP_HEADERS_TIMEOUT_MS: '40000' });
+    expect(both).toHaveLength(2);
+    expect(both[1]).toMatch(/^HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS \(40000\)/);
+    for (const bad of ['999', 'soon']) expect(problems({ HTTP_HEADERS_TIMEOUT_MS: bad })[0]).toMatch(/^HTTP_HEADERS_TIMEOUT_MS: /);
+  });
+
+  it('caps connections below the open-file limit, keeping descriptors for MySQL, Redis and logs', () => {
+    const cap = (env: Record<string, string>, openFileLimit: number | null) => {
+      const config = loadConfig(env, { openFileLimit });
+      return { max: config.http.maxConnections, warnings: config.warnings };
+    };
+    // Unset: the room the limit leaves, at most DEFAULT_MAX_CONNECTIONS.
+    expect(cap({}, 8192)).toEqual({ max: 8192 - RESERVED_FILE_DESCRIPTORS, warnings: [] });
+    expect(cap({}, 1_048_576).max).toBe(DEFAULT_MAX_CONNECTIONS);
+    expect(cap({}, 1024).max).toBe(512);
+    expect(cap({}, 256).max).toBe(128);
+    expect(cap({}, null).max).toBe(DEFAULT_MAX_CONNECTIONS);
+    // Set: it wins (above the default ceiling too) while the limit has room for it...
+    expect(cap({ HTTP_MAX_CONNECTIONS: '2000' }, 8192)).toEqual({ max: 2000, warnings: [] });
+    expect(cap({ HTTP_MAX_CONNECTIONS: '50000' }, 1_048_576).max).toBe(50_000);
+    // ...and is lowered, saying so, when it has not.
+    const lowered = cap({ HTTP_MAX_CONNECTIONS: '20000' }, 8192);
+    expect(lowered.max).toBe(7680);
+    expect(lowered.warnings).toEqual([expect.stringMatching(/^HTTP_MAX_CONNECTIONS=20000 is more than .*open-file limit \(8192\).*using 7680/)]);
+    // Without a limit to read, as set.
+    expect(cap({ HTTP_MAX_CONNECTIONS: '20000' }, null).max).toBe(20_000);
+  });
+
+  it("reads this process's soft open-file limit from /proc", () => {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    expect(readOpenFileLimit()).toBe(Number(line?.[1]));
+    expect(loadConfig({}).http.maxConnections).toBe(Math.min(DEFAULT_MAX_CONNECTIONS, Number(line?.[1]) - RESERVED_FILE_DESCRIPTORS));
   });
 });
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { checkOperatorText, QUERY_TEXT_MAX_LENGTH } from './operator-text.js';
 import { Secret } from './secret.js';
 import { parseRedisUrl, REDIS_URL_FORMS } from './redis/redis-url.js';
 
@@ -68,11 +69,21 @@ const schema = z.object({
   YOUTUBE_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
   /** Deprecated (one release): units per key with a search costing 100. */
   YOUTUBE_DAILY_QUOTA: int(100, 100_000_000).optional(),
+  // Each query is operator text (operator-text.ts), held to the admin API's rule: the same
+  // query followed either way is the same text, and a refusal names the query and character.
   SEARCH_QUERIES: z
     .string()
     .default('cricket')
-    .transform((value) => list(value))
-    .refine((queries) => queries.every((q) => q.length <= 200), { message: 'each query must be at most 200 characters' }),
+    .transform((value, context) => {
+      const queries = new Set<string>();
+      for (const [i, item] of value.split(',').entries()) {
+        if (item.trim() === '') continue;
+        const checked = checkOperatorText(`query ${i + 1}`, item, QUERY_TEXT_MAX_LENGTH);
+        if (checked.ok) queries.add(checked.text);
+        else context.addIssue({ code: 'custom', message: checked.problem });
+      }
+      return [...queries];
+    }),
   FETCH_INTERVAL_MS: int(1000, 86_400_000).default(10_000),
   FETCH_OVERLAP_MS: int(0, 7 * 86_400_000).default(600_000),
   FETCH_LOOKBACK_MS: int(60_000, 365 * 86_400_000).default(3_600_000),
