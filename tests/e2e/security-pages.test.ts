@@ -3,10 +3,14 @@
 // /docs renders the operations, Bull Board at /admin/queues shows the fetch queue, the dashboard
 // renders its (empty) list; none of them triggers a CSP violation, a console error or a page
 // error. Offline here: Bull Board's Google Fonts are refused at once, as a network failure (its
-// policy allows them; a violation would be a different error).
+// policy allows them; a violation would be a different error). And admin changes: Bull Board's
+// own page pauses the queue (its fetch is same-origin), while a page on another site (or a
+// sibling on the same site) that posts a form or a fetch to the admin routes is refused.
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '@tubefeed/core';
+import { createFetchQueue, systemClock } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testConfig, type TestDatabase } from '@tubefeed/core/testing';
 import { createApiRuntime, type ApiRuntime } from '../../apps/api/src/api-runtime.js';
 import { launchChromium } from './browser.js';
@@ -111,5 +115,94 @@ describe('HTML surfaces under their Content-Security-Policy', () => {
     await close();
     expect(violations).toEqual([]);
     expect(problems).toEqual([]);
+  });
+});
+
+describe('admin changes from a browser', () => {
+  /** The headers of the requests as the API received them (what Chromium really sent). */
+  const received = (method: string, path: string) => {
+    const seen: IncomingHttpHeaders[] = [];
+    const listener = (request: IncomingMessage) => {
+      if (request.method === method && request.url === path) seen.push(request.headers);
+    };
+    api.app.server.on('request', listener);
+    return { seen, stop: () => api.app.server.off('request', listener) };
+  };
+
+  it("Bull Board's own page pauses the queue", async () => {
+    const queue = createFetchQueue(redis, prefix, silentLogger);
+    try {
+      const pauses = received('PUT', '/admin/queues/api/queues/fetch/pause');
+      const { problems, page, close } = await visit('/admin/queues/queue/fetch', '[aria-haspopup="menu"]');
+      await page.locator('[aria-haspopup="menu"]').first().click();
+      await page.getByRole('menuitem', { name: 'Pause' }).click();
+      const paused = page.waitForResponse((response) => response.request().method() === 'PUT' && response.url().endsWith('/api/queues/fetch/pause'));
+      await page.getByRole('button', { name: 'Confirm' }).click();
+      const response = await paused;
+      await close();
+      pauses.stop();
+      expect(response.status()).toBe(200);
+      expect(pauses.seen).toEqual([expect.objectContaining({ 'sec-fetch-site': 'same-origin', origin: baseUrl })]);
+      expect(await queue.isPaused()).toBe(true);
+      expect(problems).toEqual([]);
+      await queue.resume();
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('a page on another site, or a sibling on this site, cannot follow a query or add a job', async () => {
+    const apiUrl = new URL(baseUrl);
+    // The page a visitor is lured to: a form that posts itself to an admin route (the classic
+    // CSRF: no preflight, and the browser adds the Basic credentials it holds for the API).
+    const attacker: Server = createServer((request, response) => {
+      const action = new URL(request.url ?? '/', 'http://attacker').searchParams.get('action') ?? '';
+      response.setHeader('content-type', 'text/html; charset=utf-8');
+      response.end(`<!doctype html><html><body>
+        <form id="csrf" method="POST" enctype="text/plain" action="${baseUrl}${action}">
+          <input name='{"text":"planted by another site","name":"planted","pad":"' value='"}'>
+        </form>
+        <script>document.getElementById('csrf').submit();</script>
+      </body></html>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const port = (attacker.address() as AddressInfo).port;
+    const queue = createFetchQueue(redis, prefix, silentLogger);
+    try {
+      const jobsBefore = await queue.getJobCounts();
+      // localhost is another site than 127.0.0.1; another port of 127.0.0.1 is the same site, another origin.
+      for (const [site, origin] of [
+        ['cross-site', `http://localhost:${port}`],
+        ['same-site', `http://${apiUrl.hostname}:${port}`],
+      ] as const) {
+        for (const action of ['/admin/queries', '/admin/queues/api/queues/fetch/add']) {
+          const context = await browser.newContext({ httpCredentials: { username: 'admin', password: PASSWORD } });
+          const page = await context.newPage();
+          page.setDefaultTimeout(15_000);
+          const sent = received('POST', action);
+          const posted = page.waitForResponse((response) => response.request().method() === 'POST' && response.url() === `${baseUrl}${action}`);
+          await page.goto(`${origin}/?action=${encodeURIComponent(action)}`);
+          const response = await posted;
+          const where = `${site} POST ${action}`;
+          expect(response.status(), where).toBe(403);
+          sent.stop();
+          expect(sent.seen, where).toEqual([expect.objectContaining({ 'sec-fetch-site': site, origin })]);
+          // The form's navigation shows the refusal itself.
+          await page.waitForURL(`${baseUrl}${action}`);
+          expect(JSON.parse((await page.locator('body').textContent()) ?? ''), where).toEqual({
+            isError: true,
+            message: `Cross-site admin request refused: Sec-Fetch-Site is ${site}; admin changes are taken only from this server's own pages, or from clients that send neither Origin nor Sec-Fetch-Site.`,
+          });
+          await context.close();
+        }
+      }
+      expect(await queue.getJobCounts()).toEqual(jobsBefore);
+      const queries = await fetch(`${baseUrl}/admin/queries`, { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } });
+      expect(queries.status).toBe(200);
+      expect(await queries.text()).not.toContain('planted');
+    } finally {
+      await queue.close();
+      await new Promise((resolve) => attacker.close(resolve));
+    }
   });
 });
