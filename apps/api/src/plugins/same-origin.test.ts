@@ -106,7 +106,7 @@ async function seedQueue(): Promise<{ failed: string; delayed: string; scheduler
 /** Everything an admin change could touch: the keys, the queries and the fetch queue. */
 async function adminState() {
   const read = async (url: string) => (await send('GET', url, {})).json<unknown>();
-  const jobs = await queue.getJobs(['waiting', 'delayed', 'failed', 'completed', 'active', 'prioritized', 'paused', 'waiting-children']);
+  const jobs = await queue.getJobs(['waiting', 'delayed', 'failed', 'completed', 'active', 'prioritized', 'waiting-children']);
   const jobViews = await Promise.all(
     jobs.map(async (job) => ({ id: job.id, data: job.data, priority: job.priority, delay: job.delay, attempts: job.attemptsMade, state: await job.getState() })),
   );
