@@ -46,7 +46,7 @@ function normalisedOrigin(value: string): string | null {
 }
 
 /** This server's origin as the client addressed it, or null when Host (or X-Forwarded-Host) names none. */
-export function ownOrigin(request: Pick<FastifyRequest, 'protocol' | 'host'>): string | null {
+function ownOrigin(request: Pick<FastifyRequest, 'protocol' | 'host'>): string | null {
   return request.host === '' ? null : normalisedOrigin(`${request.protocol}://${request.host}`);
 }
 
