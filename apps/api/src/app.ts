@@ -59,7 +59,19 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     clientErrorHandler,
     // Node would answer an HTTP/1.1 request without Host with an empty 400 before any code of
     // ours runs; the hook below refuses it in the error shape instead.
-    http: { requireHostHeader: false },
+    // A client must send its headers, then its whole request, within the configured timeouts
+    // (408 past them); Node checks them once a second rather than its default 30 s, so a
+    // connection that stalls is closed within a second of its deadline. Node wants both
+    // timeouts at creation (it refuses a headers timeout above its default request timeout).
+    http: {
+      requireHostHeader: false,
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      requestTimeout: deps.config.http.requestTimeoutMs,
+      connectionsCheckingInterval: 1000,
+    },
+    // Fastify sets these on the server after creating it (its own defaults: none, and 72 s).
+    requestTimeout: deps.config.http.requestTimeoutMs,
+    keepAliveTimeout: deps.config.http.keepAliveTimeoutMs,
     ajv: {
       customOptions: {
         // Unknown parameters are errors, not silently dropped: a typo like `limt=5` should say so.

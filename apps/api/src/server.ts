@@ -2,6 +2,7 @@
 import Fastify from 'fastify';
 import { createLogger, exitOnStartFailure, handleShutdownSignals, loadConfigOrExit, readProcessEnvironment, systemClock } from '@tubefeed/core';
 import { createApiRuntime } from './api-runtime.js';
+import { guardConnections } from './plugins/connection-guard.js';
 
 const config = loadConfigOrExit(readProcessEnvironment(), 'api');
 const log = createLogger(config.log, 'api');
@@ -31,9 +32,19 @@ const runtime = await starting.catch((error: unknown) => exitOnStartFailure(log,
 metricsServer?.get('/metrics', async (_request, reply) =>
   reply.type(runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics()),
 );
+// At most HTTP_MAX_CONNECTIONS client connections: at the cap, the one idle longest makes room.
+const connections = guardConnections(runtime.app.server, {
+  maxConnections: config.http.maxConnections,
+  log: log.child({ module: 'connection-guard' }),
+  onClosed: (reason) => runtime.metrics.connectionClosed(reason),
+});
+runtime.metrics.countConnections(() => connections.open());
 if (!signals.closing()) {
   try {
-    await runtime.app.listen({ host: config.http.host, port: config.http.port });
+    // A deep accept queue (Linux caps it at net.core.somaxconn, 4096 by default): when many
+    // connections arrive at once (slow clients re-opening what a timeout closed), a new client
+    // waits its turn in it rather than having its SYN dropped and retried a second later.
+    await runtime.app.listen({ host: config.http.host, port: config.http.port, backlog: 4096 });
     await metricsServer?.listen({ host: config.metrics.host, port: config.metrics.port });
   } catch (error) {
     // A port taken or an address not on this host: say so in one line (the runtime's

@@ -2,9 +2,12 @@
 // page-1 snapshot use are counted here as they happen; everything else is read when scraped:
 // key states and today's quota use from the key pool, fetch intervals from the schedules,
 // freshness from MySQL, and the counters workers add to in Redis (shared-counters.ts).
-// Keys appear only masked ("AIza…Xk3Q"), never in full.
+// Keys appear only masked ("AIza…Xk3Q"), never in full. Query texts are labels only through
+// operatorTextLabel: a row stored before the operator-text rule may hold a line break or an
+// invisible character, and the exposition must still parse (and its labels stay bounded).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUOTA_BUCKETS, projectsOf, type Clock, type KeyStatus } from '@tubefeed/core';
+import { QUOTA_BUCKETS, operatorTextLabel, projectsOf, type Clock, type KeyStatus } from '@tubefeed/core';
+import type { ClosedConnectionReason } from '../plugins/connection-guard.js';
 
 export interface MetricsSources {
   readonly clock: Clock;
@@ -111,7 +114,7 @@ export function createApiMetrics(sources: MetricsSources) {
     async collect() {
       const queries = await sources.followedQueries();
       this.reset();
-      for (const query of queries) if (query.intervalMs !== null) this.set({ query: query.text }, query.intervalMs / 1000);
+      for (const query of queries) if (query.intervalMs !== null) this.set({ query: operatorTextLabel(query.text) }, query.intervalMs / 1000);
     },
   });
   new Gauge({
@@ -124,7 +127,7 @@ export function createApiMetrics(sources: MetricsSources) {
       const now = sources.clock.now().getTime();
       this.reset();
       for (const query of queries) {
-        if (query.newestPublishedAt !== null) this.set({ query: query.text }, (now - query.newestPublishedAt.getTime()) / 1000);
+        if (query.newestPublishedAt !== null) this.set({ query: operatorTextLabel(query.text) }, (now - query.newestPublishedAt.getTime()) / 1000);
       }
     },
   });
@@ -137,7 +140,7 @@ export function createApiMetrics(sources: MetricsSources) {
     async collect() {
       const queries = await sources.followedQueries();
       this.reset();
-      for (const query of queries) this.set({ query: query.text }, query.backlog.ranges);
+      for (const query of queries) this.set({ query: operatorTextLabel(query.text) }, query.backlog.ranges);
     },
   });
   new Gauge({
@@ -148,7 +151,7 @@ export function createApiMetrics(sources: MetricsSources) {
     async collect() {
       const queries = await sources.followedQueries();
       this.reset();
-      for (const query of queries) this.set({ query: query.text }, query.backlog.seconds);
+      for (const query of queries) this.set({ query: operatorTextLabel(query.text) }, query.backlog.seconds);
     },
   });
 
@@ -223,6 +226,27 @@ export function createApiMetrics(sources: MetricsSources) {
     (c, v) => c.inc(v.fetch_unverified_seconds ?? 0),
   );
 
+  // Client connections of this process (plugins/connection-guard.ts), read when scraped; the
+  // ones it closed are counted as it closes them.
+  let openConnections: (() => number) | undefined;
+  new Gauge({
+    name: 'tubefeed_http_connections_open',
+    help: 'Client connections this API process holds open (at most HTTP_MAX_CONNECTIONS)',
+    registers,
+    collect() {
+      if (openConnections !== undefined) this.set(openConnections());
+    },
+  });
+  const connectionsClosed = new Counter({
+    name: 'tubefeed_http_connections_closed_total',
+    help:
+      'Client connections this API process closed: evicted (idle, to make room at HTTP_MAX_CONNECTIONS), refused (at the cap, ' +
+      'every connection busy), headers_timeout and request_timeout (the client was too slow to send its request)',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of ['evicted', 'refused', 'headers_timeout', 'request_timeout'] as const) connectionsClosed.labels({ reason });
+
   // Per request, only the observation: the labelled children are looked up once per route and
   // status (a bounded set: routes are the app's own, unmatched paths share one label).
   const durations = new Map<string, ReturnType<typeof requestDuration.labels>>();
@@ -240,6 +264,13 @@ export function createApiMetrics(sources: MetricsSources) {
     },
     snapshotServed(source: 'snapshot' | 'database'): void {
       served[source].inc();
+    },
+    /** Where the open-connections gauge reads from (the listening server's guard). */
+    countConnections(source: () => number): void {
+      openConnections = source;
+    },
+    connectionClosed(reason: ClosedConnectionReason): void {
+      connectionsClosed.inc({ reason });
     },
   };
 }
