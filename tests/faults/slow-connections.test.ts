@@ -47,13 +47,17 @@ const SLACK_MS = 1000;
 const ATTACK_MS = Number(process.env.FAULT_SLOW_CONNECTIONS_MS ?? 15_000);
 const ANSWER_BOUND_MS = 1000;
 /**
- * API resident memory bound under the attack. Measured: about 145 MB at rest; a bare Node
- * server holding 7,680 partial connections takes 65 MB more (8.5 KB each); the churn (about
- * 3,000 connections a second here) leaves garbage the collector takes back in its own time,
- * and the peak measured was 300 MB. Memory that grew with each connection ever opened (45,000
- * and more in this run) would pass 400 MB.
+ * API resident memory under the attack. Measured: about 150 MB at rest; a bare Node server
+ * holding 7,680 partial connections takes 65 MB more (8.5 KB each). The churn (3,000 to 9,000
+ * connections a second here, as fast as the API evicts them) makes garbage the collector
+ * takes back in major collections: the resident size rises in a sawtooth between about 230
+ * and 400 MB, falling back each time. The peak bound leaves room for a slower collector on a
+ * busy machine; the second bound is what makes it bounded rather than merely below a figure:
+ * the lowest points of the sawtooth do not rise over the attack (memory kept per connection
+ * ever opened, 50,000 to 150,000 of them, would raise them by hundreds of MB).
  */
-const RSS_BOUND_MB = 400;
+const RSS_PEAK_BOUND_MB = 600;
+const RSS_TROUGH_RISE_BOUND_MB = 100;
 const PARTIAL_HEADER = 'GET /getData HTTP/1.1\r\nHost: x\r\n';
 
 interface Answer {
@@ -194,16 +198,21 @@ describe('20,000 slow connections against one API process', () => {
         await sleep(150);
       }
     };
+    const sampleMemory = async () => {
+      while (running()) {
+        samples.rssMb.push((await residentMemory(apiPid)).rssMb);
+        await sleep(250);
+      }
+    };
     const sample = async () => {
       while (running()) {
         probes.push(probe(port));
-        samples.rssMb.push((await residentMemory(apiPid)).rssMb);
         samples.fds.push((await readdir(`/proc/${apiPid}/fd`)).length);
         samples.open.push(await metric(metricsPort, 'tubefeed_http_connections_open'));
         await sleep(1000);
       }
     };
-    await Promise.all([poll('/getData?limit=10&pageNo=1'), poll('/health'), sample()]);
+    await Promise.all([poll('/getData?limit=10&pageNo=1'), poll('/health'), sample(), sampleMemory()]);
     const during = attack.report();
     const apiCpu = (await cpuMs(apiPid)) - cpuBefore;
     const attackMs = performance.now() - attackStarted;
@@ -221,6 +230,8 @@ describe('20,000 slow connections against one API process', () => {
       headersTimeout: await metric(metricsPort, 'tubefeed_http_connections_closed_total{reason="headers_timeout"}'),
     };
 
+    const firstHalf = samples.rssMb.slice(0, Math.floor(samples.rssMb.length / 2));
+    const secondHalf = samples.rssMb.slice(firstHalf.length);
     const late = answers.filter((a) => a.status !== 200 || a.ms > ANSWER_BOUND_MS);
     const slowest = (path: string) => Math.max(...answers.filter((a) => a.path === path).map((a) => a.ms));
     const figures = {
@@ -230,6 +241,7 @@ describe('20,000 slow connections against one API process', () => {
       late: late.map((a) => `${((a.at - attackStarted) / 1000).toFixed(1)} s: ${a.path} ${a.ms} ms ${a.status}`),
       rssAtRestMb: Math.round(before.rssMb),
       rssMaxMb: Math.round(Math.max(...samples.rssMb)),
+      rssTroughsMb: [firstHalf, secondHalf].map((half) => Math.round(Math.min(...half))),
       peakRssMb: Math.round(peak.peakRssMb),
       maxFds: Math.max(...samples.fds),
       maxOpenConnections: Math.max(...samples.open),
@@ -250,7 +262,8 @@ describe('20,000 slow connections against one API process', () => {
     expect(figures.maxOpenConnections).toBeLessThanOrEqual(EXPECTED_CAP);
     expect(figures.maxOpenConnections).toBeGreaterThan(EXPECTED_CAP * 0.9);
     expect(figures.maxFds).toBeLessThan(API_OPEN_FILES);
-    expect(peak.peakRssMb).toBeLessThan(RSS_BOUND_MB);
+    expect(peak.peakRssMb).toBeLessThan(RSS_PEAK_BOUND_MB);
+    expect(Math.min(...secondHalf) - Math.min(...firstHalf)).toBeLessThan(RSS_TROUGH_RISE_BOUND_MB);
     // A partial connection lives at most the header timeout and one check.
     for (const { ms } of probed) expect(ms).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
     expect(drained.timedOut).toBeGreaterThan(0);
