@@ -195,6 +195,8 @@ describe('loadConfig', () => {
     expect(problems({ ADMIN_USER: 'a'.repeat(101) })[0]).toMatch(/^ADMIN_USER: must be at most 100 characters \(got "a{80}"\)$/);
     // A value with a line break or a quote is echoed escaped: the problem stays one line.
     expect(problems({ REDIS_PREFIX: 'a\nb"c' })).toEqual(['REDIS_PREFIX: must be 1-64 letters, digits or _ . : - (got "a\\u000ab\\"c")']);
+    // So is a bidirectional override, which would reorder the rest of the line on a terminal.
+    expect(problems({ LOG_FORMAT: 'js\u202eon' })).toEqual(['LOG_FORMAT: must be one of json, pretty (got "js\\u202eon")']);
   });
 
   it('reads FETCH_CONCURRENCY as the fetch runs per worker process, 1 to 64', () => {

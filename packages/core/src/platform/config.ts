@@ -459,10 +459,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-/** A value echoed in one line: control characters shown as escapes, so a problem stays one line. */
+/**
+ * A value echoed in one line: control, line-separator and bidirectional characters shown as
+ * escapes, so a problem stays one line and reads on a terminal as it was written.
+ */
 function printable(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f-\u009f"\\]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return value.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"\\]/g,
+    (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }
 
 export class ConfigError extends Error {
