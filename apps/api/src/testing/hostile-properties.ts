@@ -209,7 +209,7 @@ export interface RawAnswer {
 
 /**
  * One request over a fresh TCP connection to 127.0.0.1:`port`, bytes as given, and the first
- * answer on it (its body cut by Content-Length or chunking: anything after it is ignored).
+ * final answer on it (its body cut by Content-Length or chunking: anything after it is ignored).
  */
 export function rawHttp(port: number, requestBytes: string | Buffer, timeoutMs: number): Promise<RawAnswer> {
   const started = performance.now();
@@ -231,7 +231,10 @@ export function rawHttp(port: number, requestBytes: string | Buffer, timeoutMs: 
   });
 }
 
-function parseFirstAnswer(bytes: Buffer): Omit<RawAnswer, 'ms'> {
+function parseFirstAnswer(all: Buffer): Omit<RawAnswer, 'ms'> {
+  // An interim answer (100 Continue to an Expect header) comes first: the answer is the one after it.
+  let bytes = all;
+  while (/^HTTP\/1\.[01] 1\d\d /.test(bytes.toString('latin1', 0, 13)) && bytes.indexOf('\r\n\r\n') >= 0) bytes = bytes.subarray(bytes.indexOf('\r\n\r\n') + 4);
   const headEnd = bytes.indexOf('\r\n\r\n');
   if (headEnd < 0) throw new Error(`no complete answer: ${JSON.stringify(bytes.toString('latin1', 0, 200))}`);
   const [statusLine = '', ...headerLines] = bytes.toString('latin1', 0, headEnd).split('\r\n');
