@@ -1,16 +1,25 @@
 // Bull Board at /admin/queues, behind admin credentials: the schedulers, waiting, completed and
 // failed fetch jobs, with their results (job data and results hold no keys).
 import { createBullBoard } from '@bull-board/api';
+import type { ControllerHandlerReturnType } from '@bull-board/api/dist/types.js';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { requireAdmin, type AdminGuard } from './admin-auth.js';
+import { errorAnswer } from './error-handler.js';
 import { BULL_BOARD_CSP, usePagePolicy } from './security-headers.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
+/**
+ * BullMQ's refusals of an action on a job in the wrong state (promote a job that is not
+ * delayed, retry one that has not failed, a job removed meanwhile): the request's fault, 409.
+ */
+const JOB_STATE_REFUSAL = /^(Missing key for job|Missing lock for job|Lock mismatch for job|Job \S+ (is not in the|has pending dependencies|is locked|belongs to a job scheduler))/;
+
 export async function registerBullBoard(app: FastifyInstance, queues: readonly Queue[], guard: AdminGuard): Promise<void> {
+  const log = app.log;
   await app.register(async (scope) => {
     requireAdmin(scope, guard);
     if (guard.admin.password === null) {
@@ -25,6 +34,23 @@ export async function registerBullBoard(app: FastifyInstance, queues: readonly Q
       queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })),
       serverAdapter: adapter,
       options: { uiConfig: { boardTitle: 'tubefeed' } },
+    });
+    // Bull Board answers whatever is thrown in its scope with a 500 in a shape of its own. Its
+    // handlers answer their own validation errors (`{"error":{"key":"ERRORS.…"}}`, which its
+    // page translates) without throwing; what is thrown is ours to answer: the API's refusals
+    // (a malformed query string, a body that does not parse) keep their status and take the
+    // API's error shape, BullMQ refusing an action on a job in the wrong state is a 409, a
+    // parameter Bull Board cannot parse (it JSON-parses `status`) a 400, and anything else is
+    // what the API's own handler makes of it (503 for Redis away, else a 500 without internals).
+    adapter.setErrorHandler((error: Error) => {
+      const answer =
+        JOB_STATE_REFUSAL.test(error.message)
+          ? { status: 409, message: error.message }
+          : error instanceof SyntaxError
+            ? { status: 400, message: `A query parameter is malformed: ${error.message}` }
+            : errorAnswer(error, log);
+      // Its type lists the statuses Bull Board itself answers with; the adapter sends any.
+      return { status: answer.status as ControllerHandlerReturnType['status'], body: { isError: true, message: answer.message } };
     });
     await scope.register(adapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });

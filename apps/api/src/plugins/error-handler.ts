@@ -2,7 +2,7 @@
 // {"isError": true, "message": "..."}; a 5xx never carries internals, stack traces or secrets.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import {
   ConflictError,
@@ -59,6 +59,44 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   socket.destroy(error);
 }
 
+/** What an error means for the client: a status, the message, whether to say "retry in 5 s". */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly message: string;
+  readonly retryAfter: boolean;
+}
+
+const UNAVAILABLE: ErrorAnswer = { status: 503, message: 'The service is temporarily unavailable; try again shortly.', retryAfter: true };
+
+/**
+ * Any error but a schema validation failure as an answer. Core's typed errors map to their
+ * statuses; MySQL or Redis out of reach is a 503; Fastify's own client errors (a body that does
+ * not parse, too large, an unsupported content type) keep their 4xx and message; anything else
+ * is a 500 whose message says nothing of the cause (logged by the caller).
+ */
+export function errorAnswer(error: FastifyError | Error, log: FastifyBaseLogger): ErrorAnswer {
+  const answer = (status: number, message: string): ErrorAnswer => ({ status, message, retryAfter: false });
+  if (error instanceof InvalidRequestError) return answer(400, error.message);
+  if (error instanceof NotFoundError) return answer(404, error.message);
+  if (error instanceof ConflictError) return answer(409, error.message);
+  if (error instanceof UpstreamError) return answer(error.kind === 'refused' ? 422 : 503, error.message);
+  const code = 'code' in error ? error.code : undefined;
+  if (error instanceof DependencyUnavailableError || isMysqlUnavailable(error)) {
+    log.warn({ err: { message: error.message, code } }, 'dependency unavailable');
+    return UNAVAILABLE;
+  }
+  if (isRedisUnavailable(error)) {
+    log.warn({ err: { message: error.message } }, 'redis unavailable');
+    return UNAVAILABLE;
+  }
+  const status = 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+  // Fastify's own client errors (bad JSON body, payload too large, ...): their messages describe
+  // the request, not the server.
+  if (status >= 400 && status < 500) return answer(status, error.message);
+  log.error({ err: error }, 'unhandled error');
+  return answer(500, 'Internal server error');
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error.validation !== undefined) {
@@ -69,26 +107,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
         | undefined;
       return send(reply, 400, validationMessage(error.validation, schemas?.[part] as never, input, part));
     }
-    if (error instanceof InvalidRequestError) return send(reply, 400, error.message);
-    if (error instanceof NotFoundError) return send(reply, 404, error.message);
-    if (error instanceof ConflictError) return send(reply, 409, error.message);
-    if (error instanceof UpstreamError) return send(reply, error.kind === 'refused' ? 422 : 503, error.message);
-    if (error instanceof DependencyUnavailableError || isMysqlUnavailable(error)) {
-      request.log.warn({ err: { message: error.message, code: error.code } }, 'dependency unavailable');
-      return send(reply.header('retry-after', '5'), 503, 'The service is temporarily unavailable; try again shortly.');
-    }
-    if (isRedisUnavailable(error)) {
-      request.log.warn({ err: { message: error.message } }, 'redis unavailable');
-      return send(reply.header('retry-after', '5'), 503, 'The service is temporarily unavailable; try again shortly.');
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors (bad JSON body, payload too large, ...): their messages
-      // describe the request, not the server.
-      return send(reply, status, error.message);
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return send(reply, 500, 'Internal server error');
+    const { status, message, retryAfter } = errorAnswer(error, request.log);
+    return send(retryAfter ? reply.header('retry-after', '5') : reply, status, message);
   });
 
   app.setNotFoundHandler((request, reply) =>
