@@ -8,7 +8,8 @@
 // Only requests that can change state are judged: GET, HEAD and OPTIONS always pass (no admin
 // GET changes anything). For the others, what the browser itself says decides; a page cannot
 // set or alter these headers:
-// - Sec-Fetch-Site present (every current browser sends it): `same-origin` and `none` (the
+// - Sec-Fetch-Site present (browsers send it to HTTPS and localhost origins; over plain HTTP
+//   elsewhere they send only Origin, judged below): `same-origin` and `none` (the
 //   operator typed the address or used a bookmark) pass; `cross-site`, `same-site` (a sibling
 //   subdomain is another site for admin purposes) and anything else are refused. When it is
 //   present, Origin is not compared: the browser has already compared it, and does so with the
