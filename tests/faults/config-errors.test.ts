@@ -137,6 +137,7 @@ describe('a dependency out of reach at boot', () => {
     const fatal = fatalLines(ended.stdout);
     expect(fatal).toHaveLength(1);
     expect(fatal[0]!.code).toBe('EADDRINUSE');
+    expect(fatal[0]!.msg).toMatch(new RegExp(`^api could not start: cannot listen on HOST=127\\.0\\.0\\.1 PORT=${port}: `));
     expect(ended.stdout + ended.stderr).not.toMatch(STACK_LINE);
   });
 });

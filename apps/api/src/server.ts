@@ -40,15 +40,16 @@ const connections = guardConnections(runtime.app.server, {
 });
 runtime.metrics.countConnections(() => connections.open());
 if (!signals.closing()) {
-  try {
-    // A deep accept queue (Linux caps it at net.core.somaxconn, 4096 by default): when many
-    // connections arrive at once (slow clients re-opening what a timeout closed), a new client
-    // waits its turn in it rather than having its SYN dropped and retried a second later.
-    await runtime.app.listen({ host: config.http.host, port: config.http.port, backlog: 4096 });
-    await metricsServer?.listen({ host: config.metrics.host, port: config.metrics.port });
-  } catch (error) {
-    // A port taken or an address not on this host: say so in one line (the runtime's
-    // connections would otherwise keep the process alive without a listener).
-    exitOnStartFailure(log, 'api', error);
-  }
+  // A port taken or an address not on this host: say so in one line, naming the settings (the
+  // runtime's connections would otherwise keep the process alive without a listener).
+  const cannotListen = (host: string, port: string) => (error: unknown) => exitOnStartFailure(log, 'api', error, `cannot listen on ${host} ${port}`);
+  // A deep accept queue (Linux caps it at net.core.somaxconn, 4096 by default): when many
+  // connections arrive at once (slow clients re-opening what a timeout closed), a new client
+  // waits its turn in it rather than having its SYN dropped and retried a second later.
+  await runtime.app
+    .listen({ host: config.http.host, port: config.http.port, backlog: 4096 })
+    .catch(cannotListen(`HOST=${config.http.host}`, `PORT=${config.http.port}`));
+  await metricsServer
+    ?.listen({ host: config.metrics.host, port: config.metrics.port })
+    .catch(cannotListen(`METRICS_HOST=${config.metrics.host}`, `METRICS_PORT=${config.metrics.port}`));
 }

@@ -199,6 +199,78 @@ describe('loadConfig', () => {
     expect(problems({ LOG_FORMAT: 'js\u202eon' })).toEqual(['LOG_FORMAT: must be one of json, pretty (got "js\\u202eon")']);
   });
 
+  it('refuses a bad value of every variable with a line that names it and says what it accepts, echoing no secret', () => {
+    const secret = 'S3cretPW';
+    // One bad value per variable: a variable added without one here fails this test.
+    const bad: Record<string, string> = {
+      NODE_ENV: 'staging',
+      HOST: 'not a host!!',
+      PORT: '70000',
+      LOG_LEVEL: 'loud',
+      LOG_FORMAT: 'xml',
+      MYSQL_URL: `mysql://root:${secret}@host`,
+      MYSQL_READ_URL: `mysql://r:${secret}@h`,
+      MYSQL_POOL_SIZE: '0',
+      MYSQL_CONNECT_TIMEOUT_MS: '1.5',
+      MYSQL_ACQUIRE_TIMEOUT_MS: 'x',
+      MYSQL_QUERY_TIMEOUT_MS: '1e3',
+      MYSQL_WORKER_QUERY_TIMEOUT_MS: '-5',
+      REDIS_URL: `redis://h:99999?password=${secret}`,
+      REDIS_PREFIX: 'bad prefix',
+      YOUTUBE_API_KEYS: `AIza${secret}!!,x`,
+      YOUTUBE_API_ROOT: `ftp://u:${secret}@x`,
+      YOUTUBE_TIMEOUT_MS: '5',
+      YOUTUBE_SEARCH_CALLS_PER_DAY: '0',
+      YOUTUBE_UNITS_PER_DAY: 'abc',
+      YOUTUBE_DAILY_QUOTA: '50',
+      SEARCH_QUERIES: 'cats,do\tgs',
+      FETCH_INTERVAL_MS: '5',
+      FETCH_OVERLAP_MS: '-1',
+      FETCH_LOOKBACK_MS: '1',
+      FETCH_SWEEP_DELAYS_MS: 'abc',
+      FETCH_MAX_PAGES: '1',
+      FETCH_STORE_RETRY_MS: 'x',
+      QUOTA_PACING: 'maybe',
+      FETCH_JOB_LOCK_MS: '1',
+      FETCH_CONCURRENCY: '0',
+      SHUTDOWN_GRACE_MS: '99999999',
+      CURSOR_SECRET: secret.repeat(30),
+      SEARCH_WINDOW_ROWS: '-1',
+      SIMULATOR_URL: `ftp://u:${secret}@h`,
+      SIMULATOR_KEYS: `${secret} key!!`,
+      SIMULATOR_SEARCH_CALLS_PER_DAY: '0',
+      SIMULATOR_UNITS_PER_DAY: 'x',
+      SIMULATOR_DAILY_QUOTA: '1',
+      METRICS_PORT: '70000',
+      METRICS_HOST: 'not a host!!',
+      ADMIN_USER: 'u'.repeat(101),
+      ADMIN_PASSWORD: secret.repeat(30),
+      ADMIN_AUTH_MAX_FAILURES: 'x',
+      ADMIN_AUTH_WINDOW_MS: '1',
+      RATE_LIMIT_MAX: '-1',
+      RATE_LIMIT_WINDOW_MS: '1',
+      TRUST_PROXY: 'maybe',
+      CORS_ORIGINS: 'https://x.example/path',
+      HTTP_HEADERS_TIMEOUT_MS: '1',
+      HTTP_REQUEST_TIMEOUT_MS: '1',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 'x',
+      HTTP_MAX_CONNECTIONS: '0',
+    };
+    expect(Object.keys(bad).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    for (const [name, value] of Object.entries(bad)) {
+      let problems: readonly string[] = [];
+      try {
+        loadConfig({ [name]: value });
+      } catch (error) {
+        problems = (error as ConfigError).problems;
+      }
+      expect(problems, name).toHaveLength(1);
+      expect(problems[0], name).toMatch(new RegExp(`^${name}: .*\\bmust\\b`));
+      expect(problems[0], name).not.toContain(secret);
+      expect(problems[0], name).not.toMatch(/\n/);
+    }
+  });
+
   it('reads FETCH_CONCURRENCY as the fetch runs per worker process, 1 to 64', () => {
     expect(loadConfig({ FETCH_CONCURRENCY: '12' }).fetch.concurrency).toBe(12);
     for (const bad of ['0', '65', 'many', '2.5']) {

@@ -29,9 +29,15 @@ const url = (protocols: readonly string[]) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
   );
 
+/** An address to listen on: an IPv4 or IPv6 address, or a host name (letters, digits, - and dots). */
+const host = () =>
+  z.string().refine((value) => isIP(value) !== 0 || /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(value), {
+    message: 'must be an IP address (127.0.0.1, 0.0.0.0, ::) or a host name',
+  });
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: host().default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
@@ -109,13 +115,16 @@ const schema = z.object({
   SIMULATOR_KEYS: z
     .string()
     .default('')
-    .transform((value) => list(value)),
+    .transform((value) => list(value))
+    .refine((entries) => entries.every((entry) => parseKeyEntry(entry) !== undefined), {
+      message: 'must be a comma-separated list of API keys (letters, digits, _ and -), as the simulator prints them',
+    }),
   SIMULATOR_SEARCH_CALLS_PER_DAY: int(1, 100_000_000).optional(),
   SIMULATOR_UNITS_PER_DAY: int(1, 1_000_000_000).optional(),
   /** Deprecated (one release), as YOUTUBE_DAILY_QUOTA. */
   SIMULATOR_DAILY_QUOTA: int(100, 100_000_000).optional(),
   METRICS_PORT: int(0, 65535).default(0),
-  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_HOST: host().default('127.0.0.1'),
   ADMIN_USER: z.string().min(1).max(100).default('admin'),
   ADMIN_PASSWORD: z.string().max(200).default(''),
   ADMIN_AUTH_MAX_FAILURES: int(0, 1_000_000).default(10),
@@ -430,19 +439,25 @@ export interface Config {
 
 /** Variables whose values never appear in error messages. */
 const SECRET_VARIABLES = new Set(['YOUTUBE_API_KEYS', 'SIMULATOR_KEYS', 'ADMIN_PASSWORD', 'CURSOR_SECRET']);
-/** URL variables echoed in error messages with their password masked. */
-const URL_WITH_PASSWORD_VARIABLES = new Set(['MYSQL_URL', 'MYSQL_READ_URL', 'REDIS_URL']);
+/** URL variables echoed in error messages with their credentials masked. */
+const URL_WITH_PASSWORD_VARIABLES = new Set(['MYSQL_URL', 'MYSQL_READ_URL', 'REDIS_URL', 'YOUTUBE_API_ROOT', 'SIMULATOR_URL']);
+
+/** Query parameters that may carry a credential (`?password=` is read by ioredis, `?key=` by APIs). */
+const SECRET_PARAMETER = /([?&;][^=&;#]*(pass|pwd|secret|token|key|auth|cred)[^=&;#]*=)[^&;#]*/gi;
 
 /**
- * `scheme://user:secret@host` as `scheme://user:***@host`, parsable or not (an unencoded / or @
- * in the password included): everything from the user's colon to the last @ is hidden.
+ * A URL with its credentials masked, parsable or not: `scheme://user:secret@host` as
+ * `scheme://user:***@host` (an unencoded / or @ in the password included: everything from the
+ * user's colon to the last @ is hidden), and the values of query parameters named like a
+ * credential (`?password=…`, `?api_key=…`) as `***`.
  */
 function maskUrlPassword(value: string): string {
-  const at = value.lastIndexOf('@');
-  if (at === -1) return value;
-  const scheme = value.indexOf('//');
-  const colon = value.indexOf(':', scheme === -1 || scheme > at ? 0 : scheme + 2);
-  return colon === -1 || colon > at ? value : `${value.slice(0, colon)}:***${value.slice(at)}`;
+  const masked = value.replace(SECRET_PARAMETER, '$1***');
+  const at = masked.lastIndexOf('@');
+  if (at === -1) return masked;
+  const scheme = masked.indexOf('//');
+  const colon = masked.indexOf(':', scheme === -1 || scheme > at ? 0 : scheme + 2);
+  return colon === -1 || colon > at ? masked : `${masked.slice(0, colon)}:***${masked.slice(at)}`;
 }
 
 /** What a variable accepts, in words (zod's own messages speak of types, not of settings). */

@@ -48,10 +48,10 @@ export function handleShutdownSignals({ log, graceMs, name, stop }: ShutdownSign
 
 /**
  * A boot that failed (MySQL or Redis unreachable, the port taken): one fatal log line that says
- * why, then exit 1. The stack would only repeat the message: the cause is the environment.
+ * why (`context` names the settings involved), then exit 1. The stack would only repeat the message: the cause is the environment.
  */
-export function exitOnStartFailure(log: Logger, name: string, error: unknown): never {
-  const reason = error instanceof Error ? error.message : String(error);
+export function exitOnStartFailure(log: Logger, name: string, error: unknown, context?: string): never {
+  const reason = `${context === undefined ? '' : `${context}: `}${error instanceof Error ? error.message : String(error)}`;
   const code = error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
   log.fatal({ reason, code }, `${name} could not start: ${reason}`);
   process.exit(1);
