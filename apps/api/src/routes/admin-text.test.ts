@@ -74,6 +74,28 @@ describe('POST /admin/queries: the text is operator text', () => {
     expect(followed.status).toBe(201);
     expect(followed.body.text).toBe('coding 👩🏽‍💻 live');
   });
+
+  it('tells queries apart that differ only in an emoji, a skin tone or a CJK Extension B ideograph, yet "Café" and "cafe" stay one', async () => {
+    const pairs = [
+      ['🐱 videos', '🐶 videos'],
+      ['👍🏻 review', '👍🏿 review'],
+      ['\u{20000} poem', '\u{20001} poem'],
+    ] as const;
+    for (const [first, second] of pairs) {
+      const a = await call('POST', '/admin/queries', { text: first });
+      const b = await call('POST', '/admin/queries', { text: second });
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(b.body.id).not.toBe(a.body.id);
+      expect([a.body.text, b.body.text]).toEqual([first, second]);
+      expect((await storedQueries()).filter((row) => row.text === first || row.text === second).map((row) => row.text)).toEqual([first, second]);
+      // Following again finds each one, not the other.
+      expect(await call('POST', '/admin/queries', { text: second })).toMatchObject({ status: 200, body: { id: b.body.id, text: second } });
+    }
+    const accented = await call('POST', '/admin/queries', { text: 'Café crème' });
+    const plain = await call('POST', '/admin/queries', { text: 'cafe creme' });
+    expect([accented.status, plain.status]).toEqual([201, 200]);
+    expect(plain.body).toMatchObject({ id: accented.body.id, text: 'Café crème' });
+  });
 });
 
 describe('/admin/keys: the label is operator text', () => {

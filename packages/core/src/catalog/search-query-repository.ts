@@ -19,7 +19,13 @@ export function createSearchQueryRepository({ db, clock }: { db: Kysely<Database
   }
 
   async function findByText(text: string): Promise<SearchQueryRow | undefined> {
-    return db.selectFrom('search_queries').selectAll().where('text', '=', normaliseQueryText(text)).executeTakeFirst();
+    // The oldest of an equal group (text_variant 0, see migration 20261209090000) is the one a text names.
+    return db
+      .selectFrom('search_queries')
+      .selectAll()
+      .where('text', '=', normaliseQueryText(text))
+      .orderBy('text_variant')
+      .executeTakeFirst();
   }
 
   async function findById(id: number): Promise<SearchQueryRow | undefined> {

@@ -39,6 +39,48 @@ describe('migrations', () => {
     expect(await migrateToLatest(db)).toEqual(Object.keys(migrations));
   });
 
+  it('compare query texts with UCA 5.2: emoji apart, case and accents folded; queries it makes equal stay apart; down refuses to merge', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    cleanup.push(db);
+    const migrator = new Migrator({ db: db.kysely, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
+    const before = '20261208100000_service_secrets';
+    expect((await migrator.migrateTo(before)).error).toBeUndefined();
+    // Apart under UCA 4.0.0 (it weighs every character beyond the BMP alike), one text under 5.2.0.
+    await sql`INSERT INTO search_queries (id, text, enabled, created_at) VALUES (1, 'E news', 1, NOW(3)), (2, ${'\u{1D404} news'}, 1, NOW(3)), (3, 'tea', 1, NOW(3))`.execute(db.kysely);
+    await sql`INSERT INTO videos (id, video_id, title, description, channel_id, channel_title, published_at, live_broadcast_content, first_seen_at, updated_at)
+      VALUES (1, 'aaaaaaaaaaa', 't', '', 'c', 'c', NOW(3), 'none', NOW(3), NOW(3))`.execute(db.kysely);
+    await sql`INSERT INTO video_queries (query_id, video_pk, published_at, first_seen_at) VALUES (2, 1, NOW(3), NOW(3))`.execute(db.kysely);
+
+    expect(await migrateToLatest(db)).toEqual(['20261209090000_query_text_collation']);
+    const rows = await db.kysely.selectFrom('search_queries').select(['id', 'text', 'text_variant']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 1, text: 'E news', text_variant: 0 },
+      { id: 2, text: '\u{1D404} news', text_variant: 2 },
+      { id: 3, text: 'tea', text_variant: 0 },
+    ]);
+    expect(await db.kysely.selectFrom('video_queries').select('query_id').execute()).toEqual([{ query_id: 2 }]);
+    const insert = (text: string) => sql`INSERT INTO search_queries (text, enabled, created_at) VALUES (${text}, 1, NOW(3))`.execute(db.kysely);
+    await insert('\u{1F431} videos');
+    await insert('\u{1F436} videos');
+    await insert('\u{1F44D}\u{1F3FB}');
+    await insert('\u{1F44D}\u{1F3FF}');
+    await insert('\u{20000}');
+    await insert('\u{20001}');
+    await expect(insert('TÉA')).rejects.toThrow(/Duplicate entry/);
+    await expect(insert('e NEWS')).rejects.toThrow(/Duplicate entry/);
+
+    const down = await migrator.migrateTo(before);
+    expect(String(down.error)).toMatch(/cannot go back to utf8mb4_unicode_ci.*"\u{1F436} videos"/u);
+    await sql`DELETE FROM search_queries WHERE id > 3`.execute(db.kysely);
+    expect((await migrator.migrateTo(before)).error).toBeUndefined();
+    const back = await sql<{ id: number; text: string }>`SELECT id, text FROM search_queries ORDER BY id`.execute(db.kysely);
+    expect(back.rows).toEqual([
+      { id: 1, text: 'E news' },
+      { id: 2, text: '\u{1D404} news' },
+      { id: 3, text: 'tea' },
+    ]);
+  });
+
   it('carry what a deployment knew into the quota buckets and the sweep marks, and back down', async () => {
     const db = await createTestDatabase({ migrate: false });
     cleanup.push(db);

@@ -41,6 +41,8 @@ export interface VideoSearchTable {
 export interface SearchQueriesTable {
   id: Generated<number>;
   text: string;
+  /** 0, or the row's id for a query its collation made equal to an older one (migration 20261209090000). */
+  text_variant: ColumnType<number, number | undefined, number>;
   enabled: ColumnType<number, number | undefined, number>;
   created_at: Date;
   last_fetch_at: Date | null;

@@ -12,6 +12,7 @@ import * as querySweepMarks from './20261206100000_query_sweep_marks.js';
 import * as queryFetchEpoch from './20261207090000_query_fetch_epoch.js';
 import * as videoJson from './20261208090000_video_json.js';
 import * as serviceSecrets from './20261208100000_service_secrets.js';
+import * as queryTextCollation from './20261209090000_query_text_collation.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261207090000_query_fetch_epoch': queryFetchEpoch,
   '20261208090000_video_json': videoJson,
   '20261208100000_service_secrets': serviceSecrets,
+  '20261209090000_query_text_collation': queryTextCollation,
 };
