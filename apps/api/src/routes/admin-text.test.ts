@@ -37,6 +37,9 @@ const REFUSED: ReadonlyArray<readonly [string, string, string]> = [
   ['\u3164', 'an invisible character', 'U+3164 at character 1'],
   ['tea\uE000', 'a private-use character', 'U+E000 at character 4'],
   ['tea\u2028time', 'a line break', 'U+2028 at character 4'],
+  ['cats' + '\uFE0F'.repeat(50), 'a variation selector that follows no character it can vary (or a second one)', 'U+FE0F at character 5'],
+  ['\u{1F3F4}\u{E0068}\u{E0069}\u{E007F}', 'a tag character (allowed only in the flags of England, Scotland and Wales)', 'U+E0068 at character 2'],
+  ['\u2800', 'a blank character (braille pattern blank)', 'U+2800 at character 1'],
 ];
 
 describe('POST /admin/queries: the text is operator text', () => {

@@ -71,7 +71,7 @@ describe('checkOperatorText', () => {
     ['a\u{10fffd}b', 'a private-use character', 'U+10FFFD', 2],
     ['a\ufffeb', 'an unassigned code point', 'U+FFFE', 2],
     ['a\ufdd0b', 'an unassigned code point', 'U+FDD0', 2],
-    ['a\u{e0001}b', 'an invisible character', 'U+E0001', 2],
+    ['a\u{e0001}b', 'a tag character (allowed only in the flags of England, Scotland and Wales)', 'U+E0001', 2],
     ['a\ud800b', 'a lone surrogate (not valid Unicode)', 'U+D800', 2],
     ['a\udc00', 'a lone surrogate (not valid Unicode)', 'U+DC00', 2],
     ['caf\ufffd', 'the replacement character (text decoded wrongly somewhere)', 'U+FFFD', 4],
@@ -110,11 +110,83 @@ describe('checkOperatorText', () => {
     expect(accepted(`cricket ${england}`)).toBe(`cricket ${england}`);
     expect(accepted('❤️ 葛\u{e0100}')).toBe('❤️ 葛\u{e0100}');
     // Tag characters outside such a flag are invisible text.
-    expect(problem('cricket\u{e0067}\u{e007f}')).toBe('text must not contain an invisible character: U+E0067 at character 8');
+    expect(problem('cricket\u{e0067}\u{e007f}')).toBe('text must not contain a tag character (allowed only in the flags of England, Scotland and Wales): U+E0067 at character 8');
+  });
+
+  const TAG = 'a tag character (allowed only in the flags of England, Scotland and Wales)';
+  const SELECTOR = 'a variation selector that follows no character it can vary (or a second one)';
+
+  it('keeps a variation selector only once, right after a character it can vary', () => {
+    for (const text of [
+      '❤\uFE0F love', // emoji presentation of a text-default emoji
+      '☺\uFE0E smile', // text presentation
+      '1\uFE0F\u20E3 keycap', // keycap: digit, selector, combining keycap
+      '🏳️‍🌈 pride',
+      '葛\u{E0100}城', // an ideographic variation sequence
+      '\u{20000}\u{E0101}', // one on a CJK Extension B ideograph
+      '\u1820\u180B\u1821', // Mongolian letter + free variation selector
+      '\u2229\uFE00', // a mathematical symbol's standardised variant
+      '\u1000\uFE00', // a Myanmar letter's
+    ]) {
+      expect(accepted(text)).toBe(text.normalize('NFC'));
+    }
+  });
+
+  it.each([
+    ['cats\uFE0F', 'U+FE0F', 5],
+    ['cats' + '\uFE0F'.repeat(50), 'U+FE0F', 5],
+    ['❤\uFE0F\uFE0F', 'U+FE0F', 3], // a second one after the first
+    ['❤\uFE0E\uFE0F', 'U+FE0F', 3],
+    ['\uFE0Fcats', 'U+FE0F', 1],
+    ['dogs\u{E0100}\u{E0142}\u{E0163}', 'U+E0100', 5],
+    ['葛\u{E0100}\u{E0101}', 'U+E0101', 3],
+    ['cats\u180B', 'U+180B', 5],
+    ['cats\u180C', 'U+180C', 5],
+    ['cats\u180D', 'U+180D', 5],
+    ['cats\u180F', 'U+180F', 5],
+    ['cats\uFE00', 'U+FE00', 5],
+  ])('refuses %j: a variation selector where it varies nothing (%s at character %i)', (value, code, at) => {
+    expect(problem(value)).toBe(`text must not contain ${SELECTOR}: ${code} at character ${at}`);
+  });
+
+  it('refuses the Mongolian vowel separator outside a flag as an invisible character, as before', () => {
+    expect(problem('cats\u180E')).toBe('text must not contain an invisible character: U+180E at character 5');
+  });
+
+  it('keeps only the three recommended tag-sequence flags and refuses any other run of tag characters', () => {
+    const tags = (letters: string) => [...letters].map((c) => String.fromCodePoint(c.codePointAt(0)! + 0xe0000)).join('');
+    for (const region of ['gbeng', 'gbsct', 'gbwls']) {
+      const flag = `\u{1F3F4}${tags(region)}\u{E007F}`;
+      expect(accepted(`rugby ${flag}`)).toBe(`rugby ${flag}`);
+    }
+    // A payload spelled in tag letters after a black flag, with or without the cancel tag.
+    expect(problem(`\u{1F3F4}${tags('hiddenpayload')}\u{E007F}`)).toBe(`text must not contain ${TAG}: U+E0068 at character 2`);
+    expect(problem(`x \u{1F3F4}${tags('hidden payload!')}`)).toBe(`text must not contain ${TAG}: U+E0068 at character 4`);
+    // A well-formed but not recommended subdivision flag (Texas), and a flag without its cancel tag.
+    expect(problem(`\u{1F3F4}${tags('ustx')}\u{E007F}`)).toBe(`text must not contain ${TAG}: U+E0075 at character 2`);
+    expect(problem(`\u{1F3F4}${tags('gbeng')}`)).toBe(`text must not contain ${TAG}: U+E0067 at character 2`);
+    // The tag space (U+E0020) and the cancel tag alone.
+    expect(problem('a\u{E0020}')).toBe(`text must not contain ${TAG}: U+E0020 at character 2`);
+    expect(problem('a\u{E007F}')).toBe(`text must not contain ${TAG}: U+E007F at character 2`);
+  });
+
+  it('refuses the braille pattern blank, alone or at the end, and the Hangul fillers that look blank too', () => {
+    expect(problem('\u2800')).toBe('text must not contain a blank character (braille pattern blank): U+2800 at character 1');
+    expect(problem('cats\u2800')).toBe('text must not contain a blank character (braille pattern blank): U+2800 at character 5');
+    expect(problem('\uFFA0')).toBe('text must not contain an invisible character: U+FFA0 at character 1');
+    expect(problem('a\u115F')).toBe('text must not contain an invisible character: U+115F at character 2');
+    expect(problem('a\u1160')).toBe('text must not contain an invisible character: U+1160 at character 2');
+    // A braille pattern with dots is a visible character.
+    expect(accepted('\u2801 braille')).toBe('\u2801 braille');
   });
 });
 
 describe('operatorTextLabel', () => {
+  it('replaces selectors and tag characters the rule refuses, and keeps the ones it allows', () => {
+    expect(operatorTextLabel('cats\uFE0F\uFE0F ❤\uFE0F')).toBe('cats\u{FFFD}\u{FFFD} ❤\uFE0F');
+    expect(operatorTextLabel('x\u{E0068}\u{E0069}')).toBe('x\u{FFFD}\u{FFFD}');
+  });
+
   it('leaves text that obeys the rule as it is', () => {
     for (const text of ['cricket', 'tea time', 'café', '👩🏽‍💻 fans', 'می\u200cخواهم']) expect(operatorTextLabel(text)).toBe(text);
   });

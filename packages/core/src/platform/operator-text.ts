@@ -20,8 +20,21 @@
 //   between emoji (👩‍💻 is 👩 + ZWJ + 💻, a legitimate search), and either one between two
 //   letters or marks of a script whose spelling uses them (Persian, written in Arabic script,
 //   needs the non-joiner; Indic scripts and Sinhala need both). Anywhere else, such as inside a
-//   Latin word, they only make two texts look identical. Variation selectors stay (emoji and
-//   CJK use them), as do the tag characters of the England, Scotland and Wales flag emoji.
+//   Latin word, they only make two texts look identical.
+// - Variation selectors are invisible too, and kept only where they choose how the character
+//   before them looks, once: the emoji and text presentation selectors (U+FE0F, U+FE0E) after a
+//   character with an emoji form (Unicode's Emoji property, which also holds the digits, # and
+//   * of keycaps), the ideographic variation selectors (U+E0100..U+E01EF) after a CJK ideograph,
+//   the Mongolian free variation selectors after a Mongolian letter, and the other standardised
+//   selectors (U+FE00..U+FE0D) after an ideograph, a mathematical symbol, a Myanmar or Phags-pa
+//   letter, or the digit zero. Anywhere else, or repeated, they would carry a hidden payload
+//   ("cats" followed by fifty of them looks like "cats" and is another query).
+// - Tag characters are kept only in the three flags Unicode recommends that spell with them
+//   (England, Scotland, Wales: 🏴, the tag letters of gbeng, gbsct or gbwls, the cancel tag);
+//   any other run of them is text nobody sees.
+// - U+2800 (braille pattern blank) is refused as well: Unicode classes it as a symbol, neither a
+//   space nor ignorable, yet it shows as nothing, so it would make a blank query or hide at the
+//   end of one. (The Hangul fillers that look alike are default ignorable, refused above.)
 // - The length is counted in code points, after normalisation, so an emoji counts as one
 //   character and not as the two UTF-16 units JavaScript's `length` sees.
 //
@@ -51,8 +64,14 @@ const DEFAULT_IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
 const PRIVATE_USE = /^\p{Co}$/u;
 const UNASSIGNED = /^\p{Cn}$/u;
 const BIDI_CONTROLS = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
-/** Default-ignorable, yet part of visible text: variation selectors, Mongolian free variation selectors. */
-const VISIBLE_SELECTOR = /^[\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}\u{180B}-\u{180D}\u{180F}]$/u;
+/** Variation selectors, each with what the character before it must be for it to mean something. */
+const SELECTOR_BASES: ReadonlyArray<readonly [(cp: number) => boolean, RegExp]> = [
+  [(cp) => cp === 0xfe0e || cp === 0xfe0f, /^\p{Emoji}$/u],
+  [(cp) => cp >= 0xe0100 && cp <= 0xe01ef, /^\p{Ideographic}$/u],
+  [(cp) => (cp >= 0x180b && cp <= 0x180d) || cp === 0x180f, /^(?=\p{scx=Mongolian})\p{L}$/u],
+  [(cp) => cp >= 0xfe00 && cp <= 0xfe0d, /^[\p{Ideographic}\p{Sm}0]$|^(?=[\p{scx=Myanmar}\p{scx=Phags_Pa}])\p{L}$/u],
+];
+const BRAILLE_BLANK = 0x2800;
 const PICTOGRAPHIC = /^\p{Extended_Pictographic}$/u;
 /** What may stand between an emoji and a following ZWJ: a skin tone, or the emoji-style selector. */
 const EMOJI_TRAILER = /^[\p{Emoji_Modifier}\u{FE0F}]$/u;
@@ -76,10 +95,11 @@ const JOINING_SCRIPTS = [
   /^\p{scx=Myanmar}$/u,
   /^\p{scx=Khmer}$/u,
 ];
-/** 🏴 + tag letters + cancel tag: the flags of England, Scotland and Wales. */
+/** 🏴 + tag letters + cancel tag: the flags of England, Scotland and Wales, the only ones Unicode recommends. */
 const BLACK_FLAG = 0x1f3f4;
 const TAG_CANCEL = 0xe007f;
-const isTagLetter = (cp: number | undefined) => cp !== undefined && ((cp >= 0xe0030 && cp <= 0xe0039) || (cp >= 0xe0061 && cp <= 0xe007a));
+const TAG_FLAGS = ['gbeng', 'gbsct', 'gbwls'].map((region) => [...region].map((c) => c.codePointAt(0)! + 0xe0000).concat(TAG_CANCEL));
+const isTag = (cp: number) => cp >= 0xe0000 && cp <= 0xe007f;
 
 const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
 
@@ -99,9 +119,17 @@ function joinerAllowed(chars: readonly string[], i: number): boolean {
 /** How many characters from `i` form a tag-sequence flag (0 when none starts there). */
 function tagFlagLength(chars: readonly string[], i: number): number {
   if (chars[i]!.codePointAt(0) !== BLACK_FLAG) return 0;
-  let end = i + 1;
-  while (isTagLetter(chars[end]?.codePointAt(0))) end++;
-  return end > i + 1 && chars[end]?.codePointAt(0) === TAG_CANCEL ? end + 1 - i : 0;
+  const flag = TAG_FLAGS.find((tags) => tags.every((tag, k) => chars[i + 1 + k]?.codePointAt(0) === tag));
+  return flag === undefined ? 0 : flag.length + 1;
+}
+
+/** Whether the variation selector at `i` follows, directly, a character it can vary (undefined: not a selector). */
+function selectorAllowed(chars: readonly string[], i: number): boolean | undefined {
+  const cp = chars[i]!.codePointAt(0)!;
+  const rule = SELECTOR_BASES.find(([isSelector]) => isSelector(cp));
+  if (rule === undefined) return undefined;
+  const previous = chars[i - 1];
+  return previous !== undefined && rule[1].test(previous);
 }
 
 /** Why the character at `i` is refused, as a phrase, or undefined when it is allowed. */
@@ -117,7 +145,11 @@ function refusal(chars: readonly string[], i: number): string | undefined {
     return joinerAllowed(chars, i) ? undefined : `an invisible ${cp === ZWJ ? 'zero-width joiner' : 'zero-width non-joiner'} (allowed only between emoji or letters of a script that uses it)`;
   }
   if (BIDI_CONTROLS.has(cp)) return 'a bidirectional control character';
-  if ((FORMAT.test(char) || DEFAULT_IGNORABLE.test(char)) && !VISIBLE_SELECTOR.test(char)) return 'an invisible character';
+  const selector = selectorAllowed(chars, i);
+  if (selector !== undefined) return selector ? undefined : 'a variation selector that follows no character it can vary (or a second one)';
+  if (isTag(cp)) return 'a tag character (allowed only in the flags of England, Scotland and Wales)';
+  if (cp === BRAILLE_BLANK) return 'a blank character (braille pattern blank)';
+  if (FORMAT.test(char) || DEFAULT_IGNORABLE.test(char)) return 'an invisible character';
   if (PRIVATE_USE.test(char)) return 'a private-use character';
   if (UNASSIGNED.test(char)) return 'an unassigned code point';
   if (cp === 0xfffd) return 'the replacement character (text decoded wrongly somewhere)';
