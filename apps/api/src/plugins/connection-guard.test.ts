@@ -37,7 +37,7 @@ interface Setup {
   open(firstBytes?: string): Promise<Client>;
 }
 
-async function start(options: { maxConnections: number; headersTimeout?: number; requestTimeout?: number }): Promise<Setup> {
+async function start(options: { maxConnections: number; headersTimeout?: number; requestTimeout?: number; ownClientErrorHandler?: boolean }): Promise<Setup> {
   const waiting: Array<() => void> = [];
   const server = createServer(
     {
@@ -55,7 +55,7 @@ async function start(options: { maxConnections: number; headersTimeout?: number;
     },
   );
   // As Fastify does with the API's handler (error-handler.ts): timeouts answer 408 and close.
-  server.on('clientError', clientErrorHandler);
+  if (options.ownClientErrorHandler !== false) server.on('clientError', clientErrorHandler);
   servers.push(server);
   const closed: ClosedConnectionReason[] = [];
   const captured = captureLog('warn');
@@ -181,5 +181,12 @@ describe('connection guard', () => {
     await partialBody.ended;
     expect(closed.sort()).toEqual(['headers_timeout', 'request_timeout']);
     await until('both to be forgotten', () => (guard.open() === 0 ? true : undefined));
+  });
+
+  it('still closes timed-out connections on a server without a client error handler of its own', async () => {
+    const { open, closed } = await start({ maxConnections: 10, headersTimeout: 300, ownClientErrorHandler: false });
+    const partialHeader = await open(PARTIAL);
+    await partialHeader.ended;
+    expect(closed).toEqual(['headers_timeout']);
   });
 });

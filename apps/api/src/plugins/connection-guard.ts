@@ -101,8 +101,10 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
   // Node reports a connection cut by headersTimeout or requestTimeout as a client error (the
   // error handler answers it 408); a connection still idle here never completed its headers.
   server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
-    if (error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') return;
-    onClosed(idle.has(socket) ? 'headers_timeout' : 'request_timeout');
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') onClosed(idle.has(socket) ? 'headers_timeout' : 'request_timeout');
+    // With any clientError listener Node leaves the socket to the listeners (Fastify always
+    // has one that answers and closes it). Should this one be alone, close it as Node would.
+    if (server.listenerCount('clientError') === 1) socket.destroy();
   });
 
   return {
