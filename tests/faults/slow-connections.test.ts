@@ -1,9 +1,11 @@
 // Fault: 20,000 slow connections, each having sent half a request header and nothing more,
 // against one API process (the real build, under an open-file limit of 8192, so its connection
-// cap is derived from a known limit: 8192 - 512 = 7680). Two attackers, processes of their own
-// at the lowest CPU priority (a real attacker does not share the API's CPU), re-open every
-// connection the API closes, at once, for the whole attack. The header timeout is 3 s here,
-// so the attack also lives through waves of connections cut by it and re-opened together.
+// cap is derived from a known limit: 8192 - 512 = 7680). Two attackers, processes of their own,
+// try all their connections at once and re-open every connection the API closes, at once, for
+// the whole attack: 20,000 are open or opening throughout. The attackers run at the lowest CPU
+// priority and the API above the rest of the test run, as a real attack comes from other
+// machines and the API's machine runs no test suite. The header timeout is 3 s here, so the
+// attack also lives through waves of connections cut by it and re-opened together.
 //
 // What is promised: page 1 of /getData and /health keep answering 200 within 1 s on fresh
 // connections throughout (at the cap, a new connection evicts the connection idle longest
@@ -42,7 +44,7 @@ const SLOW_CONNECTIONS = 20_000;
 const HEADERS_TIMEOUT_MS = 3000;
 /** Node checks the header timeout once a second (app.ts). */
 const CHECK_INTERVAL_MS = 1000;
-/** Added to that for an event loop busy with the attack (and, on the attackers' side, for their low priority). */
+/** Added to that for an event loop busy with the attack. */
 const SLACK_MS = 1000;
 const ATTACK_MS = Number(process.env.FAULT_SLOW_CONNECTIONS_MS ?? 15_000);
 const ANSWER_BOUND_MS = 1000;
@@ -152,6 +154,9 @@ describe('20,000 slow connections against one API process', () => {
     const [port, metricsPort] = [await freePort(), await freePort()];
     api = startLimited('api', `${repoRoot}/apps/api/dist/server.js`, {
       openFiles: API_OPEN_FILES,
+      // Ahead of the rest of the test run for the CPU (where the system allows it; nice runs it
+      // unchanged otherwise): the API's own machine is not shared with a test suite.
+      niceness: -5,
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'production',
@@ -177,7 +182,9 @@ describe('20,000 slow connections against one API process', () => {
       port,
       connections: SLOW_CONNECTIONS,
       processes: 2,
-      concurrency: 256,
+      // Every connection at once: beyond what the API holds and its accept queue takes, the
+      // connects wait on SYNs the kernel dropped and retries, and are re-sent as they fail.
+      concurrency: SLOW_CONNECTIONS,
       firstBytes: PARTIAL_HEADER,
       reportEveryMs: 250,
     });
@@ -219,12 +226,13 @@ describe('20,000 slow connections against one API process', () => {
     const peak = await residentMemory(apiPid);
 
     // Stop re-opening: what is left is closed by the header timeout.
+    // Timed by the API's own gauge (the attackers, at the lowest priority, may notice late).
     attack.hold();
     const heldAt = performance.now();
-    const drained = await attack.waitFor('every slow connection to be closed', (r) => r.open === 0 && r.connecting === 0, HEADERS_TIMEOUT_MS + 10_000);
+    await until('the gauge to fall back', async () => ((await metric(metricsPort, 'tubefeed_http_connections_open')) <= 1 ? true : undefined), HEADERS_TIMEOUT_MS + 10_000, 100);
     const drainMs = Math.round(performance.now() - heldAt);
+    const drained = await attack.waitFor('every slow connection to be closed', (r) => r.open === 0 && r.connecting === 0, 10_000);
     const probed = await Promise.all(probes);
-    await until('the gauge to fall back', async () => ((await metric(metricsPort, 'tubefeed_http_connections_open')) <= 1 ? true : undefined), 5000);
     const closed = {
       evicted: await metric(metricsPort, 'tubefeed_http_connections_closed_total{reason="evicted"}'),
       headersTimeout: await metric(metricsPort, 'tubefeed_http_connections_closed_total{reason="headers_timeout"}'),
@@ -257,7 +265,9 @@ describe('20,000 slow connections against one API process', () => {
     // Polled throughout, every answer a 200 within the bound.
     expect(answers.length).toBeGreaterThan((2 * ATTACK_MS) / 1000);
     expect(late, JSON.stringify(figures)).toEqual([]);
-    // The pressure was real: the API was at its cap, evicting, all along.
+    // The pressure was real: 20,000 connections open or opening to the end, the API at its
+    // cap and evicting all along.
+    expect(during.open + during.connecting).toBeGreaterThan(SLOW_CONNECTIONS * 0.95);
     expect(during.evicted).toBeGreaterThan(SLOW_CONNECTIONS / 4);
     expect(figures.maxOpenConnections).toBeLessThanOrEqual(EXPECTED_CAP);
     expect(figures.maxOpenConnections).toBeGreaterThan(EXPECTED_CAP * 0.9);
@@ -267,7 +277,7 @@ describe('20,000 slow connections against one API process', () => {
     // A partial connection lives at most the header timeout and one check.
     for (const { ms } of probed) expect(ms).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
     expect(drained.timedOut).toBeGreaterThan(0);
-    expect(drainMs).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + 2 * SLACK_MS);
+    expect(drainMs).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
     expect(closed.evicted).toBeGreaterThan(SLOW_CONNECTIONS / 4);
     expect(closed.headersTimeout).toBeGreaterThan(0);
     expect(api.hasExited()).toBe(false);

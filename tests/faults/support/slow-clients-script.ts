@@ -2,12 +2,14 @@
 // open-file limit): it holds `connections` TCP connections to the server, each having sent the
 // first bytes of a request (half a header) and nothing more, and re-opens every connection the
 // server closes, at once, so the pressure never lets up. At most `concurrency` connects are in
-// flight at a time, as a slowloris tool opens them; the flood of bare SYNs is another attack.
+// flight at a time (all of them, if it is as large as `connections`).
 //
 // It reports on stdout, one JSON line every `reportEveryMs`: connections open and connecting,
 // how the server closed the others (a 408 answer: the header timeout; nothing: evicted at the
 // connection cap), connects that failed, and the longest a timed-out connection lived. A
-// line "hold" on stdin stops the re-opening; "exit" (or stdin closing) ends the process.
+// line "hold" on stdin stops the re-opening and abandons the connects still in flight (a SYN
+// the server's full accept queue dropped may be retried seconds later); "exit" (or stdin
+// closing) ends the process.
 //
 // Only node: built-ins are imported: the file is transpiled and run by plain Node.
 import { connect } from 'node:net';
@@ -53,7 +55,7 @@ function openOne(): void {
     state.opened += 1;
     connectedAt = performance.now();
     socket.write(options.firstBytes);
-    scheduleFill();
+    fill();
   });
   socket.on('data', (chunk: Buffer) => {
     if (answer.length < 16) answer += chunk.toString('latin1', 0, 16);
@@ -64,7 +66,8 @@ function openOne(): void {
     sockets.delete(socket);
     if (connectedAt === undefined) {
       state.connecting -= 1;
-      state.connectFailures += 1;
+      // Abandoned on "hold" is not a failure.
+      if (state.reopening) state.connectFailures += 1;
     } else {
       state.open -= 1;
       if (answer.startsWith('HTTP/1.1 408')) {
@@ -74,23 +77,13 @@ function openOne(): void {
         state.evicted += 1;
       }
     }
-    scheduleFill();
+    fill();
   });
 }
 
+/** Opens connections up to the number wanted (at once: a connect never ends synchronously). */
 function fill(): void {
-  fillScheduled = false;
   while (state.reopening && state.connecting < options.concurrency && state.open + state.connecting < options.connections) openOne();
-}
-
-// Connections are opened (and re-opened) on a later turn of the event loop, in one batch for
-// every connect and close of the turn before, so a server that refuses at once is not hammered
-// in a tight loop.
-let fillScheduled = false;
-function scheduleFill(): void {
-  if (fillScheduled) return;
-  fillScheduled = true;
-  setImmediate(fill);
 }
 
 const report = () => process.stdout.write(`${JSON.stringify({ ...state } satisfies SlowClientReport)}\n`);
@@ -107,6 +100,7 @@ createInterface({ input: process.stdin })
   .on('line', (line) => {
     if (line === 'hold') {
       state.reopening = false;
+      for (const socket of sockets) if (socket.connecting) socket.destroy();
       report();
     }
     if (line === 'exit') exit();
