@@ -90,13 +90,35 @@ describe('loadConfig', () => {
       return [];
     };
     expect(problems('cricket, tea\u200btime,a\tb, x\u202e')).toEqual([
-      'SEARCH_QUERIES: query 2 must not contain an invisible character: U+200B at character 5',
+      'SEARCH_QUERIES: query 2 must not contain an invisible character: U+200B at character 4',
       'SEARCH_QUERIES: query 3 must not contain a tab: U+0009 at character 2',
-      'SEARCH_QUERIES: query 4 must not contain a bidirectional control character: U+202E at character 3',
+      'SEARCH_QUERIES: query 4 must not contain a bidirectional control character: U+202E at character 2',
     ]);
     expect(problems('tea\ntime')).toEqual(['SEARCH_QUERIES: query 1 must not contain a line break: U+000A at character 4']);
     expect(problems(`ok,${'🏏'.repeat(201)}`)).toEqual(['SEARCH_QUERIES: query 2 must be 1 to 200 characters (it has 201 after normalisation)']);
     expect(loadConfig({ SEARCH_QUERIES: '🏏'.repeat(200) }).fetch.queries[0]).toBe('🏏'.repeat(200));
+  });
+
+  it('points a SEARCH_QUERIES problem at the query as the operator sees it: blank items not counted, the position within the query, the query echoed', () => {
+    const problems = (value: string): readonly string[] => {
+      try {
+        loadConfig({ SEARCH_QUERIES: value });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems('a,,b\u200Bc')).toEqual(['SEARCH_QUERIES: query 2 must not contain an invisible character: U+200B at character 2 (got "b\\u200bc")']);
+    expect(problems('cats, do\tgs')).toEqual(['SEARCH_QUERIES: query 2 must not contain a tab: U+0009 at character 3 (got "do\\u0009gs")']);
+    expect(problems(' , ,cats ,\u3000, \u2800 ')).toEqual(['SEARCH_QUERIES: query 2 must not contain a blank character (braille pattern blank): U+2800 at character 1 (got "\\u2800")']);
+    // Far into a long list, the echo is the query at fault, not the list's first 80 characters.
+    const long = `${Array.from({ length: 30 }, (_, i) => `topic ${i}`).join(', ')}, cats${'\uFE0F'.repeat(3)}, fine`;
+    expect(problems(long)).toEqual([
+      'SEARCH_QUERIES: query 31 must not contain a variation selector that follows no character it can vary (or a second one): U+FE0F at character 5 (got "cats\\ufe0f\\ufe0f\\ufe0f")',
+    ]);
+    expect(problems(`ok, \u{1F3F4}\u{E0068}\u{E0069}\u{E007F} ,`)).toEqual([
+      'SEARCH_QUERIES: query 2 must not contain a tag character (allowed only in the flags of England, Scotland and Wales): U+E0068 at character 2 (got "\u{1F3F4}\\u{e0068}\\u{e0069}\\u{e007f}")',
+    ]);
   });
 
   it('reads project:key entries, so keys of one Google Cloud project share its quota', () => {

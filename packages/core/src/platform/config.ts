@@ -82,11 +82,17 @@ const schema = z.object({
     .default('cricket')
     .transform((value, context) => {
       const queries = new Set<string>();
-      for (const [i, item] of value.split(',').entries()) {
-        if (item.trim() === '') continue;
-        const checked = checkOperatorText(`query ${i + 1}`, item, QUERY_TEXT_MAX_LENGTH);
+      // A problem points where the operator looks: queries numbered without the blank items
+      // (",,"), positions counted from the query's first character, not from the comma, and the
+      // query itself echoed (loadConfig's "got"), not the start of the whole list.
+      let number = 0;
+      for (const item of value.split(',')) {
+        const query = item.trim();
+        if (query === '') continue;
+        number += 1;
+        const checked = checkOperatorText(`query ${number}`, query, QUERY_TEXT_MAX_LENGTH);
         if (checked.ok) queries.add(checked.text);
-        else context.addIssue({ code: 'custom', message: checked.problem });
+        else context.addIssue({ code: 'custom', message: checked.problem, params: { got: query } });
       }
       return [...queries];
     }),
@@ -476,14 +482,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /**
  * A value echoed in one line: control, line-separator and bidirectional characters shown as
- * escapes, so a problem stays one line and reads on a terminal as it was written.
+ * escapes, so a problem stays one line and reads on a terminal as it was written; so are
+ * invisible ones (format, default-ignorable and private-use characters, lone surrogates, the
+ * braille blank), so the character a problem names can be seen where it is.
  */
 function printable(value: string): string {
-  return value.replace(
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"\\]/g,
-    (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-  );
+  return value.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cs}\p{Default_Ignorable_Code_Point}\u2800"\\]/gu, (c) => {
+    if (c === '"' || c === '\\') return `\\${c}`;
+    const cp = c.codePointAt(0)!;
+    return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  });
 }
 
 export class ConfigError extends Error {
@@ -510,7 +518,9 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
     throw new ConfigError([
       ...(result.success ? [] : result.error.issues).map((issue) => {
         const name = issue.path.join('.');
-        const raw = SECRET_VARIABLES.has(name) ? undefined : cleaned[name];
+        // A list item at fault (SEARCH_QUERIES) is echoed alone rather than the variable's start.
+        const echoed: unknown = issue.code === 'custom' ? (issue.params?.got ?? cleaned[name]) : cleaned[name];
+        const raw = SECRET_VARIABLES.has(name) || typeof echoed !== 'string' ? undefined : echoed;
         const got = raw !== undefined && URL_WITH_PASSWORD_VARIABLES.has(name) ? maskUrlPassword(raw) : raw;
         return `${name}: ${describeIssue(issue)}${got === undefined ? '' : ` (got "${printable(got.slice(0, 80))}")`}`;
       }),
