@@ -50,7 +50,7 @@ const ENTRY_POINTS = {
 } as const;
 
 describe('an invalid setting', () => {
-  it.each(Object.entries(ENTRY_POINTS))('%s prints one line per problem and exits 1', async (name, script) => {
+  it.concurrent.each(Object.entries(ENTRY_POINTS))('%s prints one line per problem and exits 1', async (name, script) => {
     const ended = await run(process.execPath, [`${repoRoot}/${script}`], BAD);
     expect(ended.code, ended.stderr).toBe(1);
     expect(ended.stderr.split('\n').filter((line) => line !== '')).toEqual(PROBLEMS.map((problem) => `${name}: invalid setting ${problem}`));
