@@ -5,10 +5,8 @@
 // first answer, loads until SIGTERM (or S seconds), then prints one line: FLOOD_RESULT and the
 // LoadResult as JSON.
 import { parseArgs } from 'node:util';
+import { FLOOD_RESULT, FLOOD_STARTED } from './flood-protocol.js';
 import { runLoad } from './load-runner.js';
-
-export const FLOOD_STARTED = 'FLOOD_STARTED';
-export const FLOOD_RESULT = 'FLOOD_RESULT ';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -4,7 +4,7 @@
 // before it was told to.
 import { fileURLToPath } from 'node:url';
 import type { ChildProcesses } from '@tubefeed/core/testing/faults';
-import { FLOOD_RESULT, FLOOD_STARTED } from './flood-client.js';
+import { FLOOD_RESULT, FLOOD_STARTED } from './flood-protocol.js';
 import type { LoadResult } from './load-runner.js';
 
 export interface FloodSpec {
