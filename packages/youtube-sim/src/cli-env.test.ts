@@ -1,5 +1,5 @@
-// The stand-alone simulator's environment: the bucket sizes, the lag model and the search
-// behaviour, and the retired single quota refused by name.
+// The stand-alone simulator's environment: the bucket sizes, the lag model, the search
+// behaviour and the share of videos removed, and the retired single quota refused by name.
 import { describe, expect, it } from 'vitest';
 import { parseSimulatorEnv } from './cli-env.js';
 import { createYoutubeSimulator } from './index.js';
@@ -14,6 +14,7 @@ describe('simulator environment', () => {
       SIM_WINDOW_LEAK_SHARE: '.1',
       SIM_FADE_SHARE: '1',
       SIM_FADE_AFTER_MS: '86400000',
+      SIM_REMOVAL_SHARE: '0.05',
     });
     expect(config).toEqual({
       host: '127.0.0.1',
@@ -29,6 +30,7 @@ describe('simulator environment', () => {
         windowLeakShare: 0.1,
         fadeShare: 1,
         fadeAfterMs: 86_400_000,
+        removalShare: 0.05,
       },
     });
     if ('problems' in config) return;
@@ -43,6 +45,7 @@ describe('simulator environment', () => {
       SIM_INDEX_LAG: '0.5:1000',
       SIM_MAX_INDEX_DELAY_MS: '1000',
       SIM_SHORT_PAGE_SHARE: '1.5',
+      SIM_REMOVAL_SHARE: 'some',
     });
     expect('problems' in config).toBe(true);
     const problems = 'problems' in config ? config.problems : [];
@@ -51,6 +54,7 @@ describe('simulator environment', () => {
       'SIM_UNITS_PER_DAY',
       'SIM_INDEX_LAG',
       'SIM_SHORT_PAGE_SHARE',
+      'SIM_REMOVAL_SHARE',
     ]);
     expect(problems[0]).toContain('SIM_SEARCH_CALLS_PER_DAY');
     expect(parseSimulatorEnv({ SIM_INDEX_LAG: '1:1000', SIM_MAX_INDEX_DELAY_MS: '1000' })).toEqual({

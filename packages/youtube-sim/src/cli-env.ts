@@ -78,6 +78,7 @@ export function parseSimulatorEnv(env: Env): CliConfig | { problems: string[] } 
   const windowLeakShare = readShare(env, 'SIM_WINDOW_LEAK_SHARE', problems);
   const fadeShare = readShare(env, 'SIM_FADE_SHARE', problems);
   const fadeAfterMs = readInt(env, 'SIM_FADE_AFTER_MS', 0, 365 * 86_400_000, problems);
+  const removalShare = readShare(env, 'SIM_REMOVAL_SHARE', problems);
   const keys = list(env, 'SIM_KEYS');
   const queries = list(env, 'SIM_QUERIES');
   if (keys?.some((key) => /\s/.test(key))) problems.push('SIM_KEYS: keys must not contain spaces');
@@ -97,6 +98,7 @@ export function parseSimulatorEnv(env: Env): CliConfig | { problems: string[] } 
       ...(windowLeakShare === undefined ? {} : { windowLeakShare }),
       ...(fadeShare === undefined ? {} : { fadeShare }),
       ...(fadeAfterMs === undefined ? {} : { fadeAfterMs }),
+      ...(removalShare === undefined ? {} : { removalShare }),
       ...(keys === undefined ? {} : { keys }),
       ...(queries === undefined ? {} : { queries: queries.map((q) => ({ q })) }),
     },

@@ -6,7 +6,8 @@ import { KEY_STATES, type KeyPatch, type NewKey } from './api-keys.js';
 import { ERROR_BODY_NAMES } from './error-catalogue.js';
 import type { FaultSettings } from './faults.js';
 import type { SearchBehaviour } from './search-behaviour.js';
-import { NotFoundError, type ClockChange, type SimControl } from './sim-control.js';
+import { NotFoundError, type ClockChange, type Instant, type SimControl } from './sim-control.js';
+import type { Removal } from './video-details.js';
 import { ConflictError, type StreamConfig } from './world.js';
 
 const instant = { anyOf: [{ type: 'string' }, { type: 'number' }] };
@@ -113,7 +114,15 @@ const groundTruthQuerySchema = {
     publishedAfter: { type: 'string' },
     publishedBefore: { type: 'string' },
     limit: { type: 'integer', minimum: 0 },
+    includeRemoved: { type: 'boolean' },
   },
+};
+
+const removalSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['status'],
+  properties: { status: { enum: ['deleted', 'private'] }, at: instant },
 };
 
 export function registerControlRoutes(app: FastifyInstance, control: SimControl, prefix = '/__sim'): void {
@@ -132,18 +141,28 @@ export function registerControlRoutes(app: FastifyInstance, control: SimControl,
         return reply.code(204).send();
       });
 
-      scope.get<{ Querystring: { q?: string; publishedAfter?: string; publishedBefore?: string; limit?: number } }>(
+      scope.get<{ Querystring: { q?: string; publishedAfter?: string; publishedBefore?: string; limit?: number; includeRemoved?: boolean } }>(
         '/videos',
         { schema: { querystring: groundTruthQuerySchema } },
         (request) => {
-          const { q = '', publishedAfter, publishedBefore, limit } = request.query;
+          const { q = '', publishedAfter, publishedBefore, limit, includeRemoved } = request.query;
           const videos = control.groundTruth(q, {
+            ...(includeRemoved === undefined ? {} : { includeRemoved }),
             ...(publishedAfter === undefined ? {} : { publishedAfter }),
             ...(publishedBefore === undefined ? {} : { publishedBefore }),
           });
           return { now: control.clock().now, total: videos.length, videos: limit === undefined ? videos : videos.slice(0, limit) };
         },
       );
+
+      // Only deleting or making private: a removed video never comes back, as on YouTube the
+      // fetcher must treat it as gone.
+      scope.patch<{ Params: { id: string }; Body: { status: Removal; at?: Instant } }>(
+        '/videos/:id',
+        { schema: { body: removalSchema } },
+        (request) => control.removeVideo(request.params.id, request.body.status, request.body.at),
+      );
+      scope.get('/channels', () => ({ channels: control.channels() }));
 
       scope.get('/quota', () => ({ now: control.clock().now, keys: control.quota() }));
       scope.post<{ Body: NewKey | undefined }>('/keys', { schema: { body: newKeySchema } }, (request, reply) =>

@@ -10,8 +10,10 @@ import { parseRfc3339 } from './rfc3339.js';
 import type { SearchBehaviour } from './search-behaviour.js';
 import { parseQuery } from './search-query.js';
 import { toMillis, type ClockMode, type ClockState, type SimClock } from './sim-clock.js';
+import { uploadsPlaylistId } from './channel-profile.js';
 import type { LiveBroadcastContent } from './video-content.js';
-import type { StreamConfig, StreamInfo, World } from './world.js';
+import type { Removal } from './video-details.js';
+import type { SimVideo, StreamConfig, StreamInfo, World } from './world.js';
 
 export class NotFoundError extends Error {
   override name = 'NotFoundError';
@@ -24,6 +26,8 @@ export interface GroundTruthQuery {
   publishedAfter?: Instant;
   /** Inclusive. */
   publishedBefore?: Instant;
+  /** Also videos their owner has deleted or made private by now (left out by default: they are gone). */
+  includeRemoved?: boolean;
 }
 
 /** A published video as it really is: raw text, exact times, whether search can see it (yet, or still). */
@@ -41,6 +45,21 @@ export interface GroundTruthVideo {
   channelTitle: string;
   liveBroadcastContent: LiveBroadcastContent;
   /** The query stream that uploaded it. */
+  stream: string;
+  /** `deleted` or `private` once its owner removed it (only with `includeRemoved`), else `public`. */
+  status: 'public' | Removal;
+  /** When it was (or will be) deleted or made private; null if never. */
+  removedAt: string | null;
+}
+
+/** A channel that uploads to the world, as channels.list finds it. */
+export interface GroundTruthChannel {
+  channelId: string;
+  title: string;
+  /** With the @, as snippet.customUrl shows it. */
+  handle: string;
+  uploadsPlaylistId: string;
+  /** The query stream it uploads to. */
   stream: string;
 }
 
@@ -87,6 +106,7 @@ export class SimControl {
         query: parseQuery(q),
         includeUnindexed: true,
         includeFaded: true,
+        includeRemoved: bounds.includeRemoved === true,
         ...(publishedAfterMs === undefined ? {} : { publishedAfterMs }),
         ...(publishedBeforeMs === undefined ? {} : { publishedBeforeMs }),
       },
@@ -94,7 +114,11 @@ export class SimControl {
       0,
       Number.MAX_SAFE_INTEGER,
     );
-    return items.map((video) => ({
+    return items.map((video) => this.truthOf(video, nowMs));
+  }
+
+  private truthOf(video: SimVideo, nowMs: number): GroundTruthVideo {
+    return {
       videoId: video.id,
       publishedAt: new Date(video.publishedAtMs).toISOString(),
       indexedAt: new Date(video.indexedAtMs).toISOString(),
@@ -106,6 +130,27 @@ export class SimControl {
       channelTitle: video.channel.title,
       liveBroadcastContent: video.liveBroadcastContent,
       stream: video.streamKey,
+      status: video.removedAtMs <= nowMs && video.removedAs !== null ? video.removedAs : 'public',
+      removedAt: Number.isFinite(video.removedAtMs) ? new Date(video.removedAtMs).toISOString() : null,
+    };
+  }
+
+  /** Deletes a video or makes it private, from `at` on (default: now). */
+  removeVideo(videoId: string, as: Removal, at?: Instant): GroundTruthVideo {
+    const atMs = at === undefined ? undefined : boundMs(at, 'down', 'at')!;
+    const video = this.deps.world.removeVideo(videoId, as, atMs);
+    if (video === undefined) throw new NotFoundError(`no video ${videoId}`);
+    return this.truthOf(video, this.deps.clock.nowMs());
+  }
+
+  /** Every channel that uploads to the world so far (streams create theirs on first use). */
+  channels(): GroundTruthChannel[] {
+    return this.deps.world.channels().map((channel) => ({
+      channelId: channel.id,
+      title: channel.title,
+      handle: `@${channel.profile.handle}`,
+      uploadsPlaylistId: uploadsPlaylistId(channel.id),
+      stream: channel.stream,
     }));
   }
 

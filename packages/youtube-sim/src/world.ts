@@ -5,10 +5,15 @@
 // is how late videos appear behind a "newest publishedAt seen" watermark in reality; once old, a
 // share of videos fades out of search again (search-behaviour.ts). Search runs over every
 // stream, so a video from stream "tea" is found by "green tea" when its text has both words.
+// A small share of videos is later deleted or made private by its owner (video-details.ts): from
+// then on nothing public (search, videos.list, the uploads playlist) returns it. The channels
+// that upload to a stream exist as soon as the stream does, each with an uploads playlist.
+import { channelProfile, normalizeHandle, type ChannelProfile } from './channel-profile.js';
 import { lagFor, parseIndexLag, type IndexLagTier } from './index-lag.js';
 import { faded, mergeSearchBehaviour, type SearchBehaviour } from './search-behaviour.js';
 import { toMillis, type SimClock } from './sim-clock.js';
 import { couldMatch, matchesQuery, normalizeQuery, parseQuery, tokenize, type ParsedQuery } from './search-query.js';
+import { removalFate, type Removal } from './video-details.js';
 import {
   streamChannels,
   streamFillers,
@@ -27,6 +32,17 @@ export interface SimVideo extends VideoContent {
   readonly indexedAtMs: number;
   /** Words of the title and the full description. */
   readonly tokens: ReadonlySet<string>;
+  /** When the owner deletes it or makes it private (Infinity: never); the control API may bring it forward. */
+  removedAtMs: number;
+  removedAs: Removal | null;
+}
+
+/** A channel that uploads to the world, with the stream its uploads belong to. */
+export interface SimChannel {
+  readonly id: string;
+  readonly title: string;
+  readonly profile: ChannelProfile;
+  readonly stream: string;
 }
 
 export interface StreamConfig {
@@ -58,6 +74,8 @@ export interface VideoFilter {
   includeUnindexed?: boolean;
   /** Ground truth: also return old videos that search no longer returns. */
   includeFaded?: boolean;
+  /** Ground truth: also return videos deleted or made private by now. */
+  includeRemoved?: boolean;
 }
 
 export interface SearchResult {
@@ -77,6 +95,8 @@ export interface WorldOptions {
   historyMs: number;
   /** Upper bound on a stream's history in videos, so a fast stream does not start with millions. */
   maxHistoryVideos: number;
+  /** Share (0..1) of videos their owner later deletes or makes private. */
+  removalShare: number;
 }
 
 export class ConflictError extends Error {
@@ -145,7 +165,14 @@ class VideoStream {
         publishedAtMs,
         indexedAtMs: publishedAtMs + lagFor(this.world.indexLag, content.indexDelayShare),
         tokens,
+        removedAtMs: Number.POSITIVE_INFINITY,
+        removedAs: null,
       };
+      const fate = removalFate(this.world.seed, content.id, publishedAtMs, this.world.removalShare);
+      if (fate !== undefined) {
+        video.removedAtMs = fate.atMs;
+        video.removedAs = fate.as;
+      }
       this.videos.push(video);
       this.world.register(video);
       this.nextNominalMs += this.intervalMs;
@@ -182,6 +209,7 @@ class VideoStream {
     for (let i = end - 1; i >= start; i--) {
       const video = this.videos[i]!;
       if (filter.includeUnindexed !== true && video.indexedAtMs > nowMs) continue;
+      if (video.removedAtMs <= nowMs && filter.includeRemoved !== true) continue;
       if (i < fadeEnd && video.fadeDraw < fadeShare) continue;
       if (filter.channelId !== undefined && video.channel.id !== filter.channelId) continue;
       if (filter.liveBroadcastContent !== undefined && video.liveBroadcastContent !== filter.liveBroadcastContent) continue;
@@ -249,6 +277,7 @@ function mergeNewestFirst(lists: SimVideo[][], count: number): SimVideo[] {
 export class World {
   readonly seed: number;
   readonly indexLag: readonly IndexLagTier[];
+  readonly removalShare: number;
   private behaviour: SearchBehaviour;
   private readonly clock: SimClock;
   private readonly defaultIntervalMs: number;
@@ -259,6 +288,8 @@ export class World {
   private readonly streamList: VideoStream[] = [];
   private readonly videosById = new Map<string, SimVideo>();
   private readonly words = new Map<string, string>();
+  private readonly channelsById = new Map<string, SimChannel>();
+  private readonly channelsByHandle = new Map<string, SimChannel>();
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -269,6 +300,8 @@ export class World {
     this.behaviour = mergeSearchBehaviour(options.searchBehaviour, options.searchBehaviour);
     this.historyMs = nonNegative('historyMs', options.historyMs);
     this.maxHistoryVideos = nonNegative('maxHistoryVideos', options.maxHistoryVideos);
+    if (!(options.removalShare >= 0 && options.removalShare <= 1)) throw new RangeError(`removalShare must be a number from 0 to 1, got ${options.removalShare}`);
+    this.removalShare = options.removalShare;
     this.simStartMs = options.clock.nowMs();
   }
 
@@ -282,9 +315,9 @@ export class World {
     return this.searchBehaviour();
   }
 
-  /** Whether search returns the video right now: indexed, and not faded out with age. */
+  /** Whether search returns the video right now: indexed, not faded out with age, not deleted or private. */
   searchable(video: SimVideo, nowMs: number): boolean {
-    return video.indexedAtMs <= nowMs && !faded(this.behaviour, video.fadeDraw, video.publishedAtMs, nowMs);
+    return video.indexedAtMs <= nowMs && video.removedAtMs > nowMs && !faded(this.behaviour, video.fadeDraw, video.publishedAtMs, nowMs);
   }
 
   /** One shared string per distinct word keeps tens of thousands of word sets small. */
@@ -340,20 +373,78 @@ export class World {
     return { total, items: ordered.slice(offset, offset + limit) };
   }
 
-  /** A published video by id (videos.list sees uploads at once; only search waits for indexing). */
-  video(id: string): SimVideo | undefined {
-    const nowMs = this.clock.nowMs();
-    this.catchUp(nowMs);
-    const video = this.videosById.get(id);
-    return video !== undefined && video.publishedAtMs <= nowMs ? video : undefined;
+  nowMs(): number {
+    return this.clock.nowMs();
   }
 
-  /** The most viewed published videos (videos.list chart=mostPopular). */
+  /** Published by now and neither deleted nor private. */
+  isPublic(video: SimVideo, nowMs: number): boolean {
+    return video.publishedAtMs <= nowMs && video.removedAtMs > nowMs;
+  }
+
+  /** A public video by id (videos.list sees uploads at once; only search waits for indexing). */
+  video(id: string): SimVideo | undefined {
+    const video = this.anyVideo(id);
+    return video !== undefined && this.isPublic(video, this.clock.nowMs()) ? video : undefined;
+  }
+
+  /** A generated video by id, whatever its state (for the control API). */
+  anyVideo(id: string): SimVideo | undefined {
+    this.catchUp(this.clock.nowMs());
+    return this.videosById.get(id);
+  }
+
+  /** Deletes a video or makes it private from `atMs` on (default: now); it stays so. */
+  removeVideo(id: string, as: Removal, atMs: number = this.clock.nowMs()): SimVideo | undefined {
+    const video = this.anyVideo(id);
+    if (video === undefined) return undefined;
+    if (video.removedAtMs > atMs || video.removedAs !== as) {
+      video.removedAtMs = Math.min(video.removedAtMs, atMs);
+      video.removedAs = as;
+    }
+    return video;
+  }
+
+  /** The most viewed public videos (videos.list chart=mostPopular). */
   mostPopular(limit: number): SimVideo[] {
     const nowMs = this.clock.nowMs();
     this.catchUp(nowMs);
-    const published = this.streamList.flatMap((stream) => stream.videos.slice(0, stream.firstAtOrAfter(nowMs + 1)));
+    const published = this.streamList.flatMap((stream) =>
+      stream.videos.slice(0, stream.firstAtOrAfter(nowMs + 1)).filter((video) => video.removedAtMs > nowMs),
+    );
     return published.sort(COMPARATORS.viewCount).slice(0, limit);
+  }
+
+  channel(id: string): SimChannel | undefined {
+    return this.channelsById.get(id);
+  }
+
+  /** By handle, with or without the @, any case. */
+  channelByHandle(handle: string): SimChannel | undefined {
+    return this.channelsByHandle.get(normalizeHandle(handle));
+  }
+
+  /** Every channel, in the order their streams appeared. */
+  channels(): SimChannel[] {
+    return [...this.channelsById.values()];
+  }
+
+  /**
+   * A channel's public uploads, newest first: what its uploads playlist lists. Complete as soon
+   * as a video is published (no indexing lag, no fading), unlike search.
+   */
+  uploads(channelId: string): SimVideo[] {
+    const channel = this.channelsById.get(channelId);
+    if (channel === undefined) return [];
+    const nowMs = this.clock.nowMs();
+    this.catchUp(nowMs);
+    const stream = this.streamsByKey.get(channel.stream)!;
+    const out: SimVideo[] = [];
+    for (let i = stream.firstAtOrAfter(nowMs + 1) - 1; i >= 0; i--) {
+      const video = stream.videos[i]!;
+      if (video.channel.id === channelId && video.removedAtMs > nowMs) out.push(video);
+    }
+    return out;
   }
 
   private catchUp(nowMs: number): void {
@@ -377,6 +468,12 @@ export class World {
     const stream = new VideoStream(shape, this.streamList.length, interval, startAtMs ?? this.simStartMs - history, this);
     this.streamsByKey.set(key, stream);
     this.streamList.push(stream);
+    for (const channel of shape.channels) {
+      if (this.channelsById.has(channel.id)) continue;
+      const simChannel: SimChannel = { id: channel.id, title: channel.title, profile: channelProfile(this.seed, channel), stream: key };
+      this.channelsById.set(channel.id, simChannel);
+      this.channelsByHandle.set(simChannel.profile.handle, simChannel);
+    }
     return stream;
   }
 }
