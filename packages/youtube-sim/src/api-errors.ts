@@ -94,13 +94,29 @@ export function invalidSearchFilter(): ApiResponse {
   return errorResponse(400, message, { domain: 'youtube.search', reason: 'invalidSearchFilter', location: '', locationType: 'parameter' });
 }
 
-export function missingVideoFilter(): ApiResponse {
-  return errorResponse(400, 'No filter selected. Expected one of: chart, id, myRating', {
+/** A list method called without any of its filter parameters (`filters` in YouTube's alphabetical order). */
+export function missingFilter(filters: readonly string[]): ApiResponse {
+  return errorResponse(400, `No filter selected. Expected one of: ${filters.join(', ')}`, {
     domain: 'youtube.parameter',
     reason: 'missingRequiredParameter',
     location: 'parameters.',
     locationType: 'other',
   });
+}
+
+export function missingVideoFilter(): ApiResponse {
+  return missingFilter(['chart', 'id', 'myRating']);
+}
+
+/** playlistItems.list for a playlist that does not exist (or that an API key may not see). */
+export function playlistNotFound(): ApiResponse {
+  const message = "The playlist identified with the request's <code>playlistId</code> parameter cannot be found.";
+  return parameterError(404, message, 'youtube.playlistItem', 'playlistNotFound', 'playlistId');
+}
+
+/** More ids than a list method takes in one call (50). */
+export function tooManyIds(location: string, max: number): ApiResponse {
+  return invalidParameter(location, `The <code>${location}</code> parameter specifies more than ${max} ids.`);
 }
 
 export function incompatibleParameters(names: readonly string[]): ApiResponse {

@@ -3,7 +3,7 @@
 // masked. The log keeps the most recent entries so a long-running simulator stays small.
 import type { QuotaBucket } from './quota-buckets.js';
 
-export type EndpointName = 'search.list' | 'videos.list';
+export type EndpointName = 'search.list' | 'videos.list' | 'channels.list' | 'playlistItems.list';
 
 export interface CallRecord {
   seq: number;

@@ -1,4 +1,5 @@
-// A faithful stand-in for the YouTube Data API v3 (search.list and a minimal videos.list):
+// A faithful stand-in for the YouTube Data API v3 (search.list, videos.list, channels.list and
+// the uploads playlists' playlistItems.list):
 // same URLs, parameters, response and error bodies, the three quota buckets per project and
 // their Pacific-midnight reset, plus a simulated world of uploads that search indexes late (some
 // of them hours late) and returns incompletely, and a control API to inspect and disturb it.
@@ -13,7 +14,15 @@ import { DEFAULT_INDEX_LAG, uniformIndexLag, type IndexLagTier } from './index-l
 import { DEFAULT_BUCKET_LIMITS, type BucketLimits, type BucketUsage } from './quota-buckets.js';
 import { DEFAULT_SEARCH_BEHAVIOUR, mergeSearchBehaviour, type SearchBehaviour } from './search-behaviour.js';
 import { SimClock, type ClockOption, type ClockState } from './sim-clock.js';
-import { SimControl, type ClockChange, type GroundTruthQuery, type GroundTruthVideo, type Instant } from './sim-control.js';
+import {
+  SimControl,
+  type ClockChange,
+  type GroundTruthChannel,
+  type GroundTruthQuery,
+  type GroundTruthVideo,
+  type Instant,
+} from './sim-control.js';
+import type { Removal } from './video-details.js';
 import { World, type StreamConfig, type StreamInfo } from './world.js';
 import { registerYoutubeRoutes } from './youtube-routes.js';
 
@@ -23,11 +32,15 @@ export type { CallRecord, EndpointName } from './call-log.js';
 export type { FaultSettings, FaultSpec } from './faults.js';
 export type { ClockMode, ClockOption, ClockState } from './sim-clock.js';
 export { SimClock } from './sim-clock.js';
-export type { ClockChange, GroundTruthQuery, GroundTruthVideo, Instant } from './sim-control.js';
-export type { SearchOrder, SimVideo, StreamConfig, StreamInfo, World } from './world.js';
+export type { ClockChange, GroundTruthChannel, GroundTruthQuery, GroundTruthVideo, Instant } from './sim-control.js';
+export type { SearchOrder, SimChannel, SimVideo, StreamConfig, StreamInfo, World } from './world.js';
+export type { Removal } from './video-details.js';
+export { isoDuration } from './video-details.js';
+export { MAX_VIDEO_IDS } from './videos-endpoint.js';
 export { SEARCH_RESULT_CAP } from './search-endpoint.js';
 export {
   INSERT_COST,
+  LIST_COST,
   METHOD_QUOTA,
   QUOTA_BUCKETS,
   SEARCH_COST,
@@ -80,6 +93,11 @@ export interface YoutubeSimulatorOptions extends BucketLimits, Partial<SearchBeh
   historyMs?: number;
   /** Caps that history in videos so fast streams start small. Default 5,000. */
   maxHistoryVideos?: number;
+  /**
+   * Share (0..1) of videos their owner deletes or makes private (half each), 6 hours to 30 days
+   * after publication. Default 0.02; 0 keeps every video public.
+   */
+  removalShare?: number;
   /** Streams to set up front (others appear on their first search). */
   queries?: readonly StreamConfig[];
   /** How many recent calls the call log keeps. Default 10,000. */
@@ -105,6 +123,10 @@ export interface YoutubeSimulator {
   calls(): CallRecord[];
   resetCalls(): void;
   groundTruth(q: string, bounds?: GroundTruthQuery): GroundTruthVideo[];
+  /** Channels uploading to the world so far, with their handles and uploads playlists. */
+  channels(): GroundTruthChannel[];
+  /** Deletes a video or makes it private from `at` on (default: now). */
+  removeVideo(videoId: string, as: Removal, at?: Instant): GroundTruthVideo;
   /** Per key: its project and the project's search, units and insert buckets today. */
   quota(): KeyView[];
   /** Adds a key and returns its full text. */
@@ -142,6 +164,7 @@ export const DEFAULTS = Object.freeze({
   ...DEFAULT_SEARCH_BEHAVIOUR,
   historyMs: 24 * 3_600_000,
   maxHistoryVideos: 5_000,
+  removalShare: 0.02,
   maxCallLog: 10_000,
 });
 
@@ -168,6 +191,7 @@ export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): Y
     searchBehaviour: mergeSearchBehaviour(DEFAULT_SEARCH_BEHAVIOUR, options),
     historyMs: options.historyMs ?? DEFAULTS.historyMs,
     maxHistoryVideos: options.maxHistoryVideos ?? DEFAULTS.maxHistoryVideos,
+    removalShare: options.removalShare ?? DEFAULTS.removalShare,
   });
   const keys = new KeyRegistry(clock, seed, options);
   const keySpecs = options.keys ?? Array.from({ length: DEFAULTS.keyCount }, () => ({}));
@@ -210,6 +234,8 @@ export function createYoutubeSimulator(options: YoutubeSimulatorOptions = {}): Y
     calls: () => control.calls(),
     resetCalls: () => control.resetCalls(),
     groundTruth: (q, bounds) => control.groundTruth(q, bounds),
+    channels: () => control.channels(),
+    removeVideo: (videoId, as, at) => control.removeVideo(videoId, as, at),
     quota: () => control.quota(),
     addKey: (spec) => control.addKey(spec).key,
     updateKey: (ref, patch) => control.updateKey(ref, patch),

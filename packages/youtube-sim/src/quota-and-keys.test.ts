@@ -52,6 +52,8 @@ describe('quota buckets', () => {
     expect(METHOD_QUOTA).toEqual({
       'search.list': { bucket: 'search', cost: 1 },
       'videos.list': { bucket: 'units', cost: 1 },
+      'channels.list': { bucket: 'units', cost: 1 },
+      'playlistItems.list': { bucket: 'units', cost: 1 },
       'videos.insert': { bucket: 'insert', cost: 1 },
     });
     expect(['search.list', 'videos.list', 'videos.insert', 'channels.list', 'playlistItems.list'].map(quotaBucketOf)).toEqual([

@@ -11,6 +11,8 @@ export type QuotaBucket = (typeof QUOTA_BUCKETS)[number];
 export const SEARCH_COST = 1;
 /** videos.list: one unit of the units bucket per call (up to 50 ids per call). */
 export const VIDEOS_COST = 1;
+/** channels.list and playlistItems.list: one unit of the units bucket per call. */
+export const LIST_COST = 1;
 /** videos.insert: one call of the insert bucket (the simulator does not serve videos.insert). */
 export const INSERT_COST = 1;
 
@@ -18,6 +20,8 @@ export const INSERT_COST = 1;
 export const METHOD_QUOTA = Object.freeze({
   'search.list': Object.freeze({ bucket: 'search', cost: SEARCH_COST }),
   'videos.list': Object.freeze({ bucket: 'units', cost: VIDEOS_COST }),
+  'channels.list': Object.freeze({ bucket: 'units', cost: LIST_COST }),
+  'playlistItems.list': Object.freeze({ bucket: 'units', cost: LIST_COST }),
   'videos.insert': Object.freeze({ bucket: 'insert', cost: INSERT_COST }),
 } as const satisfies Record<string, { bucket: QuotaBucket; cost: number }>);
 

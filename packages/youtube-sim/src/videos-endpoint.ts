@@ -1,12 +1,15 @@
-// videos.list (1 unit of the units bucket): videos by id, or chart=mostPopular. Unlike search, it sees a video the
-// moment it is published (no indexing delay) and returns the text raw and whole, which is also
-// what makes it the cheap way to check that a key works.
+// videos.list (1 unit of the units bucket): videos by id (up to 50 a call), or chart=mostPopular.
+// Unlike search, it sees a video the moment it is published (no indexing delay) and returns the
+// text raw and whole, which is also what makes it the cheap way to check that a key works. Ids
+// of unknown, deleted and private videos are simply left out of `items`, as YouTube does for a
+// caller who does not own them; statistics and a broadcast's state are those of the sim's "now".
 import {
   incompatibleParameters,
   invalidEnum,
   isApiResponse,
   loginRequired,
   missingVideoFilter,
+  tooManyIds,
   type ApiResponse,
 } from './api-errors.js';
 import { parseMaxResults, parseParts, type QueryParams } from './query-params.js';
@@ -15,6 +18,8 @@ import { etagOf, VIDEO_PARTS, videoResource } from './youtube-resources.js';
 
 const FILTERS = ['chart', 'id', 'myRating'] as const;
 const CHARTS = ['chartUnspecified', 'mostPopular'] as const;
+/** videos.list takes at most this many ids per call. */
+export const MAX_VIDEO_IDS = 50;
 
 export function videosList(params: QueryParams, world: World): ApiResponse {
   const parts = parseParts(params, VIDEO_PARTS);
@@ -34,13 +39,13 @@ export function videosList(params: QueryParams, world: World): ApiResponse {
     if (isApiResponse(maxResults)) return maxResults;
     videos = world.mostPopular(maxResults);
   } else {
-    videos = params
-      .list('id')
-      .map((id) => world.video(id))
-      .filter((video): video is SimVideo => video !== undefined);
+    const ids = params.list('id');
+    if (ids.length > MAX_VIDEO_IDS) return tooManyIds('id', MAX_VIDEO_IDS);
+    videos = ids.map((id) => world.video(id)).filter((video): video is SimVideo => video !== undefined);
   }
 
-  const items = videos.map((video) => videoResource(video, parts));
+  const context = { seed: world.seed, nowMs: world.nowMs() };
+  const items = videos.map((video) => videoResource(video, parts, context));
   return {
     status: 200,
     reason: null,

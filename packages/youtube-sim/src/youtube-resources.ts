@@ -3,9 +3,12 @@
 // HTML-encoded the way YouTube encodes them (&#39; for ', &quot;, &amp;, &lt;, &gt;; emoji and
 // accents stay raw) and the description is cut to its first ~160 characters, while videos.list
 // returns the same text raw and whole; timestamps are written with `.000Z` for some videos and
-// plain `Z` for others.
+// plain `Z` for others. videos.list, channels.list and playlistItems.list render the catalog as
+// it is at the simulator's "now": counts grow, broadcasts go live and end.
 import { createHash } from 'node:crypto';
-import type { SimVideo } from './world.js';
+import { roundSubscribers, uploadsPlaylistId } from './channel-profile.js';
+import { broadcastState, concurrentViewers, isoDuration, statisticsAt, videoDetails, type VideoDetails } from './video-details.js';
+import type { SimChannel, SimVideo } from './world.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -98,31 +101,184 @@ export const VIDEO_PARTS = [
   'topicDetails',
 ] as const;
 
-/** A `youtube#video` with the parts the simulator knows (id, snippet, statistics); other valid parts are left out. */
-export function videoResource(video: SimVideo, parts: ReadonlySet<string>) {
+export interface RenderContext {
+  seed: number;
+  nowMs: number;
+}
+
+function videoThumbnails(video: SimVideo, details: VideoDetails) {
+  const base = thumbnails(video.id);
+  const standard = { url: `https://i.ytimg.com/vi/${video.id}/sddefault.jpg`, width: 640, height: 480 };
+  const maxres = { url: `https://i.ytimg.com/vi/${video.id}/maxresdefault.jpg`, width: 1280, height: 720 };
+  return details.definition === 'hd' ? { ...base, standard, maxres } : { ...base, standard };
+}
+
+function liveStreamingDetails(seed: number, video: SimVideo, details: VideoDetails, nowMs: number) {
+  const { broadcast } = details;
+  if (broadcast === undefined) return undefined;
+  const state = broadcastState(details, nowMs);
   return {
-    kind: 'youtube#video' as const,
-    etag: etagOf(`video\u0000${video.id}\u0000${[...parts].sort().join(',')}`),
-    id: video.id,
+    ...(nowMs >= broadcast.actualStartMs ? { actualStartTime: formatTimestamp(broadcast.actualStartMs, false) } : {}),
+    ...(nowMs >= broadcast.actualEndMs ? { actualEndTime: formatTimestamp(broadcast.actualEndMs, false) } : {}),
+    scheduledStartTime: formatTimestamp(broadcast.scheduledStartMs, false),
+    ...(state === 'live' ? { concurrentViewers: String(concurrentViewers(seed, video, details, nowMs)) } : {}),
+  };
+}
+
+/**
+ * A `youtube#video` as videos.list returns it at `nowMs`: the parts the simulator knows (id,
+ * snippet, contentDetails, statistics, status, liveStreamingDetails); other valid parts are left
+ * out. Text is raw and whole; a broadcast's state, duration and counts follow the clock; an
+ * absent like or comment count means the owner hid likes or turned comments off.
+ */
+export function videoResource(video: SimVideo, parts: ReadonlySet<string>, { seed, nowMs }: RenderContext) {
+  const details = videoDetails(seed, video);
+  const state = broadcastState(details, nowMs);
+  const stats = statisticsAt(video, details, nowMs);
+  const live = parts.has('liveStreamingDetails') ? liveStreamingDetails(seed, video, details, nowMs) : undefined;
+  const body = {
     ...(parts.has('snippet')
       ? {
           snippet: {
             ...snippet(video, 'video'),
-            categoryId: '22',
+            thumbnails: videoThumbnails(video, details),
+            ...(details.tags.length === 0 ? {} : { tags: [...details.tags] }),
+            categoryId: details.categoryId,
+            liveBroadcastContent: state,
+            ...(details.defaultLanguage === undefined ? {} : { defaultLanguage: details.defaultLanguage }),
             localized: { title: video.title, description: video.description },
-            defaultAudioLanguage: 'en',
+            ...(details.defaultAudioLanguage === undefined ? {} : { defaultAudioLanguage: details.defaultAudioLanguage }),
+          },
+        }
+      : {}),
+    ...(parts.has('contentDetails')
+      ? {
+          contentDetails: {
+            // A broadcast has no length until it is over.
+            duration: state === 'none' ? isoDuration(details.durationSeconds) : 'P0D',
+            dimension: '2d',
+            definition: details.definition,
+            caption: details.caption ? 'true' : 'false',
+            licensedContent: details.licensedContent,
+            contentRating: {},
+            projection: details.projection,
+          },
+        }
+      : {}),
+    ...(parts.has('status')
+      ? {
+          status: {
+            uploadStatus: 'processed',
+            privacyStatus: 'public',
+            license: details.license,
+            embeddable: details.embeddable,
+            publicStatsViewable: details.publicStatsViewable,
+            madeForKids: details.madeForKids,
           },
         }
       : {}),
     ...(parts.has('statistics')
       ? {
           statistics: {
-            viewCount: String(video.viewCount),
-            likeCount: String(video.likeCount),
+            viewCount: String(stats.views),
+            ...(details.likesHidden ? {} : { likeCount: String(stats.likes) }),
             favoriteCount: '0',
-            commentCount: String(video.commentCount),
+            ...(details.commentsDisabled ? {} : { commentCount: String(stats.comments) }),
+          },
+        }
+      : {}),
+    ...(live === undefined ? {} : { liveStreamingDetails: live }),
+  };
+  return { kind: 'youtube#video' as const, etag: etagOf(`video\u0000${video.id}\u0000${JSON.stringify(body)}`), id: video.id, ...body };
+}
+
+export const CHANNEL_PARTS = [
+  'auditDetails',
+  'brandingSettings',
+  'contentDetails',
+  'contentOwnerDetails',
+  'id',
+  'localizations',
+  'snippet',
+  'statistics',
+  'status',
+  'topicDetails',
+] as const;
+
+function channelThumbnails(channelId: string) {
+  const url = (size: number) => `https://yt3.ggpht.com/ytc/${channelId.slice(2)}=s${size}-c-k-c0x00ffffff-no-rj`;
+  return {
+    default: { url: url(88), width: 88, height: 88 },
+    medium: { url: url(240), width: 240, height: 240 },
+    high: { url: url(800), width: 800, height: 800 },
+  };
+}
+
+/**
+ * A `youtube#channel` with snippet (customUrl is the @handle), contentDetails (the uploads
+ * playlist) and statistics (counts as strings; subscribers rounded down to three significant
+ * figures and absent when the channel hides them); other valid parts are left out.
+ */
+export function channelResource(channel: SimChannel, uploads: readonly SimVideo[], parts: ReadonlySet<string>, { seed, nowMs }: RenderContext) {
+  const { profile } = channel;
+  const body = {
+    ...(parts.has('snippet')
+      ? {
+          snippet: {
+            title: channel.title,
+            description: profile.description,
+            customUrl: `@${profile.handle}`,
+            publishedAt: formatTimestamp(profile.publishedAtMs, false),
+            thumbnails: channelThumbnails(channel.id),
+            localized: { title: channel.title, description: profile.description },
+            ...(profile.country === undefined ? {} : { country: profile.country }),
+          },
+        }
+      : {}),
+    ...(parts.has('contentDetails') ? { contentDetails: { relatedPlaylists: { likes: '', uploads: uploadsPlaylistId(channel.id) } } } : {}),
+    ...(parts.has('statistics')
+      ? {
+          statistics: {
+            viewCount: String(uploads.reduce((sum, video) => sum + statisticsAt(video, videoDetails(seed, video), nowMs).views, 0)),
+            ...(profile.hiddenSubscriberCount ? {} : { subscriberCount: String(roundSubscribers(profile.subscribers)) }),
+            hiddenSubscriberCount: profile.hiddenSubscriberCount,
+            videoCount: String(uploads.length),
           },
         }
       : {}),
   };
+  return { kind: 'youtube#channel' as const, etag: etagOf(`channel\u0000${channel.id}\u0000${JSON.stringify(body)}`), id: channel.id, ...body };
+}
+
+/** Uploads playlist items have ids YouTube builds as base64 of "<playlist id>.<video id>". */
+export function playlistItemId(playlistId: string, videoId: string): string {
+  return Buffer.from(`${playlistId}.${videoId}`).toString('base64');
+}
+
+/** A `youtube#playlistItem` of an uploads playlist: the video at `position` (0 = newest). */
+export function playlistItemResource(video: SimVideo, playlistId: string, position: number, parts: ReadonlySet<string>, { seed }: RenderContext) {
+  const publishedAt = formatTimestamp(video.publishedAtMs, video.timestampsWithMillis);
+  const body = {
+    ...(parts.has('snippet')
+      ? {
+          snippet: {
+            publishedAt,
+            channelId: video.channel.id,
+            title: video.title,
+            description: video.description,
+            thumbnails: videoThumbnails(video, videoDetails(seed, video)),
+            channelTitle: video.channel.title,
+            playlistId,
+            position,
+            resourceId: { kind: 'youtube#video', videoId: video.id },
+            videoOwnerChannelTitle: video.channel.title,
+            videoOwnerChannelId: video.channel.id,
+          },
+        }
+      : {}),
+    ...(parts.has('contentDetails') ? { contentDetails: { videoId: video.id, videoPublishedAt: publishedAt } } : {}),
+    ...(parts.has('status') ? { status: { privacyStatus: 'public' } } : {}),
+  };
+  const id = playlistItemId(playlistId, video.id);
+  return { kind: 'youtube#playlistItem' as const, etag: etagOf(`playlistItem\u0000${id}\u0000${JSON.stringify(body)}`), id, ...body };
 }

@@ -13,6 +13,8 @@ import { errorBodySpec, errorResponse, keyStateBody, type ErrorContext } from '.
 import type { FaultInjector, WaitOutcome } from './faults.js';
 import { QueryParams, type RawQuery } from './query-params.js';
 import { METHOD_QUOTA } from './quota-buckets.js';
+import { channelsList } from './channels-endpoint.js';
+import { playlistItemsList } from './playlist-items-endpoint.js';
 import { searchList } from './search-endpoint.js';
 import type { SimClock } from './sim-clock.js';
 import { videosList } from './videos-endpoint.js';
@@ -47,6 +49,18 @@ const ENDPOINTS: readonly Endpoint[] = [
     path: '/youtube/v3/videos',
     methodName: 'youtube.api.v3.V3DataVideoService.List',
     handle: videosList,
+  },
+  {
+    name: 'channels.list',
+    path: '/youtube/v3/channels',
+    methodName: 'youtube.api.v3.V3DataChannelService.List',
+    handle: channelsList,
+  },
+  {
+    name: 'playlistItems.list',
+    path: '/youtube/v3/playlistItems',
+    methodName: 'youtube.api.v3.V3DataPlaylistItemService.List',
+    handle: playlistItemsList,
   },
 ];
 
