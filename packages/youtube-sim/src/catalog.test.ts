@@ -262,8 +262,8 @@ describe('videos deleted or made private', () => {
       expect(sim.sim.groundTruth('dunlin')).toHaveLength(all.length - gone.length);
       const ids = gone.slice(0, 50).map((v) => v.videoId);
       expect((await sim.client().videos.list({ part: ['id'], id: ids }, { retry: false })).data.items).toEqual([]);
-      // Without removals, nothing is ever gone.
-      const none = await startSim({ publishIntervalMs: 600_000, historyMs: 30 * 24 * HOUR, removalShare: 0, queries: [{ q: 'dunlin' }] });
+      // By default (removalShare 0) nothing is ever gone.
+      const none = await startSim({ publishIntervalMs: 600_000, historyMs: 30 * 24 * HOUR, queries: [{ q: 'dunlin' }] });
       expect(none.sim.groundTruth('dunlin', { includeRemoved: true }).every((v) => v.removedAt === null)).toBe(true);
       await none.close();
     } finally {

@@ -95,7 +95,8 @@ export interface YoutubeSimulatorOptions extends BucketLimits, Partial<SearchBeh
   maxHistoryVideos?: number;
   /**
    * Share (0..1) of videos their owner deletes or makes private (half each), 6 hours to 30 days
-   * after publication. Default 0.02; 0 keeps every video public.
+   * after publication, e.g. 0.02. Default 0 (every video stays public): clients written before
+   * removals existed, and their tests, compare what they stored with ground truth over days.
    */
   removalShare?: number;
   /** Streams to set up front (others appear on their first search). */
@@ -164,7 +165,7 @@ export const DEFAULTS = Object.freeze({
   ...DEFAULT_SEARCH_BEHAVIOUR,
   historyMs: 24 * 3_600_000,
   maxHistoryVideos: 5_000,
-  removalShare: 0.02,
+  removalShare: 0,
   maxCallLog: 10_000,
 });
 
