@@ -235,6 +235,10 @@ describe('videos deleted or made private', () => {
       const all = sim.sim.groundTruth('avocet', { includeRemoved: true });
       expect(all.find((v) => v.videoId === deleted!.videoId)).toMatchObject({ status: 'deleted', searchable: false });
       expect(all.find((v) => v.videoId === privated!.videoId)).toMatchObject({ status: 'private', searchable: false });
+      const overHttp = (await (await fetch(`${sim.baseUrl}/__sim/videos?q=avocet&includeRemoved=true`)).json()) as { videos: { videoId: string; status: string }[] };
+      expect(overHttp.videos.filter((v) => v.status !== 'public').map((v) => v.videoId).sort()).toEqual([deleted!.videoId, privated!.videoId].sort());
+      const listedChannels = (await (await fetch(`${sim.baseUrl}/__sim/channels`)).json()) as { channels: GroundTruthChannel[] };
+      expect(listedChannels.channels).toEqual(sim.sim.channels());
       expect((await fetch(`${sim.baseUrl}/__sim/videos/nope`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"status":"deleted"}' })).status).toBe(404);
       expect((await fetch(`${sim.baseUrl}/__sim/videos/${kept!.videoId}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"status":"public"}' })).status).toBe(400);
     } finally {
