@@ -5,7 +5,6 @@
 // not own the channel they are not in its uploads. Any other playlist id is playlistNotFound (404).
 import {
   incompatibleParameters,
-  invalidPageToken,
   isApiResponse,
   missingFilter,
   playlistNotFound,
@@ -13,8 +12,8 @@ import {
   type ApiResponse,
 } from './api-errors.js';
 import { channelIdOfUploads } from './channel-profile.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
-import { parseMaxResults, parseParts, type QueryParams } from './query-params.js';
+import { encodePageToken } from './page-token.js';
+import { parseMaxResults, parsePageStart, parseParts, type QueryParams } from './query-params.js';
 import type { SimVideo, World } from './world.js';
 import { etagOf, playlistItemResource } from './youtube-resources.js';
 
@@ -65,13 +64,8 @@ export function playlistItemsList(params: QueryParams, world: World): ApiRespons
 
   const maxResults = parseMaxResults(params, 0, 50, DEFAULT_MAX_RESULTS);
   if (isApiResponse(maxResults)) return maxResults;
-  let start = 0;
-  const rawToken = params.first('pageToken');
-  if (rawToken !== undefined) {
-    const token = decodePageToken(rawToken);
-    if (token === undefined) return invalidPageToken();
-    start = token.direction === 'next' ? token.offset : Math.max(0, token.offset - maxResults);
-  }
+  const start = parsePageStart(params, maxResults);
+  if (isApiResponse(start)) return start;
 
   const playlistId = params.first('playlistId')!;
   const channelId = channelIdOfUploads(playlistId);

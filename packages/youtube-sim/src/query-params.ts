@@ -2,7 +2,8 @@
 // (`type=video&type=channel`, how the Node client sends arrays) or comma-separated
 // (`type=video,channel`), and an empty value counts as absent. Also the two checks every list
 // method shares: `part` and `maxResults`.
-import { invalidRange, requiredParameter, unknownPart, type ApiResponse } from './api-errors.js';
+import { invalidPageToken, invalidRange, requiredParameter, unknownPart, type ApiResponse } from './api-errors.js';
+import { decodePageToken } from './page-token.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
@@ -54,4 +55,13 @@ export function parseMaxResults(params: QueryParams, min: number, max: number, f
   if (raw === undefined) return fallback;
   const value = /^-?\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   return value >= min && value <= max ? value : invalidRange('maxResults', raw, min, max);
+}
+
+/** Where the page `pageToken` asks for starts (0 without one), or YouTube's error for a token it did not issue. */
+export function parsePageStart(params: QueryParams, maxResults: number): number | ApiResponse {
+  const raw = params.first('pageToken');
+  if (raw === undefined) return 0;
+  const token = decodePageToken(raw);
+  if (token === undefined) return invalidPageToken();
+  return token.direction === 'next' ? token.offset : Math.max(0, token.offset - maxResults);
 }

@@ -5,15 +5,14 @@
 // a few videos from just outside the requested window (search-behaviour.ts).
 import {
   invalidEnum,
-  invalidPageToken,
   invalidParameter,
   invalidSearchFilter,
   invalidTimestamp,
   isApiResponse,
   type ApiResponse,
 } from './api-errors.js';
-import { decodePageToken, encodePageToken } from './page-token.js';
-import { parseMaxResults, parseParts, type QueryParams } from './query-params.js';
+import { encodePageToken } from './page-token.js';
+import { parseMaxResults, parsePageStart, parseParts, type QueryParams } from './query-params.js';
 import { parseRfc3339 } from './rfc3339.js';
 import { shortPageLength, windowLeak, type PageRequest, type WindowLeak } from './search-behaviour.js';
 import { parseQuery } from './search-query.js';
@@ -90,13 +89,8 @@ function parseSearchRequest(params: QueryParams): SearchRequest | ApiResponse {
   }
   if (videoOnlyFilter && !(types.length > 0 && types.every((type) => type === 'video'))) return invalidSearchFilter();
 
-  let start = 0;
-  const rawToken = params.first('pageToken');
-  if (rawToken !== undefined) {
-    const token = decodePageToken(rawToken);
-    if (token === undefined) return invalidPageToken();
-    start = token.direction === 'next' ? token.offset : Math.max(0, token.offset - maxResults);
-  }
+  const start = parsePageStart(params, maxResults);
+  if (isApiResponse(start)) return start;
 
   const regionCode = params.first('regionCode');
   if (regionCode !== undefined && !/^[A-Za-z]{2}$/.test(regionCode)) {
