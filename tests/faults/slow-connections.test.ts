@@ -46,6 +46,8 @@ const HEADERS_TIMEOUT_MS = 3000;
 const CHECK_INTERVAL_MS = 1000;
 /** Added to that for an event loop busy with the attack. */
 const SLACK_MS = 1000;
+/** The accept queue (4096) drained after the attack: its connections' timeouts start late. */
+const ACCEPT_QUEUE_DRAIN_MS = 2000;
 const ATTACK_MS = Number(process.env.FAULT_SLOW_CONNECTIONS_MS ?? 15_000);
 const ANSWER_BOUND_MS = 1000;
 /**
@@ -271,13 +273,16 @@ describe('20,000 slow connections against one API process', () => {
     expect(during.evicted).toBeGreaterThan(SLOW_CONNECTIONS / 4);
     expect(figures.maxOpenConnections).toBeLessThanOrEqual(EXPECTED_CAP);
     expect(figures.maxOpenConnections).toBeGreaterThan(EXPECTED_CAP * 0.9);
-    expect(figures.maxFds).toBeLessThan(API_OPEN_FILES);
+    // Client connections at most the cap; the rest of the descriptors stay for MySQL, Redis, logs.
+    expect(figures.maxFds).toBeLessThanOrEqual(EXPECTED_CAP + 100);
     expect(peak.peakRssMb).toBeLessThan(RSS_PEAK_BOUND_MB);
     expect(Math.min(...secondHalf) - Math.min(...firstHalf)).toBeLessThan(RSS_TROUGH_RISE_BOUND_MB);
     // A partial connection lives at most the header timeout and one check.
     for (const { ms } of probed) expect(ms).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
     expect(drained.timedOut).toBeGreaterThan(0);
-    expect(drainMs).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
+    // Connections still in the accept queue when the attackers stop start their header timeout
+    // only once accepted: allow the queue's drain on top.
+    expect(drainMs).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS + ACCEPT_QUEUE_DRAIN_MS);
     expect(closed.evicted).toBeGreaterThan(SLOW_CONNECTIONS / 4);
     expect(closed.headersTimeout).toBeGreaterThan(0);
     expect(api.hasExited()).toBe(false);

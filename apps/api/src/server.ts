@@ -12,7 +12,21 @@ for (const warning of config.warnings) log.warn(warning);
 const starting = createApiRuntime({ config, log, clock: systemClock });
 
 // METRICS_PORT set: /metrics on a listener of its own (no credentials; bind it privately).
-const metricsServer = config.metrics.port === 0 ? undefined : Fastify({ logger: false });
+// Its connections use this process's descriptors too: the same timeouts, and a small cap of its
+// own (taken from the descriptors the main cap leaves for MySQL, Redis and logs).
+const METRICS_MAX_CONNECTIONS = 64;
+const metricsServer =
+  config.metrics.port === 0
+    ? undefined
+    : Fastify({
+        logger: false,
+        http: { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000 },
+        requestTimeout: config.http.requestTimeoutMs,
+        keepAliveTimeout: config.http.keepAliveTimeoutMs,
+      });
+// Fastify binds "localhost" once per address it resolves to, each a server of its own that the
+// connection guard would not see: listen on the loopback address instead.
+const listenHost = (host: string) => (host.toLowerCase() === 'localhost' ? '127.0.0.1' : host);
 
 const signals = handleShutdownSignals({
   log,
@@ -39,6 +53,9 @@ const connections = guardConnections(runtime.app.server, {
   onClosed: (reason) => runtime.metrics.connectionClosed(reason),
 });
 runtime.metrics.countConnections(() => connections.open());
+if (metricsServer !== undefined) {
+  guardConnections(metricsServer.server, { maxConnections: METRICS_MAX_CONNECTIONS, log: log.child({ module: 'metrics-connection-guard' }) });
+}
 if (!signals.closing()) {
   // A port taken or an address not on this host: say so in one line, naming the settings (the
   // runtime's connections would otherwise keep the process alive without a listener).
@@ -47,9 +64,9 @@ if (!signals.closing()) {
   // connections arrive at once (slow clients re-opening what a timeout closed), a new client
   // waits its turn in it rather than having its SYN dropped and retried a second later.
   await runtime.app
-    .listen({ host: config.http.host, port: config.http.port, backlog: 4096 })
+    .listen({ host: listenHost(config.http.host), port: config.http.port, backlog: 4096 })
     .catch(cannotListen(`HOST=${config.http.host}`, `PORT=${config.http.port}`));
   await metricsServer
-    ?.listen({ host: config.metrics.host, port: config.metrics.port })
+    ?.listen({ host: listenHost(config.metrics.host), port: config.metrics.port })
     .catch(cannotListen(`METRICS_HOST=${config.metrics.host}`, `METRICS_PORT=${config.metrics.port}`));
 }

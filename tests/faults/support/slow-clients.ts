@@ -31,6 +31,8 @@ export function startLimited(
     env: { ...options.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  // Without prlimit (or nice) the spawn fails with an 'error' event: say so, do not crash.
+  child.once('error', (error) => process.stderr.write(`${label}: could not start ${command[0]!}: ${error.message}\n`));
   if (child.pid === undefined) throw new Error(`${label}: prlimit could not start ${script}`);
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {

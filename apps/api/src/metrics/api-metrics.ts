@@ -245,7 +245,8 @@ export function createApiMetrics(sources: MetricsSources) {
     labelNames: ['reason'] as const,
     registers,
   });
-  for (const reason of ['evicted', 'refused', 'headers_timeout', 'request_timeout'] as const) connectionsClosed.labels({ reason });
+  // Every reason's series from the start (a series is exported once it has a value).
+  for (const reason of ['evicted', 'refused', 'headers_timeout', 'request_timeout', 'pipelined'] as const) connectionsClosed.labels({ reason }).inc(0);
 
   // Per request, only the observation: the labelled children are looked up once per route and
   // status (a bounded set: routes are the app's own, unmatched paths share one label).

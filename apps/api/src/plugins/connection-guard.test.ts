@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '@tubefeed/core/testing';
 import { captureLog } from '../testing/log-capture.js';
 import { clientErrorHandler } from './error-handler.js';
-import { guardConnections, type ClosedConnectionReason, type ConnectionGuard } from './connection-guard.js';
+import { MAX_PIPELINED, guardConnections, type ClosedConnectionReason, type ConnectionGuard } from './connection-guard.js';
 
 interface Client {
   readonly socket: Socket;
@@ -48,6 +48,9 @@ async function start(options: { maxConnections: number; headersTimeout?: number;
     (request, response) => {
       if (request.url === '/slow') {
         waiting.push(() => response.end('slow'));
+      } else if (request.url === '/big') {
+        // More than the kernel's socket buffers hold: a client that does not read leaves it unsent.
+        response.end(Buffer.alloc(32 * 1024 * 1024, 0x61));
       } else {
         request.resume();
         request.on('end', () => response.end('ok'));
@@ -153,6 +156,45 @@ describe('connection guard', () => {
     expect([...busy, third].map((client) => client.closed())).toEqual([false, false, false]);
     expect(guard.open()).toBe(3);
     expect(guard.busy()).toBe(0);
+  });
+
+  it('at the cap with none idle, closes the connection busy longest whose request waits on its client: a trickled body, then an unread answer', async () => {
+    const { guard, open, closed, release } = await start({ maxConnections: 3 });
+    // Headers complete, 3 of 10 body bytes: busy, but waiting on its client.
+    const trickling = await open('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+    const working = await open(request('/slow'));
+    // An answer the client does not read: it stays unsent in the server's buffers.
+    const notReading = await open();
+    notReading.socket.pause();
+    notReading.socket.write(request('/big'));
+    await until('three requests in progress', () => (guard.busy() === 3 ? true : undefined));
+
+    // The newcomer's request keeps it busy on the server's side.
+    const second = await open(request('/slow'));
+    await trickling.ended;
+    expect(closed).toEqual(['evicted']);
+    await until('three requests in progress again', () => (guard.busy() === 3 ? true : undefined));
+
+    // None idle: the unread answer goes, not the working requests busy before and after it.
+    const third = await open(request('/fast'));
+    // (The paused client does not read, so it would not see the close: the server's count tells.)
+    await until('the newcomer to be answered', () => (third.received().includes('ok') ? true : undefined));
+    notReading.socket.resume();
+    await notReading.ended;
+    expect([working.closed(), second.closed()]).toEqual([false, false]);
+    expect(closed).toEqual(['evicted', 'evicted']);
+    release(2);
+    for (const client of [working, second]) await until('the working requests to be answered', () => (client.received().includes('slow') ? true : undefined));
+  });
+
+  it(`disconnects a client that queues more than ${MAX_PIPELINED} pipelined requests`, async () => {
+    const { open, closed, release, waiting } = await start({ maxConnections: 10 });
+    const pipelining = await open(request('/slow').repeat(MAX_PIPELINED + 1));
+    await pipelining.ended;
+    expect(closed).toEqual(['pipelined']);
+    expect(pipelining.received()).toBe('');
+    // The handlers of the requests already parsed still run; their answers go nowhere.
+    release(waiting());
   });
 
   it('counts pipelined requests: busy until the last one is answered', async () => {

@@ -11,12 +11,25 @@
 // "In progress" runs from Node's 'request' event (headers complete) until the response closes
 // (sent or aborted). Idle connections sit in one insertion-ordered Set, the one idle longest
 // first, so each connection, request and eviction costs O(1).
-import type { Server } from 'node:http';
+//
+// A request in progress can be stalled by its client too: a body announced and trickled (the
+// request timeout ends it, but only after HTTP_REQUEST_TIMEOUT_MS), or answers the client does
+// not read. With no idle connection at the cap, the connection busy longest among the first
+// few that wait on their client (body incomplete, or answer bytes still unsent) is closed to
+// make room; a newcomer is refused only when every connection is busy on the server's side.
+// And at most MAX_PIPELINED requests may be queued on one connection (HTTP/1.1 pipelining
+// buffers every queued answer in memory): a client that sends more is disconnected.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '@tubefeed/core';
 
 /** Why the guard saw the process close a connection before its client did. */
-export type ClosedConnectionReason = 'evicted' | 'refused' | 'headers_timeout' | 'request_timeout';
+export type ClosedConnectionReason = 'evicted' | 'refused' | 'headers_timeout' | 'request_timeout' | 'pipelined';
+
+/** Requests queued on one connection at most (browsers do not pipeline; a few is generous). */
+export const MAX_PIPELINED = 8;
+/** Busy connections looked at, busy longest first, for one that waits on its client. */
+const STALLED_SCAN = 64;
 
 export interface ConnectionGuardOptions {
   /** Connections held open at most; the next one evicts an idle one (or is closed). */
@@ -40,8 +53,9 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
   const { maxConnections, log, onClosed = () => undefined, reportEveryMs = 60_000, now = Date.now } = options;
   // Without a request in progress, the one idle longest first.
   const idle = new Set<Socket>();
-  // With requests in progress: how many (pipelined requests are answered one after the other).
-  const inFlight = new Map<Socket, number>();
+  // With requests in progress, busy longest first: how many (pipelined requests are answered
+  // one after the other), and the latest (its body may still be owed).
+  const inFlight = new Map<Socket, { count: number; request: IncomingMessage }>();
   const unreported = { evicted: 0, refused: 0 };
   let reportedAt = Number.NEGATIVE_INFINITY;
 
@@ -59,17 +73,29 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
     unreported.refused = 0;
   };
 
+  /** The connection busy longest (of the first few) whose request waits on its client, if any. */
+  const stalledByClient = (): Socket | undefined => {
+    let looked = 0;
+    for (const [socket, { request }] of inFlight) {
+      if (!request.complete || socket.writableLength > 0) return socket;
+      if (++looked >= STALLED_SCAN) return undefined;
+    }
+    return undefined;
+  };
+
   server.on('connection', (socket: Socket) => {
     let evicted = false;
     if (idle.size + inFlight.size >= maxConnections) {
       const oldest = idle.values().next();
-      if (oldest.done === true) {
+      const victim = oldest.done === true ? stalledByClient() : oldest.value;
+      if (victim === undefined) {
         socket.destroy();
         closedAtCap('refused');
         return;
       }
-      idle.delete(oldest.value);
-      oldest.value.destroy();
+      idle.delete(victim);
+      inFlight.delete(victim);
+      victim.destroy();
       evicted = true;
     }
     idle.add(socket);
@@ -81,17 +107,27 @@ export function guardConnections(server: Server, options: ConnectionGuardOptions
   });
 
   // Ahead of Fastify's own listener: a response it sends at once must not finish untracked.
-  server.prependListener('request', (request, response) => {
+  server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
     const pending = inFlight.get(socket);
-    if (pending !== undefined) inFlight.set(socket, pending + 1);
-    else if (idle.delete(socket)) inFlight.set(socket, 1);
-    else return; // Evicted meanwhile, or closed: nothing to track.
+    if (pending !== undefined) {
+      if (pending.count >= MAX_PIPELINED) {
+        onClosed('pipelined');
+        socket.destroy();
+        return;
+      }
+      pending.count += 1;
+      pending.request = request;
+    } else if (idle.delete(socket)) {
+      inFlight.set(socket, { count: 1, request });
+    } else {
+      return; // Evicted meanwhile, or closed: nothing to track.
+    }
     response.once('close', () => {
-      const left = (inFlight.get(socket) ?? 0) - 1;
-      if (left > 0) {
-        inFlight.set(socket, left);
-      } else if (inFlight.delete(socket) && !socket.destroyed) {
+      const state = inFlight.get(socket);
+      if (state === undefined) return;
+      state.count -= 1;
+      if (state.count === 0 && inFlight.delete(socket) && !socket.destroyed) {
         // Idle again: now the most recently used, so the last to be evicted.
         idle.add(socket);
       }
