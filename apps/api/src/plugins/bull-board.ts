@@ -28,6 +28,18 @@ export async function registerBullBoard(app: FastifyInstance, queues: readonly Q
       return;
     }
     usePagePolicy(scope, BULL_BOARD_CSP);
+    // Bull Board separates the parts of its own validation messages with a NUL: one in a
+    // parameter breaks its error path (a JSON.parse of the rest, then a 500). No parameter of it
+    // holds one legitimately.
+    scope.addHook('onRequest', async (request, reply) => {
+      if (!/%00/.test(request.url)) return;
+      return reply.code(400).type('application/json; charset=utf-8').send({ isError: true, message: 'Query parameters must not contain a NUL character (%00).' });
+    });
+    // Redis away answers 503: say when to come back, as the API's own handler does.
+    scope.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) void reply.header('retry-after', '5');
+      return payload;
+    });
     const adapter = new FastifyAdapter();
     adapter.setBasePath(BULL_BOARD_PATH);
     createBullBoard({
@@ -39,16 +51,11 @@ export async function registerBullBoard(app: FastifyInstance, queues: readonly Q
     // handlers answer their own validation errors (`{"error":{"key":"ERRORS.…"}}`, which its
     // page translates) without throwing; what is thrown is ours to answer: the API's refusals
     // (a malformed query string, a body that does not parse) keep their status and take the
-    // API's error shape, BullMQ refusing an action on a job in the wrong state is a 409, a
-    // parameter Bull Board cannot parse (it JSON-parses `status`) a 400, and anything else is
-    // what the API's own handler makes of it (503 for Redis away, else a 500 without internals).
+    // API's error shape, BullMQ refusing an action on a job in the wrong state is a 409, and
+    // anything else is what the API's own handler makes of it (503 for Redis away, else a 500
+    // without internals, logged).
     adapter.setErrorHandler((error: Error) => {
-      const answer =
-        JOB_STATE_REFUSAL.test(error.message)
-          ? { status: 409, message: error.message }
-          : error instanceof SyntaxError
-            ? { status: 400, message: `A query parameter is malformed: ${error.message}` }
-            : errorAnswer(error, log);
+      const answer = JOB_STATE_REFUSAL.test(error.message) ? { status: 409, message: error.message } : errorAnswer(error, log);
       // Its type lists the statuses Bull Board itself answers with; the adapter sends any.
       return { status: answer.status as ControllerHandlerReturnType['status'], body: { isError: true, message: answer.message } };
     });
