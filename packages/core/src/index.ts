@@ -52,6 +52,7 @@ export * from './ingest/youtube/youtube-client.js';
 export * from './ingest/youtube/youtube-errors.js';
 
 // feed: page-1 snapshots and their change notification.
+export * from './feed/atom-feed.js';
 export * from './feed/feed-service.js';
 export * from './feed/feed-snapshot.js';
 export * from './feed/snapshot-cache.js';
