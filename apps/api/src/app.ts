@@ -19,6 +19,7 @@ import { registerStrictIntegers } from './plugins/strict-integers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { feedRoutes } from './routes/feed.js';
 import { adminRoutes } from './routes/admin.js';
+import { atomFeedRoutes } from './routes/atom-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { queryRoutes } from './routes/queries.js';
 import { videoRoutes } from './routes/videos.js';
@@ -118,6 +119,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await registerCors(publicApi, deps.config.cors);
     await publicApi.register(feedRoutes, { feed: deps.feed });
     await publicApi.register(videoRoutes, { catalog: deps.catalog });
+    await publicApi.register(atomFeedRoutes, { catalog: deps.catalog });
     await publicApi.register(queryRoutes, { overview: deps.queries });
     await publicApi.register(dashboardRoutes);
     await registerSwaggerUi(publicApi);
