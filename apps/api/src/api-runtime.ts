@@ -226,7 +226,10 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       // CURSOR_SECRET, or the deployment's own, made once and kept in MySQL (read when the
       // first cursor is made or checked: the API boots without MySQL).
       cursorSecret: config.cursorSecret === null ? () => sharedSecret(db.kysely, 'cursor', clock.now()) : config.cursorSecret.reveal(),
-      finder: { find: async (request) => onFinder((finder) => finder.find(request)) },
+      finder: {
+        find: async (request) => onFinder((finder) => finder.find(request)),
+        lastChanged: async (videoIds) => onFinder((finder) => finder.lastChanged(videoIds)),
+      },
       searchFinder: { find: async (request) => onSearchFinder((finder) => finder.find(request)) },
       resolveQuery: (text) => feed.resolveScope(text),
     }),

@@ -64,7 +64,8 @@ describe('GET /feeds/videos.atom', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
     expect(response.headers['cache-control']).toBe('no-cache');
-    expect(response.headers['last-modified']).toBe(at(5).toUTCString());
+    // When the entries were last stored (the clock at the upserts), not when they were published.
+    expect(response.headers['last-modified']).toBe(clock.now().toUTCString());
     const feed = parsed(response.body);
     expect(feed.meta.type).toBe('atom');
     expect(feed.updated?.toISOString()).toBe(at(5).toISOString());
@@ -142,13 +143,22 @@ describe('GET /feeds/videos.atom', () => {
     expect((await atom('/feeds/videos.atom?channel=UCalpha', { 'if-none-match': '"stale"', 'if-modified-since': lastModified })).statusCode).toBe(200);
     expect((await atom('/feeds/videos.atom?channel=UCalpha', { 'if-none-match': etag, 'if-modified-since': earlier })).statusCode).toBe(304);
 
-    // A new video in the scope changes both validators.
+    // A video found late, published below the newest entry, changes both validators: Last-Modified
+    // is when an entry was last stored, not the newest publish time.
+    clock.advance(60_000);
+    await videos.upsertBatch([videoInput({ videoId: fakeVideoId(7201), publishedAt: at(3), channelId: 'UCalpha', channelTitle: 'Alpha & Co' })]);
+    const late = await atom('/feeds/videos.atom?channel=UCalpha', { 'if-modified-since': lastModified });
+    expect(late.statusCode).toBe(200);
+    expect(late.headers.etag).not.toBe(etag);
+    expect(late.headers['last-modified']).toBe(clock.now().toUTCString());
+
+    // So does a new video on top.
+    clock.advance(60_000);
     await videos.upsertBatch([videoInput({ videoId: fakeVideoId(7200), publishedAt: at(9), channelId: 'UCalpha', channelTitle: 'Alpha & Co' })]);
-    const changed = await atom('/feeds/videos.atom?channel=UCalpha', { 'if-none-match': etag });
+    const changed = await atom('/feeds/videos.atom?channel=UCalpha', { 'if-none-match': String(late.headers.etag) });
     expect(changed.statusCode).toBe(200);
-    expect(changed.headers.etag).not.toBe(etag);
-    expect(changed.headers['last-modified']).toBe(at(9).toUTCString());
-    expect((await atom('/feeds/videos.atom?channel=UCalpha', { 'if-modified-since': lastModified })).statusCode).toBe(200);
+    expect(changed.headers['last-modified']).toBe(clock.now().toUTCString());
+    expect((await atom('/feeds/videos.atom?channel=UCalpha', { 'if-modified-since': String(late.headers['last-modified']) })).statusCode).toBe(200);
   });
 
   it('answers 400 naming the parameter at fault', async () => {

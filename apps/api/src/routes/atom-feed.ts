@@ -7,7 +7,6 @@ import { Type } from 'typebox';
 import {
   InvalidRequestError,
   atomFeedEtag,
-  atomFeedUpdated,
   notModified,
   renderAtomFeed,
   type AtomScope,
@@ -70,7 +69,9 @@ export const atomFeedRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService
       const body = await catalog.list({ query, channel, limit, sort: 'newest' });
       const etag = atomFeedEtag(scope, limit, body);
       const { items } = JSON.parse(body.toString('utf8')) as VideoPage;
-      const lastModified = items.length === 0 ? null : atomFeedUpdated(items);
+      // The newest change to any entry as stored (a video found late, a title edited), not the
+      // newest publish time: otherwise If-Modified-Since would miss changes below the top.
+      const lastModified = await catalog.lastChanged(items.map((video) => video.video_id));
       reply.header('etag', etag).header('cache-control', CACHE_CONTROL);
       if (lastModified !== null) reply.header('last-modified', lastModified.toUTCString());
       const conditional = { ifNoneMatch: header(request.headers['if-none-match']), ifModifiedSince: header(request.headers['if-modified-since']) };

@@ -200,5 +200,5 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
     return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(last), t: TIERS.indexOf(last.tier) }) : null);
   }
 
-  return { list, search };
+  return { list, search, lastChanged: finder.lastChanged };
 }

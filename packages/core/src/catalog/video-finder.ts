@@ -74,7 +74,22 @@ export function createVideoFinder(db: Kysely<Database>) {
     return withFragments(db, rows);
   }
 
-  return { find };
+  /**
+   * When any of these videos last changed as stored: first seen (a video found late) or updated
+   * (a title edited, a row rendered again); null when none is stored. What an Atom feed's
+   * Last-Modified is, so that If-Modified-Since notices a change below its newest entry.
+   */
+  async function lastChanged(videoIds: readonly string[]): Promise<Date | null> {
+    if (videoIds.length === 0) return null;
+    const row = await db
+      .selectFrom('videos')
+      .select(sql<Date | null>`MAX(GREATEST(first_seen_at, updated_at))`.as('changed'))
+      .where('video_id', 'in', [...videoIds])
+      .executeTakeFirst();
+    return row?.changed ?? null;
+  }
+
+  return { find, lastChanged };
 }
 
 export type VideoFinder = ReturnType<typeof createVideoFinder>;
