@@ -18,7 +18,7 @@ import { ALL_VIDEOS_SCOPE } from '../catalog/feed-buckets.js';
 import type { FeedLayout } from '../catalog/feed-layout.js';
 import { createFeedService } from './feed-service.js';
 import { createVideoRepository } from '../catalog/video-repository.js';
-import { buildSnapshot, createSnapshotWriter, encodeSnapshot, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
+import { buildSnapshot, createSnapshotWriter, encodeSnapshot, snapshotChannel, snapshotKey, type FeedSnapshot } from './feed-snapshot.js';
 import { MAX_BODIES_PER_SCOPE, createSnapshotCache } from './snapshot-cache.js';
 
 const clock = new ManualClock('2024-06-01T00:00:00Z');
@@ -50,12 +50,19 @@ type Channels = Pick<ChannelSubscriber, 'on' | 'onState' | 'state'>;
 /** A started cache on a pub/sub connection of its own (subscribed), or on the channels given. */
 async function cacheWith(
   fromDatabase: (scope: number) => Promise<FeedSnapshot>,
-  options: { redis?: RedisClient; channels?: Channels; layoutFromDatabase?: (scope: number) => Promise<FeedLayout | null> } = {},
+  options: {
+    redis?: RedisClient;
+    channels?: Channels;
+    layoutFromDatabase?: (scope: number) => Promise<FeedLayout | null>;
+    /** Sees each notice on the real subscriber's connection, after the cache has. */
+    onNotice?: (message: string) => void;
+  } = {},
 ) {
   let channels = options.channels;
   let subscriber: ChannelSubscriber | undefined;
   if (channels === undefined) {
     subscriber = createChannelSubscriber({ redis: { url: testRedisUrl(), prefix }, log: silentLogger });
+    if (options.onNotice !== undefined) subscriber.on(snapshotChannel(prefix), options.onNotice);
     channels = subscriber;
     closers.push(() => subscriber?.close());
   }
@@ -203,14 +210,20 @@ describe('page-1 snapshot while the change channel is down', () => {
 
 describe('the layout of deeper pages', () => {
   it('is read once per change of the scope; located pages are byte for byte what the two-statement path answers', async () => {
-    await writer().refresh([ALL_VIDEOS_SCOPE]);
     let loads = 0;
+    const notices: string[] = [];
     const cache = await cacheWith(() => Promise.reject(new Error('unexpected')), {
       layoutFromDatabase: (scope) => {
         loads++;
         return videosRepo().layout(scope);
       },
+      onNotice: (message) => notices.push(message),
     });
+    // The snapshot is written once the cache listens, and its notice received before anything is
+    // counted: on a Redis Cluster a notice published just before a subscription can still reach
+    // it afterwards (the cluster bus carries it late), and would drop the layout mid-count.
+    await writer().refresh([ALL_VIDEOS_SCOPE]);
+    await until('the refresh notice', () => (notices.length > 0 ? true : undefined));
     const queries = createSearchQueryRepository({ db: db.kysely, clock });
     const located = createFeedService({ videos: videosRepo(), queries, clock, snapshots: cache });
     const dbPath = createFeedService({ videos: videosRepo(), queries, clock });
