@@ -279,12 +279,17 @@ describe('20,000 slow connections against one API process', () => {
     expect(Math.min(...secondHalf) - Math.min(...firstHalf)).toBeLessThan(RSS_TROUGH_RISE_BOUND_MB);
     // A partial connection lives at most the header timeout and one check.
     for (const { ms } of probed) expect(ms).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
-    expect(drained.timedOut).toBeGreaterThan(0);
     // Connections still in the accept queue when the attackers stop start their header timeout
     // only once accepted: allow the queue's drain on top.
     expect(drainMs).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS + ACCEPT_QUEUE_DRAIN_MS);
     expect(closed.evicted).toBeGreaterThan(SLOW_CONNECTIONS / 4);
-    expect(closed.headersTimeout).toBeGreaterThan(0);
+    // Under churn this fast every partial connection may be evicted before its header timeout
+    // (then drained.timedOut is 0): a partial connection alone once the attack is over shows the
+    // timeout itself, answered 408 in time and counted.
+    const alone = await probe(port);
+    expect(alone.ending, JSON.stringify({ alone, drained })).toBe('timed out');
+    expect(alone.ms).toBeLessThanOrEqual(HEADERS_TIMEOUT_MS + CHECK_INTERVAL_MS + SLACK_MS);
+    expect(await metric(metricsPort, 'tubefeed_http_connections_closed_total{reason="headers_timeout"}')).toBeGreaterThan(closed.headersTimeout);
     expect(api.hasExited()).toBe(false);
   });
 });
