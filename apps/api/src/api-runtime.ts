@@ -15,6 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import {
   backlogSeconds,
+  bullPrefix,
   sharedSecret,
   buildSnapshot,
   bullmqFetchSchedule,
@@ -39,8 +40,13 @@ import {
   createSearchQueryRepository,
   createSharedCounters,
   createSnapshotCache,
+  createStreamHub,
+  createFeedLog,
   createVideoFinder,
   createVideoRepository,
+  createWebhookAdmin,
+  createWebhookQueue,
+  createWebhookRepository,
   createYoutubeClient,
   decodeRanges,
   describeMysqlUrl,
@@ -178,6 +184,16 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     if (status.state !== 'no_keys' || (await keys.list(config.youtube.source)).length === 0) return status;
     return { ...status, state: 'keys_disabled' as const };
   };
+  // SSE: each feed's event log fanned out to this process's clients (stream-hub.ts).
+  const streams = createStreamHub({
+    log: createFeedLog({ redis, prefix: config.redis.prefix, maxLength: config.push.logMaxLength, maxAgeMs: config.push.logMaxAgeMs }),
+    channels,
+    prefix: config.redis.prefix,
+    logger: log.child({ module: 'event-stream' }),
+    pollMs: config.push.pollMs,
+    heartbeatMs: config.push.heartbeatMs,
+  });
+  streams.start();
   const control = createControlChannel({ redis, channels, prefix: config.redis.prefix, log });
   control.on((event) => {
     if (event === 'keys-changed') keySource.invalidate();
@@ -186,6 +202,8 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   channels.start();
   const queue = createFetchQueue(queueConnection, config.redis.prefix, log);
   const schedule = bullmqFetchSchedule(queue);
+  // Webhook deliveries are the worker's; the API shows them in Bull Board.
+  const webhookQueue = createWebhookQueue(queueConnection, bullPrefix(config.redis.prefix), log);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
   const feed = createFeedService({
@@ -222,6 +240,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     config,
     log,
     feed,
+    streams,
     catalog: createCatalogService({
       // CURSOR_SECRET, or the deployment's own, made once and kept in MySQL (read when the
       // first cursor is made or checked: the API boots without MySQL).
@@ -244,14 +263,21 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       log: log.child({ module: 'admin' }),
     }),
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
+    webhookAdmin: createWebhookAdmin({ webhooks: createWebhookRepository({ db: db.kysely, clock }), queries, log: log.child({ module: 'admin' }) }),
     metrics,
     health,
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
-    queues: [queue],
+    queues: [queue, webhookQueue],
     requestCounter,
     redis,
   });
 
+  // Event streams never end by themselves: closed first, so closing waits for nothing (their
+  // clients reconnect, to another process, with the id they got last).
+  app.addHook('preClose', async () => {
+    streams.stop();
+    return Promise.resolve();
+  });
   app.addHook('onReady', async () => {
     health.start();
     return Promise.resolve();
@@ -272,6 +298,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       await channels.close();
       // With Redis unreachable BullMQ's close would wait for a connection that never comes.
       await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
+      await withTimeout(webhookQueue.close(), 2000, 'queue close').catch(() => undefined);
       await db.close();
       await readDb?.close();
       for (const connection of [redis, queueConnection]) connection.disconnect();

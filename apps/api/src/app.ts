@@ -3,7 +3,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Queue } from 'bullmq';
-import type { CatalogService, Config, FeedService, HealthMonitor, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient } from '@tubefeed/core';
+import type { CatalogService, Config, FeedService, HealthMonitor, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient, StreamHub } from '@tubefeed/core';
+import type { WebhookAdmin } from '@tubefeed/core';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { createAdminGuard, requireAdmin } from './plugins/admin-auth.js';
 import { registerBullBoard } from './plugins/bull-board.js';
@@ -19,10 +20,12 @@ import { registerStrictIntegers } from './plugins/strict-integers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { feedRoutes } from './routes/feed.js';
 import { adminRoutes } from './routes/admin.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { atomFeedRoutes } from './routes/atom-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { queryRoutes } from './routes/queries.js';
 import { videoRoutes } from './routes/videos.js';
+import { videoStreamRoutes } from './routes/video-stream.js';
 import { ErrorBody, Video } from './schemas/common.js';
 
 export interface ApiDeps {
@@ -30,9 +33,13 @@ export interface ApiDeps {
   readonly log: Logger;
   readonly feed: FeedService;
   readonly catalog: CatalogService;
+  /** SSE fan-out of the feeds' event logs (GET /videos/stream). */
+  readonly streams: StreamHub;
   readonly queries: QueryOverviewService;
   readonly keyAdmin: KeyAdmin;
   readonly queryAdmin: QueryAdmin;
+  /** Webhooks registered at run time (POST /admin/webhooks). */
+  readonly webhookAdmin: WebhookAdmin;
   readonly metrics: ApiMetrics;
   /** Dependency state for /health, probed in the background (started and stopped by the runtime). */
   readonly health: Pick<HealthMonitor, 'current'>;
@@ -120,6 +127,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await publicApi.register(feedRoutes, { feed: deps.feed });
     await publicApi.register(videoRoutes, { catalog: deps.catalog });
     await publicApi.register(atomFeedRoutes, { catalog: deps.catalog });
+    await publicApi.register(videoStreamRoutes, { catalog: deps.catalog, streams: deps.streams });
     await publicApi.register(queryRoutes, { overview: deps.queries });
     await publicApi.register(dashboardRoutes);
     await registerSwaggerUi(publicApi);
@@ -128,6 +136,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const guard = await createAdminGuard(app, deps.config.admin, deps.redis, deps.config.redis.prefix);
   await registerBullBoard(app, deps.queues, guard);
   await app.register(adminRoutes, { guard, keys: deps.keyAdmin, queries: deps.queryAdmin });
+  await app.register(webhookRoutes, { guard, webhooks: deps.webhookAdmin });
   if (deps.config.metrics.port === 0) {
     // Without a listener of its own, /metrics is an admin surface.
     await app.register(async (scope) => {

@@ -19,6 +19,10 @@ import {
   createChannelSubscriber,
   createControlChannel,
   createDb,
+  createFeedEventRepository,
+  createFeedLog,
+  createFeedRelay,
+  feedLogSink,
   createFetchLeases,
   createFetchPlanner,
   createFetchQueue,
@@ -173,6 +177,17 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     renderStale();
   }, 60_000);
   watchdog.unref();
+  // The push side: new-video events go from the MySQL outbox (written with the videos) to each
+  // feed's Redis Stream log (SSE) and the webhook deliveries; every worker relays (feed-relay.ts).
+  const relay = createFeedRelay({
+    events: createFeedEventRepository({ db: db.kysely }),
+    sinks: [feedLogSink(createFeedLog({ redis, prefix: config.redis.prefix, maxLength: config.push.logMaxLength, maxAgeMs: config.push.logMaxAgeMs }))],
+    clock,
+    log: log.child({ module: 'feed-relay' }),
+    intervalMs: config.push.relayIntervalMs,
+    retentionMs: config.push.logMaxAgeMs,
+  });
+  relay.start();
   const followed = await queries.list({ enabledOnly: true });
   await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
 
@@ -212,6 +227,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
       sweepSearchesPerHour: () => planner.sweepSearchesPerHour(),
       onBusy: () => counters.add({ fetch_jobs_skipped_busy: 1 }),
       onResult: async (result) => {
+        if (result.inserted > 0 || result.videosChanged) relay.kick();
         await counters.add({
           [`fetch_runs:${result.outcome}`]: 1,
           videos_inserted: result.inserted,
@@ -273,6 +289,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
     rendering.abort();
     await rerender;
+    await relay.stop();
     await db.close();
     await channels.close();
     for (const connection of [redis, queueConnection, leaseConnection]) connection.disconnect();

@@ -29,6 +29,8 @@ export * from './platform/time/index.js';
 export * from './catalog/catalog-service.js';
 export * from './catalog/demo-videos.js';
 export * from './catalog/feed-buckets.js';
+export * from './catalog/feed-event-repository.js';
+export * from './catalog/feed-keys.js';
 export * from './catalog/feed-layout.js';
 export * from './catalog/search-finder.js';
 export * from './catalog/search-query-repository.js';
@@ -53,6 +55,10 @@ export * from './ingest/youtube/youtube-errors.js';
 
 // feed: page-1 snapshots and their change notification.
 export * from './feed/atom-feed.js';
+export * from './feed/feed-events.js';
+export * from './feed/feed-log.js';
+export * from './feed/feed-relay.js';
+export * from './feed/stream-hub.js';
 export * from './feed/feed-service.js';
 export * from './feed/feed-snapshot.js';
 export * from './feed/snapshot-cache.js';

@@ -7,6 +7,7 @@
 // naming `cursor`, never a 500 and never a wrong page.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidRequestError } from '../platform/errors.js';
+import { ALL_FEED, channelFeed, queryFeed, type FeedKey } from './feed-keys.js';
 import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
 import { SearchQueryError, parseSearch } from './search-text.js';
 import type { ListedVideo } from './video-repository.js';
@@ -200,5 +201,18 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
     return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(last), t: TIERS.indexOf(last.tier) }) : null);
   }
 
-  return { list, search, lastChanged: finder.lastChanged };
+  /**
+   * The feed (feed-keys.ts) a push client follows: a followed query's (`query`, InvalidRequestError
+   * naming it when not followed), a channel's, or every video's; both at once answer 400.
+   */
+  async function feedOf(request: Pick<CatalogFilters, 'query' | 'channel'>): Promise<FeedKey> {
+    if (request.query !== undefined && request.channel !== undefined) {
+      throw new InvalidRequestError('query', 'query and channel cannot be combined: give one of them, or neither for all videos');
+    }
+    if (request.query !== undefined) return queryFeed(await resolveQuery(request.query));
+    if (request.channel !== undefined) return channelFeed(request.channel);
+    return ALL_FEED;
+  }
+
+  return { list, search, feedOf, lastChanged: finder.lastChanged };
 }

@@ -10,6 +10,7 @@ import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
 import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
 import { readFeedLayout, type LocatedOffset } from './feed-layout.js';
+import { ALL_FEED, channelFeed, queryFeed } from './feed-keys.js';
 import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type ListedRow, type RenderedRow } from './rendered-videos.js';
 
 export interface UpsertResult {
@@ -233,7 +234,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
 
     const stored = await trx
       .selectFrom('videos')
-      .select(['id', 'video_id', 'published_at', 'ingest_token'])
+      .select(['id', 'video_id', 'channel_id', 'published_at', 'ingest_token'])
       .where('video_id', 'in', ids)
       .execute();
     const storedById = new Map(stored.map((row) => [row.video_id, row]));
@@ -246,6 +247,9 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
 
     const deltas = new BucketDeltas();
     const insertedVideoIds: string[] = [];
+    // The push side's outbox (feed/feed-events.ts): one row per feed each video newly enters,
+    // committed with the video itself, so no crash can store a video and lose its event.
+    const events: Array<{ feed: string; video_pk: number; created_at: Date }> = [];
     const moved: Array<{ pk: number; from: Date; to: Date }> = [];
     for (const video of batch) {
       const row = storedById.get(video.videoId);
@@ -253,6 +257,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
       if (row.ingest_token === token) {
         insertedVideoIds.push(video.videoId);
         deltas.add(ALL_VIDEOS_SCOPE, row.published_at, +1);
+        events.push({ feed: ALL_FEED, video_pk: row.id, created_at: now }, { feed: channelFeed(row.channel_id), video_pk: row.id, created_at: now });
         continue;
       }
       const old = previous.get(video.videoId);
@@ -304,7 +309,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         .execute();
       const newLinks = await trx
         .selectFrom('video_queries')
-        .select(['published_at'])
+        .select(['video_pk', 'published_at'])
         .where('query_id', '=', queryId)
         .where('ingest_token', '=', token)
         .where(
@@ -313,9 +318,13 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
           stored.map((row) => row.id),
         )
         .execute();
-      for (const link of newLinks) deltas.add(queryId, link.published_at, +1);
+      for (const link of newLinks) {
+        deltas.add(queryId, link.published_at, +1);
+        events.push({ feed: queryFeed(queryId), video_pk: link.video_pk, created_at: now });
+      }
       linked = newLinks.length;
     }
+    if (events.length > 0) await trx.insertInto('feed_events').values(events).execute();
 
     const { drifted } = await applyBucketDeltas(trx, deltas);
     return { inserted: insertedVideoIds.length, updated, linked, insertedVideoIds, countsDrifted: drifted };

@@ -115,6 +115,11 @@ const schema = z.object({
   FETCH_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
   FETCH_CONCURRENCY: int(1, 64).default(4),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(7000),
+  FEED_LOG_MAX_LENGTH: int(100, 10_000_000).default(10_000),
+  FEED_LOG_MAX_AGE_MS: int(60_000, 30 * 86_400_000).default(86_400_000),
+  FEED_RELAY_INTERVAL_MS: int(50, 60_000).default(1000),
+  SSE_HEARTBEAT_MS: int(1000, 300_000).default(15_000),
+  SSE_POLL_MS: int(100, 60_000).default(2000),
   CURSOR_SECRET: z.string().max(200).default(''),
   SEARCH_WINDOW_ROWS: int(0, 1_000_000).default(2000),
   SIMULATOR_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
@@ -420,6 +425,20 @@ export interface Config {
   };
   /** How long SIGTERM waits for in-flight requests (API) or the running job (worker). */
   readonly shutdownGraceMs: number;
+  /**
+   * The push side (feed/feed-log.ts): each feed's Redis Stream keeps its newest `maxLength`
+   * events and none older than `maxAgeMs`; a client reconnecting within them misses nothing.
+   * The worker relays stored events at least every `relayIntervalMs` (at once after a store);
+   * SSE connections get a comment every `heartbeatMs`, and each API process reads the streams
+   * its clients follow on every change notice and at least every `pollMs`.
+   */
+  readonly push: {
+    readonly logMaxLength: number;
+    readonly logMaxAgeMs: number;
+    readonly relayIntervalMs: number;
+    readonly heartbeatMs: number;
+    readonly pollMs: number;
+  };
   /** Newest rows a search reads in order before it turns to the FULLTEXT index (0: index only). */
   readonly search: { readonly windowRows: number };
   /**
@@ -590,6 +609,13 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
       storeRetryMs: e.FETCH_STORE_RETRY_MS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    push: {
+      logMaxLength: e.FEED_LOG_MAX_LENGTH,
+      logMaxAgeMs: e.FEED_LOG_MAX_AGE_MS,
+      relayIntervalMs: e.FEED_RELAY_INTERVAL_MS,
+      heartbeatMs: e.SSE_HEARTBEAT_MS,
+      pollMs: e.SSE_POLL_MS,
+    },
     search: { windowRows: e.SEARCH_WINDOW_ROWS },
     cursorSecret: e.CURSOR_SECRET === '' ? null : new Secret(e.CURSOR_SECRET),
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },

@@ -123,6 +123,14 @@ export interface ServiceSecretsTable {
   created_at: Date;
 }
 
+export interface FeedEventsTable {
+  seq: Generated<number>;
+  feed: string;
+  video_pk: number;
+  created_at: Date;
+  relayed_at: Date | null;
+}
+
 export interface Database {
   videos: VideosTable;
   search_queries: SearchQueriesTable;
@@ -132,6 +140,7 @@ export interface Database {
   video_search: VideoSearchTable;
   api_keys: ApiKeysTable;
   service_secrets: ServiceSecretsTable;
+  feed_events: FeedEventsTable;
 }
 
 export type VideoRow = Selectable<VideosTable>;

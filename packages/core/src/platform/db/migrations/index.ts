@@ -13,6 +13,7 @@ import * as queryFetchEpoch from './20261207090000_query_fetch_epoch.js';
 import * as videoJson from './20261208090000_video_json.js';
 import * as serviceSecrets from './20261208100000_service_secrets.js';
 import * as queryTextCollation from './20261209090000_query_text_collation.js';
+import * as feedEvents from './20261210090000_feed_events.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -27,4 +28,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261208090000_video_json': videoJson,
   '20261208100000_service_secrets': serviceSecrets,
   '20261209090000_query_text_collation': queryTextCollation,
+  '20261210090000_feed_events': feedEvents,
 };

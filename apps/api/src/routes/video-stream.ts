@@ -1,0 +1,124 @@
+// GET /videos/stream: Server-Sent Events, one `video` event per video newly stored in the feed
+// (all videos, a followed query, or a channel), as the worker stores it. Ids are positions in
+// the feed's durable log (core feed-log.ts): a client reconnecting with `Last-Event-ID` (to any
+// API process, after any restart) gets every event it missed, once, or a `reset` event when
+// they are past the log's retention. Core's stream-hub.ts does the fan-out; this route only
+// resolves the feed, answers errors as JSON before the stream starts, and writes the text.
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { CatalogService, StreamClient, StreamHub } from '@tubefeed/core';
+import { errorResponses } from '../schemas/common.js';
+
+const StreamQuery = Type.Object(
+  {
+    query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' })),
+    channel: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'Only this YouTube channel’s videos (letters, digits, _ and -); not with query',
+        examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'],
+      }),
+    ),
+    lastEventId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'Resume after this event id, for clients that cannot send the Last-Event-ID header (the header wins)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const StreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(Type.String({ maxLength: 100, description: 'The id of the last event received: resume right after it' })),
+});
+
+/** Unsent bytes a client may fall behind by before it is disconnected (it resumes by reconnecting). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** Reconnection delay suggested to EventSource clients. */
+const RETRY_MS = 2000;
+
+function clientOf(raw: ServerResponse, start: () => void): StreamClient & { started: () => boolean } {
+  let started = false;
+  return {
+    started: () => started,
+    send(text) {
+      if (raw.destroyed || raw.writableEnded) return false;
+      if (!started) {
+        started = true;
+        start();
+      }
+      if (raw.writableLength > MAX_UNSENT_BYTES) return false;
+      raw.write(text);
+      return true;
+    },
+    close() {
+      if (!raw.writableEnded) raw.end();
+    },
+  };
+}
+
+export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService; streams: StreamHub }> = async (app, { catalog, streams }) => {
+  app.get(
+    '/videos/stream',
+    {
+      schema: {
+        tags: ['videos'],
+        summary: 'New videos as Server-Sent Events',
+        description:
+          'An `text/event-stream` of the videos newly stored in a feed: every video (neither parameter), a followed query ' +
+          '(`query`) or a channel (`channel`); both together answer 400. Events: `ready` (data `{}`) once when joining ' +
+          'without an id, `video` (data: the video as `/videos` lists it) for each new video, `reset` (data ' +
+          '`{"reason", "message"}`) when events after the id sent are no longer kept (reload the listing, then follow on). ' +
+          'Every event has an `id`; reconnect with it as `Last-Event-ID` (EventSource does this itself) to receive every ' +
+          'event missed meanwhile, once. A comment line is sent every SSE_HEARTBEAT_MS while quiet.',
+        querystring: StreamQuery,
+        headers: StreamHeaders,
+        response: {
+          200: { description: 'The event stream', content: { 'text/event-stream': { schema: Type.String() } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { query, channel } = request.query;
+      const feed = await catalog.feedOf({ query, channel });
+      const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId;
+      const raw = reply.raw;
+      const client = clientOf(raw, () => {
+        // The stream starts with the first event: errors before it (Redis away) are answered
+        // as JSON by the error handler.
+        reply.hijack();
+        raw.writeHead(200, {
+          ...(reply.getHeaders() as Record<string, string>),
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          'x-accel-buffering': 'no',
+        });
+        raw.write(`retry: ${RETRY_MS}\n\n`);
+      });
+      let closed = false;
+      let leave: (() => void) | undefined;
+      raw.on('close', () => {
+        closed = true;
+        leave?.();
+      });
+      try {
+        leave = await streams.subscribe(feed, lastEventId, client);
+      } catch (error) {
+        if (!client.started()) throw error;
+        // Mid-stream: the client reconnects with the last id it got and loses nothing.
+        request.log.warn({ err: (error as Error).message }, 'event stream ended early: the feed log could not be read');
+        client.close();
+        return reply;
+      }
+      if (closed) leave();
+      // Caught up without an event to send: the stream starts now.
+      else if (!client.started()) client.send(':\n\n');
+      return reply;
+    },
+  );
+  return Promise.resolve();
+};

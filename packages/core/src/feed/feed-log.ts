@@ -1,0 +1,224 @@
+// The durable event log SSE clients read: one Redis Stream per feed (feed-events.ts), bounded
+// by length and by age, appended to by the worker's relay (feed-relay.ts) and read by every API
+// process (stream-hub.ts). A client's `Last-Event-ID` names a position in one feed's stream;
+// reconnecting with it (to any API process) resumes right after it.
+//
+// Exactly once in the log: the relay hands an outbox event over at least once (a crash after
+// appending but before marking it relayed hands it over again), so each append goes through a
+// script that adds the event only if its outbox `seq` is not in the feed's "seen" set, kept
+// for as long as the stream keeps events. Stream, seen set and generation share a hash tag, so
+// the script is one atomic step on a Redis Cluster too.
+//
+// Knowing what a client missed: the stream's ids are Redis's own (time-ordered), and every
+// position is tagged with the log's generation, a random token made when the stream is first
+// written. A reconnecting client whose position is older than what the bounds deleted
+// (`max-deleted-entry-id`), whose generation is not the current one (the keys expired after a
+// quiet retention period, or Redis lost its data), or that names a position the stream never
+// reached, is told to reset instead of silently missing events.
+import { randomBytes } from 'node:crypto';
+import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
+import type { FeedKey } from '../catalog/feed-keys.js';
+import type { FeedEvent, FeedEventSink } from './feed-events.js';
+
+const group = (feed: FeedKey) => `log:${feed}`;
+export const feedLogKeys = (prefix: string, feed: FeedKey) => ({
+  stream: groupKey(prefix, group(feed), 'stream'),
+  seen: groupKey(prefix, group(feed), 'seen'),
+  generation: groupKey(prefix, group(feed), 'generation'),
+});
+/** Published with the feeds just appended to (a JSON array), so readers need not wait for a poll. */
+export const feedLogChannel = (prefix: string): string => redisKey(prefix, 'feed', 'log-appended');
+
+// KEYS: stream, seen, generation. ARGV: max length, max age ms, a new generation (used only if
+// the log has none), then per event: seq, video id, stored-at ms, JSON.
+const APPEND = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local maxLength = tonumber(ARGV[1])
+local maxAge = tonumber(ARGV[2])
+local generation = redis.call('GET', KEYS[3])
+if not generation then
+  generation = ARGV[3]
+  redis.call('SET', KEYS[3], generation)
+end
+local appended = 0
+for i = 4, #ARGV, 4 do
+  if redis.call('ZADD', KEYS[2], 'NX', now, ARGV[i]) == 1 then
+    redis.call('XADD', KEYS[1], '*', 's', ARGV[i], 'v', ARGV[i + 1], 't', ARGV[i + 2], 'j', ARGV[i + 3])
+    appended = appended + 1
+  end
+end
+if appended > 0 then
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', maxLength)
+  redis.call('XTRIM', KEYS[1], 'MINID', tostring(now - maxAge))
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. tostring(now - maxAge))
+local extra = redis.call('ZCARD', KEYS[2]) - 2 * maxLength
+if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], maxAge + 60000) end
+return appended`;
+
+// KEYS: stream, generation. ARGV: the position to read after ('' for none: just the state),
+// the most entries to return, a new generation and its lifetime (made when the log has none,
+// so a client joining an empty log still gets a position to resume from). Returns generation,
+// last id, max deleted id, entries.
+const READ = `
+local generation = redis.call('GET', KEYS[2])
+if not generation then
+  generation = ARGV[3]
+  redis.call('SET', KEYS[2], generation, 'PX', ARGV[4])
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return { generation, '0-0', '0-0', {} } end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+local last, deleted = '0-0', '0-0'
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+end
+local entries = {}
+if ARGV[1] ~= '' then entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]) end
+return { generation, last, deleted, entries }`;
+
+/** A Redis Stream id, `ms-n`, as a pair that compares in stream order. */
+export type StreamId = readonly [number, number];
+
+export function parseStreamId(text: string): StreamId | null {
+  const match = /^(\d{1,15})-(\d{1,15})$/.exec(text);
+  return match === null ? null : [Number(match[1]), Number(match[2])];
+}
+export const streamIdText = (id: StreamId): string => `${id[0]}-${id[1]}`;
+export const compareStreamIds = (a: StreamId, b: StreamId): number => a[0] - b[0] || a[1] - b[1];
+
+/** A client's position in one feed's log: what SSE sends as the event id. */
+export interface LogPosition {
+  readonly generation: string;
+  readonly id: StreamId;
+}
+export const formatPosition = (position: LogPosition): string => `${position.generation}.${streamIdText(position.id)}`;
+export function parsePosition(text: string): LogPosition | null {
+  const dot = text.indexOf('.');
+  if (dot <= 0) return null;
+  const generation = text.slice(0, dot);
+  if (!/^[a-z0-9]{1,32}$/.test(generation)) return null;
+  const id = parseStreamId(text.slice(dot + 1));
+  return id === null ? null : { generation, id };
+}
+
+/** One event as the log holds it. */
+export interface LogEntry {
+  readonly id: StreamId;
+  readonly seq: number;
+  readonly videoId: string;
+  readonly storedAtMs: number;
+  /** The video's JSON text (`/videos` item). */
+  readonly video: string;
+}
+
+export interface LogState {
+  /** The log's generation (made by the first read or append after its keys expired). */
+  readonly generation: string;
+  /** The newest position ever appended (0-0 when none). */
+  readonly last: StreamId;
+  /** The newest position the bounds deleted (0-0 when none). */
+  readonly deleted: StreamId;
+}
+
+export interface LogRead extends LogState {
+  readonly entries: readonly LogEntry[];
+}
+
+/**
+ * Where a client that says it saw `position` stands: 'ok' (it can read on from there), or why
+ * it must reset (events it did not see are gone, or the position is not of this log).
+ */
+export function resumeCheck(state: LogState, position: LogPosition): 'ok' | 'trimmed' | 'other-log' {
+  if (state.generation !== position.generation) return 'other-log';
+  if (compareStreamIds(position.id, state.last) > 0) return 'other-log';
+  if (compareStreamIds(position.id, state.deleted) < 0) return 'trimmed';
+  return 'ok';
+}
+
+type RawEntry = [string, string[]];
+
+const newGeneration = (): string => randomBytes(6).toString('hex');
+
+function toEntry([id, fields]: RawEntry): LogEntry {
+  const value = (name: string): string => {
+    for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
+    return '';
+  };
+  return { id: parseStreamId(id) ?? [0, 0], seq: Number(value('s')), videoId: value('v'), storedAtMs: Number(value('t')), video: value('j') };
+}
+
+export interface FeedLogOptions {
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly maxLength: number;
+  readonly maxAgeMs: number;
+}
+
+export type FeedLog = ReturnType<typeof createFeedLog>;
+
+export function createFeedLog({ redis, prefix, maxLength, maxAgeMs }: FeedLogOptions) {
+  /** Appends the events of one feed (each `seq` once, ever); returns how many were new. */
+  async function append(feed: FeedKey, events: readonly FeedEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const keys = feedLogKeys(prefix, feed);
+    const args: Array<string | number> = [maxLength, maxAgeMs, newGeneration()];
+    for (const event of events) args.push(event.seq, event.videoId, event.storedAt.getTime(), event.video);
+    return Number(await redis.eval(APPEND, 3, keys.stream, keys.seen, keys.generation, ...args));
+  }
+
+  /** The log's state, and up to `count` entries after `after` when given. */
+  async function read(feed: FeedKey, after: StreamId | null, count = 500): Promise<LogRead> {
+    const keys = feedLogKeys(prefix, feed);
+    const [generation, last, deleted, entries] = (await redis.eval(
+      READ,
+      2,
+      keys.stream,
+      keys.generation,
+      after === null ? '' : streamIdText(after),
+      count,
+      newGeneration(),
+      maxAgeMs + 60_000,
+    )) as [
+      string,
+      string,
+      string,
+      RawEntry[],
+    ];
+    return {
+      generation,
+      last: parseStreamId(last) ?? [0, 0],
+      deleted: parseStreamId(deleted) ?? [0, 0],
+      entries: entries.map(toEntry),
+    };
+  }
+
+  /** Tells every API process which feeds have new entries. */
+  async function announce(feeds: readonly FeedKey[]): Promise<void> {
+    if (feeds.length > 0) await redis.publish(feedLogChannel(prefix), JSON.stringify(feeds));
+  }
+
+  return { append, read, announce };
+}
+
+/** The relay's sink for the log: each feed's events appended, then announced. */
+export function feedLogSink(log: Pick<FeedLog, 'append' | 'announce'>): FeedEventSink {
+  return {
+    name: 'feed-log',
+    async take(events) {
+      const byFeed = new Map<FeedKey, FeedEvent[]>();
+      for (const event of events) {
+        const list = byFeed.get(event.feed);
+        if (list === undefined) byFeed.set(event.feed, [event]);
+        else list.push(event);
+      }
+      const touched: FeedKey[] = [];
+      for (const [feed, list] of byFeed) {
+        if ((await log.append(feed, list)) > 0) touched.push(feed);
+      }
+      await log.announce(touched);
+    },
+  };
+}

@@ -1,0 +1,286 @@
+// Fans each feed's log (feed-log.ts) out to the SSE clients of one API process. A feed with
+// clients is read once per change, however many clients follow it, and each event's SSE text is
+// built once and written to every client as the same string.
+//
+// Reads happen on every change notice the worker publishes, at least every `pollMs` (a notice
+// lost while pub/sub was down delays events, it never drops them), and after the pub/sub
+// connection comes back.
+//
+// A client has its own position. Joining without one, it starts at the log's end (and is told
+// that position at once in a `ready` event, so a reconnect after a quiet spell resumes from
+// there). Joining with one (`Last-Event-ID`), it first reads the log after it on its own and
+// goes live only once it has caught up with what this process already fanned out, so it gets
+// every event in between once; if the events after its position are gone (trimmed, or the log
+// was recreated), it gets a `reset` event instead, carrying the current position.
+import type { ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
+import type { Logger } from '../platform/logger.js';
+import type { FeedKey } from '../catalog/feed-keys.js';
+import {
+  compareStreamIds,
+  feedLogChannel,
+  formatPosition,
+  parsePosition,
+  resumeCheck,
+  type FeedLog,
+  type LogEntry,
+  type StreamId,
+} from './feed-log.js';
+
+/** Where an SSE connection's text goes. */
+export interface StreamClient {
+  /** Writes SSE text; false when the client is too far behind (it is then closed). */
+  send(text: string): boolean;
+  close(): void;
+}
+
+export interface StreamHubDeps {
+  readonly log: Pick<FeedLog, 'read'>;
+  readonly channels: Pick<ChannelSubscriber, 'on' | 'onState'>;
+  readonly prefix: string;
+  readonly logger: Logger;
+  readonly pollMs: number;
+  readonly heartbeatMs: number;
+  /** Entries read per step (default 500). */
+  readonly readCount?: number;
+  /** Called for each event written to a live client, with its store time (metrics). */
+  readonly onDelivered?: (storedAtMs: number) => void;
+}
+
+interface Subscriber {
+  readonly client: StreamClient;
+  cursor: StreamId;
+  live: boolean;
+}
+
+interface Hub {
+  readonly feed: FeedKey;
+  generation: string;
+  last: StreamId;
+  readonly subscribers: Set<Subscriber>;
+  reading: Promise<void> | null;
+  again: boolean;
+}
+
+export type StreamHub = ReturnType<typeof createStreamHub>;
+
+const event = (name: string, id: string, data: string): string => `id: ${id}\nevent: ${name}\ndata: ${data}\n\n`;
+const HEARTBEAT = ':\n\n';
+
+export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbeatMs, readCount = 500, onDelivered }: StreamHubDeps) {
+  const hubs = new Map<FeedKey, Hub>();
+  const opening = new Map<FeedKey, Promise<Hub>>();
+  let clients = 0;
+
+  const videoEvent = (generation: string, entry: LogEntry): string => event('video', formatPosition({ generation, id: entry.id }), entry.video);
+  const resetEvent = (generation: string, at: StreamId, reason: string): string =>
+    event('reset', formatPosition({ generation, id: at }), JSON.stringify({ reason, message: 'events were missed: reload the listing, then follow on from here' }));
+
+  function drop(hub: Hub, subscriber: Subscriber): void {
+    hub.subscribers.delete(subscriber);
+    subscriber.client.close();
+  }
+
+  function deliver(hub: Hub, subscriber: Subscriber, entry: LogEntry, text: string): boolean {
+    if (compareStreamIds(entry.id, subscriber.cursor) <= 0) return true;
+    subscriber.cursor = entry.id;
+    if (!subscriber.client.send(text)) return false;
+    if (subscriber.live) onDelivered?.(entry.storedAtMs);
+    return true;
+  }
+
+  /** Reads what is new in the hub's log and writes it to its live clients. */
+  async function pull(hub: Hub): Promise<void> {
+    for (;;) {
+      const read = await log.read(hub.feed, hub.last, readCount);
+      if (read.generation !== hub.generation) {
+        // The log was recreated (its keys expired, or Redis lost them): what it held is gone.
+        const previous = hub.generation;
+        hub.generation = read.generation;
+        hub.last = [0, 0];
+        const reset = resetEvent(hub.generation, hub.last, 'log-recreated');
+        for (const subscriber of hub.subscribers) {
+          if (!subscriber.live) continue;
+          subscriber.cursor = hub.last;
+          if (!subscriber.client.send(reset)) drop(hub, subscriber);
+        }
+        logger.warn({ feed: hub.feed, previous, generation: hub.generation }, 'feed log recreated; clients told to reset');
+        continue;
+      }
+      for (const entry of read.entries) {
+        const text = videoEvent(hub.generation, entry);
+        for (const subscriber of hub.subscribers) {
+          if (subscriber.live && !deliver(hub, subscriber, entry, text)) drop(hub, subscriber);
+        }
+        hub.last = entry.id;
+      }
+      if (read.entries.length < readCount) return;
+    }
+  }
+
+  function poll(hub: Hub): Promise<void> {
+    if (hub.reading !== null) {
+      hub.again = true;
+      return hub.reading;
+    }
+    hub.reading = (async () => {
+      do {
+        hub.again = false;
+        try {
+          await pull(hub);
+        } catch (error) {
+          logger.warn({ feed: hub.feed, err: (error as Error).message }, 'could not read a feed log; retrying at the next poll');
+          return;
+        }
+      } while (hub.again);
+    })().finally(() => {
+      hub.reading = null;
+    });
+    return hub.reading;
+  }
+
+  async function open(feed: FeedKey): Promise<Hub> {
+    const existing = hubs.get(feed);
+    if (existing !== undefined) return existing;
+    let pending = opening.get(feed);
+    if (pending === undefined) {
+      pending = log
+        .read(feed, null)
+        .then((state) => {
+          const hub: Hub = { feed, generation: state.generation, last: state.last, subscribers: new Set(), reading: null, again: false };
+          hubs.set(feed, hub);
+          return hub;
+        })
+        .finally(() => opening.delete(feed));
+      opening.set(feed, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Follows `feed` for `client`, from `lastEventId` when given. Resolves once the client is
+   * live; returns the function that stops following.
+   */
+  async function subscribe(feed: FeedKey, lastEventId: string | undefined, client: StreamClient): Promise<() => void> {
+    const opened = await open(feed);
+    // The last client of an opened hub may have left meanwhile, taking it out of the map.
+    let hub = hubs.get(feed);
+    if (hub === undefined) hubs.set(feed, (hub = opened));
+    const subscriber: Subscriber = { client, cursor: hub.last, live: false };
+    hub.subscribers.add(subscriber);
+    clients++;
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      clients--;
+      hub.subscribers.delete(subscriber);
+      if (hub.subscribers.size === 0 && hubs.get(feed) === hub) hubs.delete(feed);
+    };
+    try {
+      await catchUp(hub, subscriber, lastEventId);
+    } catch (error) {
+      leave();
+      throw error;
+    }
+    return leave;
+  }
+
+  async function catchUp(hub: Hub, subscriber: Subscriber, lastEventId: string | undefined): Promise<void> {
+    const position = lastEventId === undefined ? null : parsePosition(lastEventId.trim());
+    if (position === null) {
+      // A new client, or an id that is not one of ours: start at the end this process knows.
+      subscriber.cursor = hub.last;
+      const text =
+        lastEventId === undefined
+          ? event('ready', formatPosition({ generation: hub.generation, id: hub.last }), '{}')
+          : resetEvent(hub.generation, hub.last, 'unknown-id');
+      subscriber.live = true;
+      if (!subscriber.client.send(text)) drop(hub, subscriber);
+      return;
+    }
+    const first = await log.read(hub.feed, position.id, readCount);
+    const verdict = resumeCheck(first, position);
+    if (verdict !== 'ok') {
+      // Follow on from the newest position either side knows.
+      const at = first.generation === hub.generation && compareStreamIds(first.last, hub.last) > 0 ? first.last : hub.last;
+      subscriber.cursor = at;
+      subscriber.live = true;
+      if (!subscriber.client.send(resetEvent(hub.generation, at, verdict))) drop(hub, subscriber);
+      return;
+    }
+    subscriber.cursor = position.id;
+    let read = first;
+    for (;;) {
+      for (const entry of read.entries) {
+        if (!deliver(hub, subscriber, entry, videoEvent(position.generation, entry))) {
+          drop(hub, subscriber);
+          return;
+        }
+      }
+      // Live once this client has seen everything this process fanned out: no await between
+      // the check and going live, so no fan-out can fall in between.
+      if (read.entries.length < readCount && compareStreamIds(subscriber.cursor, hub.last) >= 0) break;
+      read = await log.read(hub.feed, subscriber.cursor, readCount);
+      if (read.generation !== position.generation) {
+        // Recreated while catching up: the hub will tell everyone; this client goes live now.
+        break;
+      }
+    }
+    subscriber.live = true;
+  }
+
+  let heartbeat: NodeJS.Timeout | undefined;
+  let poller: NodeJS.Timeout | undefined;
+  const stopListening: Array<() => void> = [];
+
+  function pollAll(): void {
+    for (const hub of hubs.values()) void poll(hub);
+  }
+
+  return {
+    subscribe,
+    /** SSE clients connected to this process. */
+    clients: () => clients,
+    /** Feeds with clients on this process. */
+    feeds: () => hubs.size,
+    start(): void {
+      stopListening.push(
+        channels.on(feedLogChannel(prefix), (message) => {
+          let feeds: unknown;
+          try {
+            feeds = JSON.parse(message);
+          } catch {
+            feeds = null;
+          }
+          if (!Array.isArray(feeds)) {
+            pollAll();
+            return;
+          }
+          for (const feed of feeds) {
+            const hub = typeof feed === 'string' ? hubs.get(feed) : undefined;
+            if (hub !== undefined) void poll(hub);
+          }
+        }),
+        channels.onState((state) => {
+          if (state === 'up') pollAll();
+        }),
+      );
+      poller = setInterval(pollAll, pollMs);
+      poller.unref();
+      heartbeat = setInterval(() => {
+        for (const hub of hubs.values()) {
+          for (const subscriber of hub.subscribers) if (!subscriber.client.send(HEARTBEAT)) drop(hub, subscriber);
+        }
+      }, heartbeatMs);
+      heartbeat.unref();
+    },
+    /** Stops reading; closes every client (they reconnect, to this process or another). */
+    stop(): void {
+      clearInterval(poller);
+      clearInterval(heartbeat);
+      for (const stop of stopListening.splice(0)) stop();
+      for (const hub of hubs.values()) for (const subscriber of [...hub.subscribers]) drop(hub, subscriber);
+      hubs.clear();
+    },
+  };
+}
