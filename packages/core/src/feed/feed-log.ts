@@ -11,8 +11,8 @@
 //
 // Knowing what a client missed: the stream's ids are Redis's own (time-ordered), and every
 // position is tagged with the log's generation, a random token made when the stream is first
-// written. A reconnecting client whose position is older than what the bounds deleted
-// (`max-deleted-entry-id`), whose generation is not the current one (the keys expired after a
+// written. A reconnecting client whose position is older than the newest entry the bounds
+// removed (noted by the append script: Redis's max-deleted-entry-id counts XDEL only), whose generation is not the current one (the keys expired after a
 // quiet retention period, or Redis lost its data), or that names a position the stream never
 // reached, is told to reset instead of silently missing events.
 import { randomBytes } from 'node:crypto';
@@ -25,11 +25,13 @@ export const feedLogKeys = (prefix: string, feed: FeedKey) => ({
   stream: groupKey(prefix, group(feed), 'stream'),
   seen: groupKey(prefix, group(feed), 'seen'),
   generation: groupKey(prefix, group(feed), 'generation'),
+  /** The newest id the bounds removed (Redis's own max-deleted-entry-id counts XDEL only). */
+  trimmed: groupKey(prefix, group(feed), 'trimmed'),
 });
 /** Published with the feeds just appended to (a JSON array), so readers need not wait for a poll. */
 export const feedLogChannel = (prefix: string): string => redisKey(prefix, 'feed', 'log-appended');
 
-// KEYS: stream, seen, generation. ARGV: max length, max age ms, a new generation (used only if
+// KEYS: stream, seen, generation, trimmed. ARGV: max length, max age ms, a new generation (used only if
 // the log has none), then per event: seq, video id, stored-at ms, JSON.
 const APPEND = `
 local t = redis.call('TIME')
@@ -48,17 +50,39 @@ for i = 4, #ARGV, 4 do
     appended = appended + 1
   end
 end
+local function newer(a, b)
+  if not a then return b end
+  if not b then return a end
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  if am > bm or (am == bm and as > bs) then return a end
+  return b
+end
 if appended > 0 then
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', maxLength)
-  redis.call('XTRIM', KEYS[1], 'MINID', tostring(now - maxAge))
+  -- Note the newest entry each bound removes before removing it.
+  local cut = nil
+  local excess = redis.call('XLEN', KEYS[1]) - maxLength
+  if excess > 0 then
+    local gone = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
+    cut = gone[#gone][1]
+    redis.call('XTRIM', KEYS[1], 'MAXLEN', maxLength)
+  end
+  local minId = tostring(now - maxAge) .. '-0'
+  local old = redis.call('XREVRANGE', KEYS[1], '(' .. minId, '-', 'COUNT', 1)
+  if #old > 0 then
+    cut = newer(cut, old[1][1])
+    redis.call('XTRIM', KEYS[1], 'MINID', minId)
+  end
+  if cut then redis.call('SET', KEYS[4], newer(redis.call('GET', KEYS[4]) or nil, cut)) end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. tostring(now - maxAge))
 local extra = redis.call('ZCARD', KEYS[2]) - 2 * maxLength
 if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], maxAge + 60000) end
+for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], maxAge + 60000) end
 return appended`;
 
-// KEYS: stream, generation. ARGV: the position to read after ('' for none: just the state),
+// KEYS: stream, generation, trimmed. ARGV: the position to read after ('' for none: just the state),
 // the most entries to return, a new generation and its lifetime (made when the log has none,
 // so a client joining an empty log still gets a position to resume from). Returns generation,
 // last id, max deleted id, entries.
@@ -70,11 +94,11 @@ if not generation then
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return { generation, '0-0', '0-0', {} } end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last, deleted = '0-0', '0-0'
+local last = '0-0'
 for i = 1, #info, 2 do
   if info[i] == 'last-generated-id' then last = info[i + 1] end
-  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
 end
+local deleted = redis.call('GET', KEYS[3]) or '0-0'
 local entries = {}
 if ARGV[1] ~= '' then entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]) end
 return { generation, last, deleted, entries }`;
@@ -119,7 +143,7 @@ export interface LogState {
   readonly generation: string;
   /** The newest position ever appended (0-0 when none). */
   readonly last: StreamId;
-  /** The newest position the bounds deleted (0-0 when none). */
+  /** The newest position the bounds removed (0-0 when none). */
   readonly deleted: StreamId;
 }
 
@@ -166,7 +190,7 @@ export function createFeedLog({ redis, prefix, maxLength, maxAgeMs }: FeedLogOpt
     const keys = feedLogKeys(prefix, feed);
     const args: Array<string | number> = [maxLength, maxAgeMs, newGeneration()];
     for (const event of events) args.push(event.seq, event.videoId, event.storedAt.getTime(), event.video);
-    return Number(await redis.eval(APPEND, 3, keys.stream, keys.seen, keys.generation, ...args));
+    return Number(await redis.eval(APPEND, 4, keys.stream, keys.seen, keys.generation, keys.trimmed, ...args));
   }
 
   /** The log's state, and up to `count` entries after `after` when given. */
@@ -174,9 +198,10 @@ export function createFeedLog({ redis, prefix, maxLength, maxAgeMs }: FeedLogOpt
     const keys = feedLogKeys(prefix, feed);
     const [generation, last, deleted, entries] = (await redis.eval(
       READ,
-      2,
+      3,
       keys.stream,
       keys.generation,
+      keys.trimmed,
       after === null ? '' : streamIdText(after),
       count,
       newGeneration(),
