@@ -5,3 +5,4 @@ export * from './polling.js';
 export * from './store-audit.js';
 export * from './faults/index.js';
 export * from './spans.js';
+export * from './sse-client.js';
