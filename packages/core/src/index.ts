@@ -62,6 +62,11 @@ export * from './feed/stream-hub.js';
 export * from './feed/feed-service.js';
 export * from './feed/feed-snapshot.js';
 export * from './feed/snapshot-cache.js';
+export * from './feed/webhook-delivery.js';
+export * from './feed/webhook-destination.js';
+export * from './feed/webhook-queue.js';
+export * from './feed/webhook-repository.js';
+export * from './feed/webhook-signature.js';
 
 // admin: operator actions (keys, queries), the control channel, health.
 export * from './admin/control-channel.js';
@@ -70,6 +75,7 @@ export * from './admin/health-service.js';
 export * from './admin/key-admin.js';
 export * from './admin/query-admin.js';
 export * from './admin/query-overview.js';
+export * from './admin/webhook-admin.js';
 
 // The public response shapes (also `@tubefeed/core/response-schemas`, for browser code).
 export * from './response-schemas.js';

@@ -66,3 +66,18 @@ export type AdminQueryView = Static<typeof AdminQuerySchema>;
 
 /** `GET /admin/queries`. */
 export const AdminQueryListSchema = Type.Object({ queries: Type.Array(AdminQuerySchema) });
+
+/** A webhook as the admin API shows it: never its secret. */
+export const AdminWebhookSchema = Type.Object({
+  id: Type.Integer(),
+  url: Type.String({ description: 'Where each new video is POSTed (as normalised when registered)' }),
+  feed: Type.String({ description: 'The feed it follows: all, q:<query id> or c:<channel id>; sent as `feed` in each delivery', examples: ['all', 'q:3'] }),
+  query: Type.Union([Type.String(), Type.Null()], { description: 'The followed query it gets the new videos of (null: not a query feed)' }),
+  channel: Type.Union([Type.String(), Type.Null()], { description: 'The channel it gets the new videos of (null: not a channel feed)' }),
+  allowPrivateNetwork: Type.Boolean({ description: 'Deliveries may go to loopback, private and link-local addresses, and over http:' }),
+  createdAt: DateTime,
+});
+export type AdminWebhookView = Static<typeof AdminWebhookSchema>;
+
+/** `GET /admin/webhooks`. */
+export const AdminWebhookListSchema = Type.Object({ webhooks: Type.Array(AdminWebhookSchema) });

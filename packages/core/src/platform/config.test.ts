@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       search: { windowRows: 2000 },
       metrics: { host: '127.0.0.1', port: 0 },
       admin: { user: 'admin', password: null, maxFailures: 10, failureWindowMs: 300_000 },
+      webhooks: { retryForMs: 86_400_000, backoffBaseMs: 10_000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 8 },
     });
   });
 
@@ -282,6 +283,11 @@ describe('loadConfig', () => {
       HTTP_REQUEST_TIMEOUT_MS: '1',
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 'x',
       HTTP_MAX_CONNECTIONS: '0',
+      WEBHOOK_RETRY_FOR_MS: '-1',
+      WEBHOOK_BACKOFF_BASE_MS: '1',
+      WEBHOOK_BACKOFF_MAX_MS: '1',
+      WEBHOOK_TIMEOUT_MS: 'soon',
+      WEBHOOK_CONCURRENCY: '0',
     };
     expect(Object.keys(bad).sort()).toEqual([...CONFIG_VARIABLES].sort());
     for (const [name, value] of Object.entries(bad)) {

@@ -172,6 +172,13 @@ const schema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 3_600_000).default(30_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(1000, 3_600_000).default(72_000),
   HTTP_MAX_CONNECTIONS: int(1, 1_000_000).optional(),
+  // Webhook deliveries (feed/webhook-queue.ts): each is retried with exponential backoff (base,
+  // doubling, capped per attempt) for up to WEBHOOK_RETRY_FOR_MS, then stays failed in Bull Board.
+  WEBHOOK_RETRY_FOR_MS: int(0, 30 * 86_400_000).default(86_400_000),
+  WEBHOOK_BACKOFF_BASE_MS: int(10, 3_600_000).default(10_000),
+  WEBHOOK_BACKOFF_MAX_MS: int(10, 86_400_000).default(3_600_000),
+  WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  WEBHOOK_CONCURRENCY: int(1, 256).default(8),
 });
 
 /**
@@ -318,13 +325,21 @@ function connectionCap(explicit: number | undefined, openFileLimit: number | nul
 
 /** Problems between variables that are each valid alone (reported with the others). */
 function relatedProblems(cleaned: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
   const headers = schema.shape.HTTP_HEADERS_TIMEOUT_MS.safeParse(cleaned.HTTP_HEADERS_TIMEOUT_MS);
   const request = schema.shape.HTTP_REQUEST_TIMEOUT_MS.safeParse(cleaned.HTTP_REQUEST_TIMEOUT_MS);
-  if (!headers.success || !request.success || request.data >= headers.data) return [];
-  return [
-    `HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (${headers.data}), since a request's headers are part of ` +
-      `the request (got "${request.data}")`,
-  ];
+  if (headers.success && request.success && request.data < headers.data) {
+    problems.push(
+      `HTTP_REQUEST_TIMEOUT_MS: must be at least HTTP_HEADERS_TIMEOUT_MS (${headers.data}), since a request's headers are part of ` +
+        `the request (got "${request.data}")`,
+    );
+  }
+  const backoffBase = schema.shape.WEBHOOK_BACKOFF_BASE_MS.safeParse(cleaned.WEBHOOK_BACKOFF_BASE_MS);
+  const backoffMax = schema.shape.WEBHOOK_BACKOFF_MAX_MS.safeParse(cleaned.WEBHOOK_BACKOFF_MAX_MS);
+  if (backoffBase.success && backoffMax.success && backoffMax.data < backoffBase.data) {
+    problems.push(`WEBHOOK_BACKOFF_MAX_MS: must be at least WEBHOOK_BACKOFF_BASE_MS (${backoffBase.data}) (got "${backoffMax.data}")`);
+  }
+  return problems;
 }
 
 /** A comma-separated list: trimmed, empty items dropped, duplicates removed. */
@@ -459,6 +474,19 @@ export interface Config {
     /** Failed logins per client within `failureWindowMs` before every attempt gets 429 (0: no limit). */
     readonly maxFailures: number;
     readonly failureWindowMs: number;
+  };
+  /**
+   * Webhook deliveries (feed/webhook-queue.ts): a delivery that fails (non-2xx, network error,
+   * timeout) is tried again after backoffBaseMs, doubling each time up to backoffMaxMs, for as
+   * many attempts as fit in retryForMs; then it stays failed (Bull Board can retry it). Each
+   * attempt waits timeoutMs at most; a worker process makes `concurrency` deliveries at once.
+   */
+  readonly webhooks: {
+    readonly retryForMs: number;
+    readonly backoffBaseMs: number;
+    readonly backoffMaxMs: number;
+    readonly timeoutMs: number;
+    readonly concurrency: number;
   };
 }
 
@@ -624,6 +652,13 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
       password: e.ADMIN_PASSWORD === '' ? null : new Secret(e.ADMIN_PASSWORD),
       maxFailures: e.ADMIN_AUTH_MAX_FAILURES,
       failureWindowMs: e.ADMIN_AUTH_WINDOW_MS,
+    },
+    webhooks: {
+      retryForMs: e.WEBHOOK_RETRY_FOR_MS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
   });
 }

@@ -131,6 +131,17 @@ export interface FeedEventsTable {
   relayed_at: Date | null;
 }
 
+/** Webhooks an operator registered (migration 20261210100000); `secret` is never returned. */
+export interface WebhooksTable {
+  id: Generated<number>;
+  url: string;
+  /** The feed it follows: all, q:<query id> or c:<channel id> (feed/feed-events.ts). */
+  feed: string;
+  secret: string;
+  allow_private_network: ColumnType<number, number | undefined, number>;
+  created_at: Date;
+}
+
 export interface Database {
   videos: VideosTable;
   search_queries: SearchQueriesTable;
@@ -141,6 +152,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   service_secrets: ServiceSecretsTable;
   feed_events: FeedEventsTable;
+  webhooks: WebhooksTable;
 }
 
 export type VideoRow = Selectable<VideosTable>;
