@@ -7,78 +7,23 @@
 // Time scale: BullMQ's delays run on real time, so the schedule is 100x shorter than deployed:
 // backoff from 100 ms (deployed 10 s) doubling up to 36 s (1 h), retried for 864 s (24 h).
 // 5 simulated minutes of outage are 3 s real. Waits are generous bounds, never assertions.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SIGNATURE_HEADER,
-  DELIVERY_HEADER,
   createLogger,
   createWebhookRepository,
   systemClock,
-  verifyWebhookSignature,
   webhookAttempts,
   type FeedEvent,
   type WebhookRepository,
 } from '@tubefeed/core';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, sleep, testConfig, until, type TestDatabase } from '@tubefeed/core/testing';
+import { WebhookReceiver } from './testing/webhook-receiver.js';
 import { startWebhookRuntime, type WebhookRuntime } from './webhook-runtime.js';
 
 const SCALE = 100;
 const OUTAGE_MS = (5 * 60_000) / SCALE; // 5 simulated minutes
 const SECRET = 'whsec-test-0123456789abcdef';
-
-interface Received {
-  readonly id: string;
-  readonly header: string;
-  readonly body: string;
-  readonly valid: boolean;
-}
-
-/** A local webhook receiver that can be down (port closed) and can answer 500 to a delivery it read. */
-class Receiver {
-  readonly received: Received[] = [];
-  /** Delivery ids to answer 500 the first time they arrive (after reading and recording them). */
-  readonly failOnce = new Set<string>();
-  private server: Server | null = null;
-  port = 0;
-
-  async up(): Promise<void> {
-    const server = createServer((request, response) => void this.handle(request, response));
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server === null) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  ids(): Set<string> {
-    return new Set(this.received.map((r) => r.id));
-  }
-
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const header = String(request.headers[SIGNATURE_HEADER] ?? '');
-    const id = String(request.headers[DELIVERY_HEADER] ?? '');
-    this.received.push({ id, header, body, valid: verifyWebhookSignature(SECRET, body, header, Math.floor(Date.now() / 1000)) });
-    if (this.failOnce.delete(id)) {
-      response.statusCode = 500;
-      response.end('try later');
-      return;
-    }
-    response.statusCode = 204;
-    response.end();
-  }
-}
 
 const logText: string[] = [];
 const log = createLogger(
@@ -96,7 +41,7 @@ const redis = createTestRedis();
 let db: TestDatabase;
 let runtime: WebhookRuntime;
 let webhooks: WebhookRepository;
-const receiver = new Receiver();
+const receiver = new WebhookReceiver(SECRET);
 const config = testConfig({
   WEBHOOK_BACKOFF_BASE_MS: String(10_000 / SCALE),
   WEBHOOK_BACKOFF_MAX_MS: String(3_600_000 / SCALE),
@@ -144,9 +89,11 @@ async function completed(webhookId: number, sent: readonly FeedEvent[], timeoutM
   return until(
     'every delivery to complete',
     async () => {
-      const jobs = await Promise.all(sent.map((event) => runtime.queue.getJob(`whd-${webhookId}-${event.seq}`)));
-      const states = await Promise.all(jobs.map(async (job) => (job === undefined ? undefined : job.getState())));
-      return states.every((state) => state === 'completed') ? jobs.map((job) => job!) : undefined;
+      const ids = sent.map((event) => `whd-${webhookId}-${event.seq}`);
+      const states = await Promise.all(ids.map((id) => runtime.queue.getJobState(id)));
+      if (!states.every((state) => state === 'completed')) return undefined;
+      // Read once completed: a job read before holds no return value yet.
+      return Promise.all(ids.map(async (id) => (await runtime.queue.getJob(id))!));
     },
     timeoutMs,
     50,
