@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLogger,
   createWebhookRepository,
+  createWebhookSink,
   systemClock,
   webhookAttempts,
   type FeedEvent,
@@ -211,6 +212,57 @@ describe('webhook deliveries', () => {
     const jobs = await completed(webhookId, sent);
     expect(jobs.map((job) => job.returnvalue)).toEqual(sent.map(() => ({ outcome: 'webhook-deleted' })));
     expect(receiver.received.filter((delivery) => delivery.id.startsWith(`whd-${webhookId}-`))).toHaveLength(0);
+  });
+
+  describe("a worker whose lookups answer as an attacker's DNS would", () => {
+    // A second worker (its own queue prefix) resolving every name to 127.0.0.1: a webhook whose
+    // host resolved to a public address when it was registered, and to loopback now.
+    const rebound = testConfig({ MYSQL_URL: config.mysql.url, WEBHOOK_BACKOFF_BASE_MS: '100', WEBHOOK_BACKOFF_MAX_MS: '36000', WEBHOOK_RETRY_FOR_MS: '864000' });
+    let other: WebhookRuntime;
+    beforeAll(() => {
+      other = startWebhookRuntime({ config: rebound, log, clock: systemClock, db, resolve: async () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]) });
+    });
+    afterAll(async () => {
+      await other.close(1000);
+      await clearRedisPrefix(redis, rebound.redis.prefix);
+    });
+
+    it('refuses the connection (DNS rebinding) and does not retry it', async () => {
+      const row = await webhooks.create({ url: 'https://hooks.example.com/hook', feed: 'c:UCrebind', secret: SECRET, allowPrivateNetwork: false });
+      const [event] = events(1, 'c:UCrebind');
+      await other.sink.take([event!]);
+      const id = `whd-${row.id}-${event!.seq}`;
+      await until('the delivery to fail', async () => ((await other.queue.getJobState(id)) === 'failed' ? true : undefined), 20_000);
+      const job = (await other.queue.getJob(id))!;
+      expect(job.failedReason).toBe(
+        'url must reach a public address: hooks.example.com resolves to 127.0.0.1 is in a loopback range (set allowPrivateNetwork to deliver inside your network)',
+      );
+      // 32 attempts were allowed: the refusal is not retried.
+      expect(job.opts.attempts).toBe(32);
+      expect(job.attemptsMade).toBe(1);
+      await webhooks.remove(row.id);
+    });
+
+    it("leaves a delivery out of attempts failed, and Bull Board's retry delivers it with the same id", async () => {
+      const row = await webhooks.create({ url: `http://127.0.0.1:${receiver.port}/hook`, feed: 'c:UCretry', secret: SECRET, allowPrivateNetwork: true });
+      // A sink whose deliveries get a single attempt (WEBHOOK_RETRY_FOR_MS=0).
+      const oneShot = createWebhookSink({ queue: other.queue, webhooks, retry: { ...rebound.webhooks, retryForMs: 0 } });
+      const [event] = events(1, 'c:UCretry');
+      const id = `whd-${row.id}-${event!.seq}`;
+      await receiver.down();
+      await oneShot.take([event!]);
+      await until('the delivery to fail for good', async () => ((await other.queue.getJobState(id)) === 'failed' ? true : undefined), 20_000);
+      expect((await other.queue.getJob(id))!.failedReason).toMatch(/^could not deliver: ECONNREFUSED/);
+      expect(logText.join('')).toContain('webhook delivery failed for good; retry it from Bull Board');
+      await receiver.up();
+      // What Bull Board's "retry" does.
+      await (await other.queue.getJob(id))!.retry('failed');
+      await until('the retried delivery', async () => ((await other.queue.getJobState(id)) === 'completed' ? true : undefined), 20_000);
+      const got = receiver.received.filter((delivery) => delivery.id === id);
+      expect(got).toHaveLength(1);
+      expect(got[0]!.valid).toBe(true);
+      await webhooks.remove(row.id);
+    });
   });
 
   it('keeps the secret out of job data and logs, and logs no signature', async () => {
