@@ -95,6 +95,7 @@ describe('bench plan matches issue 6', () => {
       [null, 'repeat-clients'],
       [null, 'health'],
       [null, 'health-flood'],
+      [null, 'sse-clients'],
     ]);
     expect(new Set(scenarios.map((s) => s.group))).toEqual(new Set(SCENARIO_GROUPS.map((g) => g.id)));
   });
@@ -125,6 +126,9 @@ describe('bench plan matches issue 6', () => {
       'ingest',
       'freshness',
       'memory',
+      'getData page 1 without SSE clients',
+      'getData page 1 with 5,000 SSE clients',
+      'sse delivery',
     ]);
   });
 
@@ -182,6 +186,8 @@ describe('bench plan matches issue 6', () => {
       ['api-rss-under-load', '<', 250],
       ['api-rss', '<', 250],
       ['page1-p99-under-health-flood', '<=', 2],
+      ['page1-p99-with-sse-clients', '<=', 2],
+      ['sse-delivered-once', '==', 0],
       ['repeat-clients-304', '==', 1],
     ]);
   });
@@ -210,6 +216,37 @@ describe('bench plan matches issue 6', () => {
     // The target needs nothing outside the group.
     const target = planTargets(benchSettings(options)).find((t) => t.id === 'page1-p99-under-health-flood')!;
     expect(target.value.kind === 'ratio' && [target.value.of.scenario, target.value.over.scenario].every((name) => selected.some((s) => s.name === name))).toBe(true);
+  });
+
+  it('holds 5,000 SSE clients beside page 1 after page 1 without them, then times deliveries to them (issue 16)', () => {
+    const group = scenarios.filter((s) => s.group === 'sse-clients');
+    expect(group.map((s) => s.name)).toEqual(['getData page 1 without SSE clients', 'getData page 1 with 5,000 SSE clients', 'sse delivery']);
+    const [without, withClients, delivery] = group as [HttpScenarioPlan, HttpScenarioPlan, (typeof group)[number]];
+    for (const scenario of [without, withClients]) {
+      expect(scenario).toMatchObject({ kind: 'http', connections: 50, expectStatus: 200, countSql: false, flood: null, request: { kind: 'getData', limit: 100, page: { pageNo: 1 } } });
+    }
+    expect(without.sseClients).toBeNull();
+    expect(withClients.sseClients).toBe(5000);
+    expect(delivery.kind).toBe('sse-delivery');
+    expect(scenarios.filter((s) => s.kind === 'http' && s.sseClients !== null).map((s) => s.name)).toEqual(['getData page 1 with 5,000 SSE clients']);
+    // After the memory row: the streams' memory is not in the API memory targets.
+    expect(scenarios.findIndex((s) => s.group === 'sse-clients')).toBeGreaterThan(scenarios.findIndex((s) => s.name === 'memory'));
+    expect(settings.sse).toMatchObject({ clients: 5000, videos: 50 });
+    expect(benchSettings(parseBenchOptions(['--quick'])).sse.clients).toBe(5000);
+    const targets = planTargets(settings);
+    expect(targets.find((t) => t.id === 'page1-p99-with-sse-clients')?.value).toEqual({
+      kind: 'ratio',
+      of: { scenario: 'getData page 1 with 5,000 SSE clients', field: 'p99Ms' },
+      over: { scenario: 'getData page 1 without SSE clients', field: 'p99Ms' },
+    });
+    expect(targets.find((t) => t.id === 'sse-delivered-once')?.value).toEqual({ kind: 'figure', of: { scenario: 'sse delivery', field: 'pairsNotOnce' } });
+  });
+
+  it('runs the SSE group alone with --only sse-clients', () => {
+    const options = parseBenchOptions(['--count', '100000', '--only', 'sse-clients']);
+    expect(resultsFileName(options)).toBeNull();
+    const selected = planScenarios(benchSettings(options)).filter((plan) => options.only.includes(plan.group));
+    expect(selected.map((s) => s.name)).toEqual(['getData page 1 without SSE clients', 'getData page 1 with 5,000 SSE clients', 'sse delivery']);
   });
 
   it('refers only to scenarios and figures the plan produces', () => {
@@ -295,6 +332,24 @@ describe('target evaluation', () => {
     expect(evaluate(14).detail).toContain('floodReqPerSec 5,200');
     expect(evaluate(16)).toMatchObject({ value: 2, met: true });
     expect(evaluate(17)).toMatchObject({ value: 2.13, met: false });
+  });
+
+  it('judges the SSE group by page 1 p99 with the clients over without, and by every pair delivered once', () => {
+    const evaluate = (withClients: number, pairsNotOnce: number) =>
+      evaluateTargets(planTargets(settings), [
+        result('getData page 1 without SSE clients', { group: 'sse-clients', p99Ms: 10 }),
+        result('getData page 1 with 5,000 SSE clients', { group: 'sse-clients', p99Ms: withClients }),
+        result('sse delivery', { group: 'sse-clients', p50Ms: 40, p99Ms: 90 }, { pairsNotOnce, pairs: 250_000, rssPer1000ClientsMb: 13.2 }),
+      ]);
+    const ratio = (targets: ReturnType<typeof evaluate>) => targets.find((t) => t.id === 'page1-p99-with-sse-clients')!;
+    const once = (targets: ReturnType<typeof evaluate>) => targets.find((t) => t.id === 'sse-delivered-once')!;
+    expect(ratio(evaluate(19, 0))).toMatchObject({ value: 1.9, met: true, unit: 'x page 1 without' });
+    expect(ratio(evaluate(19, 0)).detail).toContain('rssPer1000ClientsMb 13.2');
+    expect(ratio(evaluate(21, 0))).toMatchObject({ value: 2.1, met: false });
+    expect(once(evaluate(12, 0))).toMatchObject({ value: 0, met: true });
+    expect(once(evaluate(12, 0)).detail).toContain('pairs 250,000');
+    // One pair in 250,000 is a failure (a count, not a share that rounds to 1).
+    expect(once(evaluate(12, 1))).toMatchObject({ value: 1, met: false });
   });
 
   it('leaves targets of missing scenarios unmet with no value', () => {

@@ -36,21 +36,37 @@ export async function sampleCpu(pids: readonly number[]): Promise<CpuSample> {
   return { atMs: performance.now(), busyS, byPid };
 }
 
-/** Percent of one core each named process used between two samples, and the rest of the machine. */
-export function cpuSplit(before: CpuSample, after: CpuSample, named: Readonly<Record<string, number | null>>): Record<string, number | null> {
+/**
+ * Percent of one core each named process (or group of processes, summed) used between two
+ * samples, and the rest of the machine.
+ */
+export function cpuSplit(
+  before: CpuSample,
+  after: CpuSample,
+  named: Readonly<Record<string, number | readonly number[] | null>>,
+): Record<string, number | null> {
   const seconds = Math.max((after.atMs - before.atMs) / 1000, 0.001);
   const pct = (cpuSeconds: number) => Math.round((cpuSeconds / seconds) * 100);
   const split: Record<string, number | null> = {};
   let accounted = 0;
-  for (const [name, pid] of Object.entries(named)) {
-    const start = pid === null ? undefined : before.byPid.get(pid);
-    const end = pid === null ? undefined : after.byPid.get(pid);
-    if (start === undefined || end === undefined) {
+  for (const [name, pids] of Object.entries(named)) {
+    const list: readonly number[] = pids === null ? [] : typeof pids === 'number' ? [pids] : pids;
+    let used: number | null = list.length === 0 ? null : 0;
+    for (const pid of list) {
+      const start = before.byPid.get(pid);
+      const end = after.byPid.get(pid);
+      if (start === undefined || end === undefined) {
+        used = null;
+        break;
+      }
+      used = (used ?? 0) + (end - start);
+    }
+    if (used === null) {
       split[name] = null;
       continue;
     }
-    accounted += end - start;
-    split[name] = pct(end - start);
+    accounted += used;
+    split[name] = pct(used);
   }
   split.otherCpuPct = pct(Math.max(0, after.busyS - before.busyS - accounted));
   return split;

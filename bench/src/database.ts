@@ -240,15 +240,18 @@ export async function dataSetMarks(handle: MysqlHandle, database: string): Promi
 }
 
 /**
- * Takes a seeded data set back to what it held at `marks` (the soak's worker fetches into it):
- * deletes every row added since, then recomputes the feed counts as the seeder does after
- * loading, so the next run finds exactly the seeded rows and reuses the data set.
+ * Takes a seeded data set back to what it held at `marks` (the soak's worker fetches into it,
+ * the sse-clients group stores into it): deletes every row added since, then recomputes the
+ * feed counts as the seeder does after loading, so the next run finds exactly the seeded rows
+ * and reuses the data set.
  */
 export async function restoreDataSet(url: string, marks: DataSetMarks): Promise<void> {
   const db = createDb({ url, poolSize: 1 });
   try {
     const pool = db.pool.promise();
     const { videoId, queryId, keyId } = marks;
+    // The push outbox rows written with those videos (relayed or not).
+    await pool.query('DELETE FROM feed_events WHERE video_pk > ?', [videoId]);
     await pool.query('DELETE FROM video_queries WHERE video_pk > ? OR query_id > ?', [videoId, queryId]);
     await pool.query('DELETE FROM video_search WHERE video_pk > ?', [videoId]);
     await pool.query('DELETE FROM videos WHERE id > ?', [videoId]);

@@ -40,6 +40,8 @@ export interface HttpRunContext {
   readonly counting: { readonly apiUrl: string; readonly proxy: SqlCountingProxy };
   /** Starts the load a scenario's flood puts beside it (flood-process.ts). */
   readonly startFlood: StartFlood;
+  /** The processes of the SSE clients open on the API (empty when none are). */
+  readonly sseClientPids: readonly number[];
 }
 
 /** Reads the page-1 body the baseline has to match, the totals and the ETag. */
@@ -183,6 +185,7 @@ function cpuNote(cpu: Record<string, number | null>): string {
     part('db', cpu.mysqlCpuPct),
     part('redis', cpu.redisCpuPct),
     part('flood', cpu.floodCpuPct),
+    part('sse', cpu.sseClientsCpuPct),
     part('other', cpu.otherCpuPct),
   ];
   return `cpu% ${parts.filter((p) => p !== null).join(' ')}`;
@@ -194,6 +197,7 @@ function noteFor(plan: HttpScenarioPlan): string {
       return 'ceiling';
     case 'getData':
       if (plan.flood !== null) return `beside ${plan.flood.connections} connections on ${plan.flood.path}`;
+      if (plan.sseClients !== null) return `beside ${plan.sseClients.toLocaleString('en-US')} open /videos/stream clients`;
       return plan.request.ifNoneMatch ? '304 = success' : '';
     case 'videos':
       return plan.request.depth === 0 ? '' : `${plan.request.depth.toLocaleString('en-US')} rows deep`;
@@ -229,14 +233,15 @@ async function measureWindow(
   // Where the CPU went over the window: on two shared cores it tells which side limited the
   // rate, and how much other work (other engineers' tests) ran meanwhile.
   const serverPid = plan.request.kind === 'baseline' ? context.baselinePid! : context.apiPid;
-  const pids: Record<string, number | null> = {
+  const pids: Record<string, number | readonly number[] | null> = {
     serverCpuPct: serverPid,
     loadGeneratorCpuPct: process.pid,
     mysqlCpuPct: context.mysqlPid,
     redisCpuPct: context.redisPid,
     ...(floodPid === null ? {} : { floodCpuPct: floodPid }),
+    ...(plan.sseClients === null ? {} : { sseClientsCpuPct: context.sseClientPids }),
   };
-  const watched = Object.values(pids).filter((pid): pid is number => pid !== null);
+  const watched = Object.values(pids).flatMap((pid) => (pid === null ? [] : typeof pid === 'number' ? [pid] : pid));
   const memory = startRssSampler(serverPid, context.settings.rssSampleMs);
   const cpuBefore = await sampleCpu(watched);
   const load = await runLoad({ ...spec, durationS: context.settings.durationS });
@@ -254,6 +259,7 @@ export async function runHttpScenario(plan: HttpScenarioPlan, context: HttpRunCo
     throw error;
   }
   const spec = { url: resolved.url, headers: resolved.headers, connections: plan.connections, expectStatus: plan.expectStatus };
+  if (plan.sseClients !== null && context.sseClientPids.length === 0) throw new Error(`${plan.name}: the SSE clients are not open`);
   // Capped well past the scenario's own length; stopped as soon as the measured window ends.
   const flood =
     plan.flood === null

@@ -28,6 +28,12 @@ export const SCENARIO_GROUPS = [
     issueItem: null,
     title: 'Extra: /getData page 1 (limit=100) p99 alone, then under a /health flood (50 more connections hammering /health from another process)',
   },
+  {
+    id: 'sse-clients',
+    issueItem: null,
+    title:
+      'Push (issue 16): 5,000 open /videos/stream clients from other processes; page 1 (limit=100) p99 without and with them, API RSS per 1,000 clients, store -> delivery p50/p99',
+  },
 ] as const;
 
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]['id'];
@@ -157,6 +163,23 @@ export interface BenchSettings {
     readonly maxS: number;
     readonly pollMs: number;
   };
+  /** The sse-clients group (issue 16). */
+  readonly sse: {
+    /** Open /videos/stream connections, held by the API process the other scenarios measure. */
+    readonly clients: number;
+    /** Client processes they are spread over (none shares the harness's event loop). */
+    readonly processes: number;
+    /** Connections each client process has opening at once. */
+    readonly openConcurrency: number;
+    readonly readyTimeoutS: number;
+    /** Videos stored one at a time through the outbox and the relay, this far apart. */
+    readonly videos: number;
+    readonly storeIntervalMs: number;
+    /** Longest wait, after the last store, for every client to have every video. */
+    readonly deliveryTimeoutS: number;
+    /** Pause before reading the API's memory, so what opening the streams left in flight settles. */
+    readonly settleMs: number;
+  };
 }
 
 export function benchSettings(options: BenchOptions): BenchSettings {
@@ -182,6 +205,16 @@ export function benchSettings(options: BenchOptions): BenchSettings {
     fetchIntervalMs: 1000,
     ingest: { publishIntervalMs: 20, warmupS: quick ? 3 : 5, measureS: quick ? 15 : 30 },
     freshness: { publishIntervalMs: 1000, minVideos: quick ? 10 : 30, maxS: quick ? 25 : 60, pollMs: 50 },
+    sse: {
+      clients: 5000,
+      processes: 4,
+      openConcurrency: 100,
+      readyTimeoutS: 60,
+      videos: quick ? 20 : 50,
+      storeIntervalMs: 200,
+      deliveryTimeoutS: 30,
+      settleMs: 1000,
+    },
   };
 }
 
@@ -222,6 +255,11 @@ export interface HttpScenarioPlan {
   readonly skipOnNotFound: boolean;
   /** Runs beside the measured load (null: the measured load alone). */
   readonly flood: FloodPlan | null;
+  /**
+   * Open SSE clients held by the API through the warm-up and the measured window (null: none).
+   * They are opened before the scenario and stay open for the SSE delivery scenario after it.
+   */
+  readonly sseClients: number | null;
 }
 
 export interface IngestScenarioPlan {
@@ -242,7 +280,17 @@ export interface MemoryScenarioPlan {
   readonly group: 'memory';
 }
 
-export type ScenarioPlan = HttpScenarioPlan | IngestScenarioPlan | FreshnessScenarioPlan | MemoryScenarioPlan;
+/**
+ * New videos stored through the outbox and relayed to the SSE clients opened for the scenario
+ * before it (opened here when none are): store -> delivery to every client, each video once.
+ */
+export interface SseDeliveryScenarioPlan {
+  readonly kind: 'sse-delivery';
+  readonly name: typeof SSE_DELIVERY_NAME;
+  readonly group: 'sse-clients';
+}
+
+export type ScenarioPlan = HttpScenarioPlan | IngestScenarioPlan | FreshnessScenarioPlan | MemoryScenarioPlan | SseDeliveryScenarioPlan;
 
 /** The fixed search set: one query per kind the issue names. */
 export const SEARCH_SET = [
@@ -268,6 +316,12 @@ export const HEALTH_LIVE_NAME = 'health live';
 /** The pair the /health flood target compares, measured one after the other in the same run. */
 export const PAGE_ONE_ALONE_NAME = 'getData page 1 alone';
 export const PAGE_ONE_UNDER_FLOOD_NAME = 'getData page 1 under /health flood';
+/** The sse-clients group: page 1 without and with the open streams, then the deliveries. */
+export const PAGE_ONE_WITHOUT_SSE_NAME = 'getData page 1 without SSE clients';
+export function pageOneWithSseName(clients: number): string {
+  return `getData page 1 with ${clients.toLocaleString('en-US')} SSE clients`;
+}
+export const SSE_DELIVERY_NAME = 'sse delivery';
 
 /**
  * Which results file a run writes (relative to bench/): results.json for the default full run,
@@ -294,7 +348,7 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     connections: number,
     expectStatus: 200 | 304 = 200,
     skipOnNotFound = false,
-  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline', skipOnNotFound, flood: null });
+  ): HttpScenarioPlan => ({ kind: 'http', name, group, request, connections, expectStatus, countSql: request.kind !== 'baseline', skipOnNotFound, flood: null, sseClients: null });
   const deep = settings.cursorThroughput;
   const page = (limit: number, choice: PageChoice, ifNoneMatch = false): HttpRequestPlan => ({ kind: 'getData', limit, page: choice, ifNoneMatch });
   return [
@@ -321,6 +375,12 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     { kind: 'ingest', name: 'ingest', group: 'ingest' },
     { kind: 'freshness', name: 'freshness', group: 'freshness' },
     { kind: 'memory', name: 'memory', group: 'memory' },
+    // After the memory row, so the API's memory figures above are not those of the streams. Page
+    // 1 at its throughput load without and then with the open streams, back to back as in the
+    // health-flood pair; the streams stay open for the deliveries.
+    { ...http(PAGE_ONE_WITHOUT_SSE_NAME, 'sse-clients', page(100, { pageNo: 1 }), hot), countSql: false },
+    { ...http(pageOneWithSseName(settings.sse.clients), 'sse-clients', page(100, { pageNo: 1 }), hot), countSql: false, sseClients: settings.sse.clients },
+    { kind: 'sse-delivery', name: SSE_DELIVERY_NAME, group: 'sse-clients' },
   ];
 }
 
@@ -480,6 +540,26 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
       unit: 'x page 1 alone',
       // How hard /health was hammered meanwhile.
       alsoShow: [ref(PAGE_ONE_UNDER_FLOOD_NAME, 'floodReqPerSec')],
+    },
+    {
+      id: 'page1-p99-with-sse-clients',
+      target: `page 1 (limit=100) p99 with ${settings.sse.clients.toLocaleString('en-US')} open SSE clients <= 2 x page 1 p99 without them`,
+      value: { kind: 'ratio', of: ref(pageOneWithSseName(settings.sse.clients), 'p99Ms'), over: ref(PAGE_ONE_WITHOUT_SSE_NAME, 'p99Ms') },
+      comparison: '<=',
+      limit: 2,
+      unit: 'x page 1 without',
+      // What holding them cost in memory.
+      alsoShow: [ref(SSE_DELIVERY_NAME, 'rssPer1000ClientsMb')],
+    },
+    {
+      id: 'sse-delivered-once',
+      target: 'every SSE client received every stored video exactly once: (client, video) pairs missed or repeated = 0',
+      value: { kind: 'figure', of: ref(SSE_DELIVERY_NAME, 'pairsNotOnce') },
+      comparison: '==',
+      limit: 0,
+      unit: 'pairs',
+      // Out of how many.
+      alsoShow: [ref(SSE_DELIVERY_NAME, 'pairs')],
     },
     {
       id: 'repeat-clients-304',

@@ -27,6 +27,7 @@ import { soakSummaryTable, soakWindowTable, writeSoakResults } from './soak-repo
 import { runSoak } from './soak-scenario.js';
 import { resultWithoutFigures, type ScenarioResult } from './scenario-result.js';
 import { startApi, startBaseline, type ServerHandle, type SystemEnv } from './servers.js';
+import { openSseClients, runSseDelivery, type OpenSseClients } from './sse-scenario.js';
 import { evaluateTargets } from './targets.js';
 
 const BUFFER_POOL_BYTES = 2 * 1024 ** 3;
@@ -47,6 +48,15 @@ function summary(result: ScenarioResult): string {
     typeof result.extra.sqlPerRequest === 'number' ? `${result.extra.sqlPerRequest} SQL/request` : null,
     typeof result.extra.rssMb === 'number' ? `RSS ${result.extra.rssMb} MB` : null,
     typeof result.extra.searchCallsPer1000Videos === 'number' ? `${result.extra.searchCallsPer1000Videos} searches per 1,000 videos` : null,
+    typeof result.extra.relayP50Ms === 'number' ? `commit -> relayed p50 ${result.extra.relayP50Ms} ms` : null,
+    typeof result.extra.firstArrivalP50Ms === 'number'
+      ? `per video first/last client p50 ${result.extra.firstArrivalP50Ms}/${String(result.extra.lastArrivalP50Ms)} ms`
+      : null,
+    typeof result.extra.deliveryMaxMs === 'number' ? `delivery max ${result.extra.deliveryMaxMs} ms` : null,
+    typeof result.extra.serverCpuUsPerDelivery === 'number'
+      ? `API ${result.extra.serverCpuUsPerDelivery} us CPU per delivery (cpu% srv ${String(result.extra.deliveryServerCpuPct)} sse ${String(result.extra.deliverySseClientsCpuPct)} harness ${String(result.extra.deliveryHarnessCpuPct)} other ${String(result.extra.deliveryOtherCpuPct)})`
+      : null,
+    typeof result.extra.rssPer1000ClientsMb === 'number' ? `API RSS ${String(result.extra.rssBeforeClientsMb)} -> ${String(result.extra.rssWithClientsMb)} MB, +${result.extra.rssPer1000ClientsMb} MB per 1,000 clients` : null,
   ];
   return `${result.name}: ${parts.filter((p) => p !== null).join(', ') || result.note}`;
 }
@@ -240,6 +250,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
     const startFlood = floodStarter(system);
     let baseline: ServerHandle | null = null;
+    // The sse-clients group's streams: opened for the first of its scenarios that needs them,
+    // held through the next, closed by the delivery scenario (or here, if it fails first).
+    let sse: OpenSseClients | null = null;
+    const openSse = async (): Promise<OpenSseClients> =>
+      (sse ??= await openSseClients(settings, { system, apiUrl: api.url, apiPid: api.child.pid, scratchDir, log: say }));
+    cleanup.defer('sse clients', async () => {
+      await sse?.audience.close().catch(() => undefined);
+    });
     const cursors = new Map<number, string>();
     const context = (): HttpRunContext => ({
       apiUrl: api.url,
@@ -253,6 +271,7 @@ async function main(argv: readonly string[]): Promise<number> {
       settings,
       counting: { apiUrl: countingApi.url, proxy },
       startFlood,
+      sseClientPids: sse?.audience.pids ?? [],
     });
     const live = { system, mysqlBaseUrl: config.mysql.url, redisUrl: config.redis.url, redis, basePrefix: config.redis.prefix, cleanup, log: say };
 
@@ -268,6 +287,7 @@ async function main(argv: readonly string[]): Promise<number> {
         switch (plan.kind) {
           case 'http': {
             if (plan.request.kind === 'baseline') baseline = await startBaseline(system, bodyFile);
+            if (plan.sseClients !== null) await openSse();
             if (plan.request.kind === 'videos' && plan.request.depth > 0 && !cursors.has(plan.request.depth)) {
               const depths = cursorDepths.map((d) => d.toLocaleString('en-US')).join(' and ');
               say(`walking /videos with limit=${settings.cursorWalkLimit} to ${depths} rows deep (public API only; the cursor is opaque)`);
@@ -291,6 +311,30 @@ async function main(argv: readonly string[]): Promise<number> {
           case 'freshness':
             result = await runFreshnessScenario(settings, live);
             break;
+          case 'sse-delivery': {
+            const open = await openSse();
+            try {
+              result = await runSseDelivery(plan, settings, {
+                open,
+                apiPid: api.child.pid,
+                mysqlPid,
+                redisPid,
+                dataSet,
+                server,
+                redis,
+                prefix,
+                push: config.push,
+                cleanup,
+                log: say,
+              });
+            } finally {
+              // Closed already when the scenario got that far; its report errors are its own.
+              await open.audience.close().catch(() => undefined);
+              sse = null;
+            }
+            if (result.extra.failed === true) say(`${plan.name} FAILED: ${String(result.extra.error)}`);
+            break;
+          }
           case 'memory': {
             const memory = await residentMemory(api.child.pid);
             const underLoad = apiRssUnderLoad(results);
@@ -341,6 +385,13 @@ async function main(argv: readonly string[]): Promise<number> {
       `RSS max: the highest VmRSS of the server under test read every ${settings.rssSampleMs} ms during the measured window (the baseline row: the baseline server's); the memory row has the API's maximum over all its scenarios.`,
       `x base: req/s over the baseline's, for the scenarios at the baseline's concurrency (${settings.throughputConnections} connections).`,
     );
+    if (results.some((r) => r.group === 'sse-clients')) {
+      const { sse: s } = settings;
+      notes.push(
+        `SSE clients: ${s.clients.toLocaleString('en-US')} connections to /videos/stream (all videos) on the measured API process, from ${s.processes} client processes of their own (${s.openConcurrency} opening at a time each), all holding their ready event before page 1 is measured beside them (${settings.throughputConnections} connections, as without them, back to back). RSS per 1,000 clients: the API's VmRSS (median of 5 readings) with the clients open and idle, less before opening them, over the clients in thousands.`,
+        `SSE delivery: ${s.videos} videos stored one at a time, ${s.storeIntervalMs} ms apart, with the repository's upsertBatch into ${dataSet.database} (videos and outbox rows in one transaction), a feed relay (createFeedRelay, as the worker runs, here in the harness's process) kicked after each store; store -> delivery is from the commit to each client's receipt of the video's event, over every (client, video) pair, on one machine clock. The videos are deleted and the feed counts rebuilt afterwards.`,
+      );
+    }
     if (dataSet.migrationsApplied.length > 0) notes.push(`Migrations applied to the data set before the run: ${dataSet.migrationsApplied.join(', ')}.`);
     const noisy = measured.filter((r) => typeof r.extra.otherCpuPct === 'number' && r.extra.otherCpuPct >= 25);
     if (noisy.length > 0) {
