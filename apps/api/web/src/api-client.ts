@@ -1,21 +1,14 @@
-// The dashboard's only way to the server: typed calls to the public API (same origin). Errors
+// The dashboard's requests to the public API (same origin; the live stream is live-feed.ts's). Errors
 // come back as ApiError carrying the API's own message ("q must contain at least one letter…").
 
 // The response shapes are core's (one schema each); only their types are imported, so nothing
 // of core reaches the browser.
-import type { FeedPage, FollowedQueries, HealthBody, QueryOverview, VideoJson, VideoPage } from '@tubefeed/core/response-schemas';
+import type { FollowedQueries, HealthBody, QueryOverview, VideoJson, VideoPage } from '@tubefeed/core/response-schemas';
 
 export type { VideoPage };
 export type Video = VideoJson;
 export type FollowedQuery = QueryOverview;
 export type Health = HealthBody;
-
-/** The newest video of a feed scope and its size, with the validator for the next poll. */
-export interface FeedHead {
-  readonly newestId: string | null;
-  readonly total: number;
-  readonly etag: string | null;
-}
 
 export class ApiError extends Error {
   constructor(
@@ -73,24 +66,4 @@ export async function followedQueries(): Promise<readonly FollowedQuery[]> {
 /** /health answers 503 with the same body when a dependency is down: that is still a report. */
 export async function health(): Promise<Health> {
   return readJson<Health>(await request('/health', { cache: 'no-store' }), [200, 503]);
-}
-
-/**
- * Page 1 of /getData with one video: served from the API's in-memory snapshot with an ETag, so
- * polling with If-None-Match costs a 304 and no body while nothing changed. Returns `null` then.
- */
-export async function feedHead(query: string | undefined, etag: string | null): Promise<FeedHead | null> {
-  const response = await request(withParams('/getData', { limit: '1', query }), {
-    // An explicit validator and no HTTP cache in between: a 304 reaches this code as a 304.
-    cache: 'no-store',
-    headers: etag === null ? {} : { 'if-none-match': etag },
-  });
-  if (response.status === 304) {
-    // Read the (empty) body to its end: a response dropped unread is cancelled, which the
-    // browser reports as a failed request.
-    await response.arrayBuffer();
-    return null;
-  }
-  const body = await readJson<FeedPage>(response);
-  return { newestId: body.videos[0]?.video_id ?? null, total: body.totalCount, etag: response.headers.get('etag') };
 }

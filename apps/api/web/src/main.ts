@@ -1,14 +1,15 @@
 // The dashboard's entry point: wires the controls to the view state, the state to the URL and
-// the result list, and starts the header status and the newer-videos watch.
+// the result list, follows the live stream of new videos for the list's scope, and starts the
+// header status.
 import { byId, el } from './element.js';
-import { watchNewerVideos } from './newer-videos.js';
+import { createLiveFeed } from './live-feed.js';
+import { createNewVideosNotice } from './new-videos-notice.js';
 import { refreshRelativeTimes } from './relative-time.js';
 import { startStatusHeader } from './status-header.js';
 import { createVideoList } from './video-list.js';
 import { effectiveSort, isSearching, readState, sameState, stateSearch, withSort, type Sort, type ViewState } from './view-state.js';
 
 const SEARCH_DEBOUNCE_MS = 250;
-const DEFAULT_POLL_MS = 10_000;
 
 const form = byId('filters', HTMLFormElement);
 const search = byId('search', HTMLInputElement);
@@ -18,12 +19,6 @@ const from = byId('from', HTMLInputElement);
 const to = byId('to', HTMLInputElement);
 const channelChip = byId('channel-chip', HTMLElement);
 const heading = byId('results-heading', HTMLHeadingElement);
-
-/** `?poll=ms` sets the newer-videos poll interval (tests use a short one). */
-function pollInterval(): number {
-  const value = Number(new URLSearchParams(location.search).get('poll'));
-  return Number.isInteger(value) && value >= 200 ? Math.min(value, 3_600_000) : DEFAULT_POLL_MS;
-}
 
 let state: ViewState = readState(new URLSearchParams(location.search));
 /** Names of channels seen on cards, for the chip's label. */
@@ -47,16 +42,25 @@ const list = createVideoList(
       for (const video of items) channelTitles.set(video.channel_id, video.channel_title);
       renderChannelChip();
     },
+    onWaiting: (video) => notice.add(video.video_id),
   },
 );
 
-const newer = watchNewerVideos({
+const notice = createNewVideosNotice({
   region: byId('notice', HTMLElement),
-  intervalMs: pollInterval(),
   onShow: () => {
     window.scrollTo({ top: 0 });
     reload({ focusResults: true });
   },
+});
+
+// The list's scope is every video or the followed query selected; the other filters (channel,
+// days) are applied to each new video in the page.
+const live = createLiveFeed({
+  indicator: byId('live-status', HTMLElement),
+  onVideo: (video) => list.arrive(video),
+  onJoined: () => void list.catchUp(),
+  onReset: () => reload(),
 });
 
 function ensureQueryOption(text: string): void {
@@ -91,7 +95,8 @@ function showState(): void {
 }
 
 function reload(options: { focusResults?: boolean } = {}): void {
-  newer.reset(state.query);
+  notice.clear();
+  live.follow(state.query);
   void list.reload(state).then(() => {
     if (options.focusResults === true) heading.focus();
   });

@@ -1,5 +1,7 @@
 // What the dashboard shows (search words, sort, filters), its mirror in the page's query string
-// (so a reload or a shared link restores it), and the API parameters it turns into.
+// (so a reload or a shared link restores it), the API parameters it turns into, and which new
+// videos from the live stream belong in it.
+import type { Video } from './api-client.js';
 
 export type Sort = 'relevance' | 'newest' | 'oldest';
 
@@ -18,7 +20,7 @@ export interface ViewState {
 const SORTS: readonly Sort[] = ['relevance', 'newest', 'oldest'];
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CHANNEL = /^[A-Za-z0-9_-]{1,64}$/;
-/** Parameters of the page that are not view state (e.g. `poll`): kept when the URL is rewritten. */
+/** Parameters of the page that are not view state: kept when the URL is rewritten. */
 const STATE_PARAMS = ['q', 'sort', 'query', 'channel', 'from', 'to'];
 
 export const isSearching = (state: ViewState): boolean => state.q !== '';
@@ -91,4 +93,27 @@ export function apiParams(state: ViewState, limit: number, cursor: string | null
 
 export function sameState(a: ViewState, b: ViewState): boolean {
   return stateSearch(a, new URLSearchParams()) === stateSearch(b, new URLSearchParams());
+}
+
+/**
+ * Whether new videos from the live stream are slotted into this view: only the newest-first
+ * listing. Search results are ranked (or filtered) by words only the server can match, and an
+ * oldest-first list ends with the new videos, however far away that is.
+ */
+export function followsLive(state: ViewState): boolean {
+  return !isSearching(state) && effectiveSort(state) === 'newest';
+}
+
+/**
+ * Whether a video from the stream passes the view's filters that the stream's scope (all, or
+ * the followed query) does not apply: the channel and the UTC days.
+ */
+export function fitsView(state: ViewState, video: Pick<Video, 'channel_id' | 'published_at'>): boolean {
+  if (state.channel !== undefined && video.channel_id !== state.channel) return false;
+  const time = Date.parse(video.published_at);
+  if (Number.isNaN(time)) return false;
+  const day = new Date(time).toISOString().slice(0, 10);
+  if (state.from !== undefined && day < state.from) return false;
+  if (state.to !== undefined && day > state.to) return false;
+  return true;
 }
