@@ -1,8 +1,8 @@
 // End to end: the HTML surfaces work under their own Content-Security-Policy in headless
 // Chromium (playwright-core), against the API as deployed, listening on a port: Swagger UI at
 // /docs renders the operations, Bull Board at /admin/queues shows the fetch queue, the dashboard
-// renders its (empty) list; none of them triggers a CSP violation, a console error or a page
-// error. Offline here: Bull Board's Google Fonts are refused at once, as a network failure (its
+// renders its (empty) list and connects its live stream; none of them triggers a CSP
+// violation, a console error or a page error. Offline here: Bull Board's Google Fonts are refused at once, as a network failure (its
 // policy allows them; a violation would be a different error). And admin changes: Bull Board's
 // own page pauses the queue (its fetch is same-origin), while a page on another site (or a
 // sibling on the same site) that posts a form or a fetch to the admin routes is refused.
@@ -110,8 +110,11 @@ describe('HTML surfaces under their Content-Security-Policy', () => {
     expect(problems).toEqual([]);
   });
 
-  it('the dashboard at / renders', async () => {
-    const { problems, violations, close } = await visit('/', '#videos[aria-busy="false"]');
+  it('the dashboard at / renders and follows the live stream', async () => {
+    const { problems, violations, page, close } = await visit('/', '#videos[aria-busy="false"]');
+    // The EventSource on /videos/stream is a same-origin connection its connect-src allows.
+    await page.locator('#live-status[data-state="connected"]').waitFor();
+    violations.push(...(await page.evaluate<string[]>('window.__violations')));
     await close();
     expect(violations).toEqual([]);
     expect(problems).toEqual([]);
