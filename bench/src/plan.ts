@@ -548,8 +548,9 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
       comparison: '<=',
       limit: 2,
       unit: 'x page 1 without',
-      // What holding them cost in memory.
-      alsoShow: [ref(SSE_DELIVERY_NAME, 'rssPer1000ClientsMb')],
+      // The API's CPU per page-1 request with and without them: what the open streams cost each
+      // request, from CPU time rather than from a p99 that other work on the machine moves.
+      alsoShow: [ref(pageOneWithSseName(settings.sse.clients), 'serverCpuUsPerRequest'), ref(PAGE_ONE_WITHOUT_SSE_NAME, 'serverCpuUsPerRequest')],
     },
     {
       id: 'sse-delivered-once',
