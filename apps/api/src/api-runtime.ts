@@ -41,6 +41,7 @@ import {
   createSharedCounters,
   createSnapshotCache,
   createStreamHub,
+  createFeedEventRepository,
   createFeedLog,
   createVideoFinder,
   createVideoRepository,
@@ -143,6 +144,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     quotaResetAt: () => nextPacificMidnight(clock.now()),
     feedChannel: () => ({ up: channels.state() === 'up', losses: channels.losses() }),
     sharedCounters: () => counters.read(),
+    feedEventsPending: () => createFeedEventRepository({ db: db.kysely }).backlog(),
   });
   // Pages beyond the snapshot may lag a little on the replica, as any page read a moment
   // earlier would; page 1 (snapshot) and query resolution stay on the primary.
@@ -192,7 +194,9 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     logger: log.child({ module: 'event-stream' }),
     pollMs: config.push.pollMs,
     heartbeatMs: config.push.heartbeatMs,
+    onDelivered: (storedAtMs) => metrics.streamDelivered((clock.now().getTime() - storedAtMs) / 1000),
   });
+  metrics.countStreams(() => ({ clients: streams.clients(), feeds: streams.feeds() }));
   streams.start();
   const control = createControlChannel({ redis, channels, prefix: config.redis.prefix, log });
   control.on((event) => {

@@ -42,6 +42,7 @@ import {
   type RetrySettings,
 } from '@tubefeed/core';
 import { fetchVideosProcessor } from './jobs/fetch-videos.job.js';
+import { startWebhookRuntime } from './webhook-runtime.js';
 
 export interface WorkerRuntimeOptions {
   readonly config: Config;
@@ -179,9 +180,13 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   watchdog.unref();
   // The push side: new-video events go from the MySQL outbox (written with the videos) to each
   // feed's Redis Stream log (SSE) and the webhook deliveries; every worker relays (feed-relay.ts).
+  const webhooks = startWebhookRuntime({ config, log, clock, db });
   const relay = createFeedRelay({
     events: createFeedEventRepository({ db: db.kysely }),
-    sinks: [feedLogSink(createFeedLog({ redis, prefix: config.redis.prefix, maxLength: config.push.logMaxLength, maxAgeMs: config.push.logMaxAgeMs }))],
+    sinks: [
+      feedLogSink(createFeedLog({ redis, prefix: config.redis.prefix, maxLength: config.push.logMaxLength, maxAgeMs: config.push.logMaxAgeMs })),
+      webhooks.sink,
+    ],
     clock,
     log: log.child({ module: 'feed-relay' }),
     intervalMs: config.push.relayIntervalMs,
@@ -290,6 +295,7 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     rendering.abort();
     await rerender;
     await relay.stop();
+    await webhooks.close(graceMs);
     await db.close();
     await channels.close();
     for (const connection of [redis, queueConnection, leaseConnection]) connection.disconnect();

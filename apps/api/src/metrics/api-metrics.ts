@@ -27,6 +27,8 @@ export interface MetricsSources {
   /** Whether the live-update channel is subscribed, and how often the subscription was lost. */
   feedChannel(): { readonly up: boolean; readonly losses: number };
   sharedCounters(): Promise<Readonly<Record<string, number>>>;
+  /** New-video events in the outbox not relayed yet. */
+  feedEventsPending(): Promise<number>;
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
@@ -248,6 +250,40 @@ export function createApiMetrics(sources: MetricsSources) {
   // Every reason's series from the start (a series is exported once it has a value).
   for (const reason of ['evicted', 'refused', 'headers_timeout', 'request_timeout', 'pipelined'] as const) connectionsClosed.labels({ reason }).inc(0);
 
+  // Server-Sent Events (GET /videos/stream): clients and feeds of this process, read when
+  // scraped; each event written to a live client is timed from when its video was stored.
+  let streamCounts: (() => { clients: number; feeds: number }) | undefined;
+  new Gauge({
+    name: 'tubefeed_sse_clients',
+    help: 'Server-Sent Events clients connected to this API process',
+    registers,
+    collect() {
+      if (streamCounts !== undefined) this.set(streamCounts().clients);
+    },
+  });
+  new Gauge({
+    name: 'tubefeed_sse_feeds',
+    help: 'Feeds (all, a query, a channel) this API process reads for its SSE clients',
+    registers,
+    collect() {
+      if (streamCounts !== undefined) this.set(streamCounts().feeds);
+    },
+  });
+  const streamDelivery = new Histogram({
+    name: 'tubefeed_sse_delivery_seconds',
+    help: 'From a video being stored (its transaction) to its event being written to an SSE client',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers,
+  });
+  new Gauge({
+    name: 'tubefeed_feed_events_pending',
+    help: 'New-video events stored but not yet relayed to the stream logs and webhooks (stays near 0 while workers run)',
+    registers,
+    async collect() {
+      this.set(await sources.feedEventsPending());
+    },
+  });
+
   // Per request, only the observation: the labelled children are looked up once per route and
   // status (a bounded set: routes are the app's own, unmatched paths share one label).
   const durations = new Map<string, ReturnType<typeof requestDuration.labels>>();
@@ -272,6 +308,13 @@ export function createApiMetrics(sources: MetricsSources) {
     },
     connectionClosed(reason: ClosedConnectionReason): void {
       connectionsClosed.inc({ reason });
+    },
+    /** Where the SSE gauges read from (the process's stream hub). */
+    countStreams(source: () => { clients: number; feeds: number }): void {
+      streamCounts = source;
+    },
+    streamDelivered(seconds: number): void {
+      streamDelivery.observe(Math.max(0, seconds));
     },
   };
 }

@@ -37,6 +37,9 @@ const StreamHeaders = Type.Object({
 
 /** Unsent bytes a client may fall behind by before it is disconnected (it resumes by reconnecting). */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
+const EVENT_STREAM = 'text/event-stream; charset=utf-8';
+// Proxies must neither cache nor recompress (buffer) the stream.
+const CACHE_CONTROL = 'no-cache, no-transform';
 /** Reconnection delay suggested to EventSource clients. */
 const RETRY_MS = 2000;
 
@@ -55,7 +58,12 @@ function clientOf(raw: ServerResponse, start: () => void): StreamClient & { star
       return true;
     },
     close() {
-      if (!raw.writableEnded) raw.end();
+      // A client this far behind would never take the rest: cut it. Otherwise end the stream
+      // and, once it is flushed, the connection (a client that ignores the end must not keep
+      // it, or a graceful close would wait for it).
+      if (raw.destroyed) return;
+      if (raw.writableLength > 0) raw.destroy();
+      else if (!raw.writableEnded) raw.end(() => raw.socket?.destroy());
     },
   };
 }
@@ -85,6 +93,8 @@ export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogServ
     async (request, reply) => {
       const { query, channel } = request.query;
       const feed = await catalog.feedOf({ query, channel });
+      // HEAD: the stream's headers, and no stream (nothing would read it).
+      if (request.method === 'HEAD') return reply.type(EVENT_STREAM).header('cache-control', CACHE_CONTROL).send();
       const lastEventId = request.headers['last-event-id'] ?? request.query.lastEventId;
       const raw = reply.raw;
       const client = clientOf(raw, () => {
@@ -93,9 +103,13 @@ export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogServ
         reply.hijack();
         raw.writeHead(200, {
           ...(reply.getHeaders() as Record<string, string>),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
+          'content-type': EVENT_STREAM,
+          'cache-control': CACHE_CONTROL,
           'x-accel-buffering': 'no',
+          // The connection ends with the stream (the server ends it on shutdown, a slow reader
+          // or a feed-log failure): kept alive it would be an idle socket that holds a graceful
+          // close until the keep-alive timeout.
+          connection: 'close',
         });
         raw.write(`retry: ${RETRY_MS}\n\n`);
       });

@@ -217,7 +217,16 @@ export function rawHttp(port: number, requestBytes: string | Buffer, timeoutMs: 
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      // An event stream never ends: its head, complete, is the whole answer.
+      const received = Buffer.concat(chunks);
+      const headEnd = received.indexOf('\r\n\r\n');
+      if (headEnd >= 0 && /^HTTP\/1\.[01] 200 /.test(received.toString('latin1', 0, 13)) && /\r\ncontent-type: text\/event-stream/i.test(received.toString('latin1', 0, headEnd))) {
+        socket.destroy();
+        resolve({ ...parseFirstAnswer(Buffer.concat([received.subarray(0, headEnd + 4)])), body: '', ms: performance.now() - started });
+      }
+    });
     socket.on('error', reject);
     socket.on('end', () => {
       try {

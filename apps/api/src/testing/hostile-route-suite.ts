@@ -49,6 +49,8 @@ export interface RegisteredRoute {
   readonly url: string;
   /** The query parameters its schema names (none for routes without a querystring schema). */
   readonly queryNames: readonly string[];
+  /** Whether it answers an endless event stream (drawn through raw HTTP only: inject would wait for its end). */
+  readonly streaming: boolean;
 }
 
 const FASTIFY_INITIALIZATION = 'fastify.initialization';
@@ -64,7 +66,9 @@ export async function recordingRoutes<T>(build: () => Promise<T>): Promise<{ bui
     (message as { fastify: FastifyInstance }).fastify.addHook('onRoute', (route: RouteOptions) => {
       const schema = route.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
       const queryNames = Object.keys(schema?.properties ?? {});
-      for (const method of [route.method].flat()) routes.push({ method, url: route.url, queryNames });
+      const ok = (route.schema?.response as Record<string, { content?: Record<string, unknown> }> | undefined)?.['200'];
+      const streaming = ok?.content?.['text/event-stream'] !== undefined;
+      for (const method of [route.method].flat()) routes.push({ method, url: route.url, queryNames, streaming });
     });
   };
   subscribe(FASTIFY_INITIALIZATION, onInstance);
@@ -107,7 +111,7 @@ const RAW_METHODS = [...INJECT_METHODS, 'TRACE', 'PROPFIND', 'FOO'] as const;
 /** Query parameters of routes without a querystring schema (Bull Board's, mostly). */
 const LOOSE_QUERY_NAMES = ['page', 'status', 'jobsPerPage', 'activeQueue', 'limit', 'q'];
 /** Paths no route has, for the 404s. */
-const NOWHERE: readonly RegisteredRoute[] = ['/nowhere', '/admin', '/admin/nowhere/:id', '/admin/queues/api/nowhere', '/admin/keys/:id/x'].map((url) => ({ method: 'GET', url, queryNames: [] }));
+const NOWHERE: readonly RegisteredRoute[] = ['/nowhere', '/admin', '/admin/nowhere/:id', '/admin/queues/api/nowhere', '/admin/keys/:id/x'].map((url) => ({ method: 'GET', url, queryNames: [], streaming: false }));
 
 /** How a body (or its absence) is framed over raw HTTP. */
 type Framing = 'length' | 'chunked' | 'length and chunked' | 'short length' | 'invalid length' | 'two lengths' | 'unknown coding' | 'none';
@@ -473,7 +477,7 @@ export function describeHostileRoutes(options: HostileRouteSuiteOptions): void {
       await fc.assert(
         fc.asyncProperty(hostileCall(routes, known, port, raw), async (call) => {
           cases++;
-          const send = raw ? viaRawHttp : viaInject;
+          const send = raw || call.route.streaming ? viaRawHttp : viaInject;
           let answer = await send(call);
           // A HEAD answer has no body to tell whose 5xx it is: the same request as a GET does.
           if (call.method === 'HEAD' && answer.status >= 500) answer = { ...(await send({ ...call, method: 'GET' })), status: answer.status };

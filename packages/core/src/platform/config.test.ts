@@ -66,6 +66,7 @@ describe('loadConfig', () => {
         storeRetryMs: 60_000,
       },
       shutdownGraceMs: 7000,
+      push: { logMaxLength: 10_000, logMaxAgeMs: 86_400_000, relayIntervalMs: 1000, heartbeatMs: 15_000, pollMs: 2000 },
       search: { windowRows: 2000 },
       metrics: { host: '127.0.0.1', port: 0 },
       admin: { user: 'admin', password: null, maxFailures: 10, failureWindowMs: 300_000 },

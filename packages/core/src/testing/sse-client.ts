@@ -2,6 +2,9 @@
 // parsing rules: `id:`, `event:`, `data:` lines, a blank line dispatches; the last id is sent
 // back as Last-Event-ID on every reconnect), with one difference tests need: it reconnects to
 // the next of several base URLs, as a load balancer in front of API replicas would move it.
+
+import { get as httpGet, type IncomingMessage } from 'node:http';
+
 export interface SseEvent {
   readonly id: string | undefined;
   readonly event: string;
@@ -31,17 +34,22 @@ export function connectSse({ path, bases, retryMs = 100 }: SseClientOptions): Ss
   let lastId: string | undefined;
   let connections = 0;
   let closed = false;
-  let controller: AbortController | undefined;
+  let abort: (() => void) | undefined;
   let turn = 0;
 
   async function readOnce(base: string): Promise<void> {
-    controller = new AbortController();
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (lastId !== undefined) headers['last-event-id'] = lastId;
-    const response = await fetch(`${base}${path}`, { headers, signal: controller.signal });
-    if (response.status !== 200 || response.body === null) {
-      await response.body?.cancel();
-      throw new Error(`${base}${path} answered ${response.status}`);
+    // node:http rather than fetch: closing destroys the socket at once, as a browser's
+    // EventSource.close() does (an aborted fetch body can leave it open for seconds).
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const request = httpGet(`${base}${path}`, { headers, agent: false }, resolve);
+      request.on('error', reject);
+      abort = () => request.destroy();
+    });
+    if (response.statusCode !== 200) {
+      response.destroy();
+      throw new Error(`${base}${path} answered ${response.statusCode}`);
     }
     connections++;
     const decoder = new TextDecoder();
@@ -49,8 +57,8 @@ export function connectSse({ path, bases, retryMs = 100 }: SseClientOptions): Ss
     let id: string | undefined;
     let name = '';
     let data: string[] = [];
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    for await (const chunk of response) {
+      buffer += decoder.decode(chunk as Buffer, { stream: true });
       let newline: number;
       while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
         const line = buffer.slice(0, newline);
@@ -95,7 +103,7 @@ export function connectSse({ path, bases, retryMs = 100 }: SseClientOptions): Ss
     connections: () => connections,
     close() {
       closed = true;
-      controller?.abort();
+      abort?.();
     },
   };
 }
