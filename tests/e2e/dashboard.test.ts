@@ -210,7 +210,7 @@ async function open(
   path = '/',
   viewport = { width: 1280, height: 900 },
   /** Runs before the page loads (routes, errors declared deliberate). */
-  setup: (context: BrowserContext, expectError: (pathAndQuery: string) => void) => Promise<void> = () => Promise.resolve(),
+  setup: (context: BrowserContext, expectError: (pathAndQuery: string) => void) => Promise<unknown> = () => Promise.resolve(),
 ): Promise<Opened> {
   const context = await browser.newContext({ viewport });
   // Offline here: fail thumbnail requests at once (and deterministically) instead of by DNS.
