@@ -65,6 +65,9 @@ export type StreamHub = ReturnType<typeof createStreamHub>;
 
 const event = (name: string, id: string, data: string): string => `id: ${id}\nevent: ${name}\ndata: ${data}\n\n`;
 const HEARTBEAT = ':\n\n';
+/** Clients written to between two turns of the event loop. */
+const FAN_OUT_SLICE = 500;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbeatMs, readCount = 500, onDelivered }: StreamHubDeps) {
   const hubs = new Map<FeedKey, Hub>();
@@ -88,6 +91,36 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
     return true;
   }
 
+  /**
+   * Writes entries just read to the hub's live clients: each entry's text built once, all of
+   * them in one write per client, and the event loop given back every FAN_OUT_SLICE clients
+   * (thousands of clients would otherwise hold every other request for tens of ms).
+   *
+   * `hub.last` moves first: a client still catching up goes live only once its own reads reach
+   * it, so it gets these entries from the log itself, while clients live now are the ones
+   * written to here.
+   */
+  async function fanOut(hub: Hub, entries: readonly LogEntry[]): Promise<void> {
+    const texts = entries.map((entry) => videoEvent(hub.generation, entry));
+    const all = texts.join('');
+    const first = entries[0]!.id;
+    const last = entries.at(-1)!;
+    hub.last = last.id;
+    const targets = [...hub.subscribers].filter((subscriber) => subscriber.live);
+    for (let i = 0; i < targets.length; i++) {
+      const subscriber = targets[i]!;
+      if (hub.subscribers.has(subscriber) && compareStreamIds(subscriber.cursor, last.id) < 0) {
+        // Usually all of them; a client that joined at a later position gets only what is newer.
+        const fresh = compareStreamIds(subscriber.cursor, first) < 0 ? null : entries.filter((entry) => compareStreamIds(entry.id, subscriber.cursor) > 0);
+        const text = fresh === null ? all : fresh.map((entry) => texts[entries.indexOf(entry)]!).join('');
+        subscriber.cursor = last.id;
+        if (!subscriber.client.send(text)) drop(hub, subscriber);
+        else if (onDelivered !== undefined) for (const entry of fresh ?? entries) onDelivered(entry.storedAtMs);
+      }
+      if ((i + 1) % FAN_OUT_SLICE === 0 && i + 1 < targets.length) await yieldToLoop();
+    }
+  }
+
   /** Reads what is new in the hub's log and writes it to its live clients. */
   async function pull(hub: Hub): Promise<void> {
     for (;;) {
@@ -106,13 +139,7 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
         logger.warn({ feed: hub.feed, previous, generation: hub.generation }, 'feed log recreated; clients told to reset');
         continue;
       }
-      for (const entry of read.entries) {
-        const text = videoEvent(hub.generation, entry);
-        for (const subscriber of hub.subscribers) {
-          if (subscriber.live && !deliver(hub, subscriber, entry, text)) drop(hub, subscriber);
-        }
-        hub.last = entry.id;
-      }
+      if (read.entries.length > 0) await fanOut(hub, read.entries);
       if (read.entries.length < readCount) return;
     }
   }
@@ -268,9 +295,15 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
       poller = setInterval(pollAll, pollMs);
       poller.unref();
       heartbeat = setInterval(() => {
-        for (const hub of hubs.values()) {
-          for (const subscriber of hub.subscribers) if (!subscriber.client.send(HEARTBEAT)) drop(hub, subscriber);
-        }
+        void (async () => {
+          let written = 0;
+          for (const hub of [...hubs.values()]) {
+            for (const subscriber of [...hub.subscribers]) {
+              if (hub.subscribers.has(subscriber) && !subscriber.client.send(HEARTBEAT)) drop(hub, subscriber);
+              if (++written % FAN_OUT_SLICE === 0) await yieldToLoop();
+            }
+          }
+        })();
       }, heartbeatMs);
       heartbeat.unref();
     },
