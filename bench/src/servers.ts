@@ -51,6 +51,8 @@ export async function startApi(system: SystemEnv, label: string, vars: ApiVars):
       // The rate limiter stays on, so its cost is in every figure, but never refuses: the load
       // generator is one client sending far more than any real one.
       RATE_LIMIT_MAX: '1000000000',
+      // Likewise the SSE clients all come from one address (the per-process cap stays).
+      SSE_MAX_CLIENTS_PER_ADDRESS: '0',
       ...vars.extraEnv,
     }),
     cwd: system.repoRoot,

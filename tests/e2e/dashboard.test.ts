@@ -490,7 +490,7 @@ describe('dashboard', () => {
     // new generation, and every client following it is told to reset.
     const redis = createTestRedis();
     const keys = feedLogKeys(redisPrefix, ALL_FEED);
-    await redis.del(keys.stream, keys.seen, keys.generation);
+    await redis.del(keys.stream, keys.seen, keys.meta);
     redis.disconnect();
     const fresh = freshVideo('After the log was lost');
     await storeAsAFetchRun([fresh], 'cooking');

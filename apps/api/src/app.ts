@@ -127,7 +127,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     await publicApi.register(feedRoutes, { feed: deps.feed });
     await publicApi.register(videoRoutes, { catalog: deps.catalog });
     await publicApi.register(atomFeedRoutes, { catalog: deps.catalog });
-    await publicApi.register(videoStreamRoutes, { catalog: deps.catalog, streams: deps.streams });
+    await publicApi.register(videoStreamRoutes, {
+      catalog: deps.catalog,
+      streams: deps.streams,
+      // At most half the connection cap: other requests always find room.
+      limits: { perProcess: Math.min(deps.config.push.maxClients, Math.floor(deps.config.http.maxConnections / 2)), perAddress: deps.config.push.maxClientsPerAddress },
+    });
     await publicApi.register(queryRoutes, { overview: deps.queries });
     await publicApi.register(dashboardRoutes);
     await registerSwaggerUi(publicApi);

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Static } from 'typebox';
 import {
+  BusyError,
   ConflictError,
   DependencyUnavailableError,
   InvalidRequestError,
@@ -80,6 +81,7 @@ export function errorAnswer(error: FastifyError | Error, log: FastifyBaseLogger)
   if (error instanceof NotFoundError) return answer(404, error.message);
   if (error instanceof ConflictError) return answer(409, error.message);
   if (error instanceof UpstreamError) return answer(error.kind === 'refused' ? 422 : 503, error.message);
+  if (error instanceof BusyError) return { status: 503, message: error.message, retryAfter: true };
   const code = 'code' in error ? error.code : undefined;
   if (error instanceof DependencyUnavailableError || isMysqlUnavailable(error)) {
     log.warn({ err: { message: error.message, code } }, 'dependency unavailable');

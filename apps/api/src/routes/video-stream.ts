@@ -7,7 +7,7 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { CatalogService, StreamClient, StreamHub } from '@tubefeed/core';
+import { BusyError, type CatalogService, type StreamClient, type StreamHub } from '@tubefeed/core';
 import { errorResponses } from '../schemas/common.js';
 
 const StreamQuery = Type.Object(
@@ -57,6 +57,18 @@ function clientOf(raw: ServerResponse, start: () => void): StreamClient & { star
       raw.write(text);
       return true;
     },
+    drained() {
+      if (raw.writableLength === 0 || raw.destroyed) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          raw.off('drain', done);
+          raw.off('close', done);
+          resolve();
+        };
+        raw.on('drain', done);
+        raw.on('close', done);
+      });
+    },
     close() {
       // A client this far behind would never take the rest: cut it. Otherwise end the stream
       // and, once it is flushed, the connection (a client that ignores the end must not keep
@@ -68,7 +80,41 @@ function clientOf(raw: ServerResponse, start: () => void): StreamClient & { star
   };
 }
 
-export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService; streams: StreamHub }> = async (app, { catalog, streams }) => {
+export interface StreamLimits {
+  /** Streams one API process holds at most (SSE_MAX_CLIENTS). */
+  readonly perProcess: number;
+  /** Streams one client address holds at most (SSE_MAX_CLIENTS_PER_ADDRESS; 0: no limit). */
+  readonly perAddress: number;
+}
+
+export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogService; streams: StreamHub; limits: StreamLimits }> = async (
+  app,
+  { catalog, streams, limits },
+) => {
+  // Streams are long-lived: the request rate limit counts only their opening, so their number
+  // is bounded here, per process (below the connection cap, leaving room for every other
+  // request) and per client address (one address cannot take them all).
+  const byAddress = new Map<string, number>();
+  let open = 0;
+  const take = (address: string): (() => void) => {
+    if (open >= limits.perProcess) throw new BusyError(`this API process holds its most event streams (${limits.perProcess}); retry shortly`);
+    const mine = byAddress.get(address) ?? 0;
+    if (limits.perAddress > 0 && mine >= limits.perAddress) {
+      throw new BusyError(`this address holds its most event streams (${limits.perAddress}); close one or retry shortly`);
+    }
+    open++;
+    byAddress.set(address, mine + 1);
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      open--;
+      const left = (byAddress.get(address) ?? 1) - 1;
+      if (left === 0) byAddress.delete(address);
+      else byAddress.set(address, left);
+    };
+  };
+
   app.get(
     '/videos/stream',
     {
@@ -113,22 +159,31 @@ export const videoStreamRoutes: FastifyPluginAsyncTypebox<{ catalog: CatalogServ
         });
         raw.write(`retry: ${RETRY_MS}\n\n`);
       });
+      const release = take(request.ip);
       let closed = false;
       let leave: (() => void) | undefined;
       raw.on('close', () => {
         closed = true;
+        release();
         leave?.();
       });
       try {
         leave = await streams.subscribe(feed, lastEventId, client);
       } catch (error) {
+        release();
         if (!client.started()) throw error;
         // Mid-stream: the client reconnects with the last id it got and loses nothing.
         request.log.warn({ err: (error as Error).message }, 'event stream ended early: the feed log could not be read');
         client.close();
         return reply;
       }
-      if (closed) leave();
+      // The client may have gone before 'close' was listened to (during the hooks, or while the
+      // feed was resolved): then the socket is already destroyed.
+      if (closed || raw.destroyed || request.raw.socket.destroyed) {
+        release();
+        leave();
+        client.close();
+      }
       // Caught up without an event to send: the stream starts now.
       else if (!client.started()) client.send(':\n\n');
       return reply;

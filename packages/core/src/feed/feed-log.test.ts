@@ -9,7 +9,7 @@ import { createSearchQueryRepository } from '../catalog/search-query-repository.
 import { createVideoRepository } from '../catalog/video-repository.js';
 import { clearRedisPrefix, createTestDatabase, createTestRedis, silentLogger, testRedisUrl, uniqueName, until, videoInput, type TestDatabase } from '../testing/index.js';
 import type { FeedEvent, FeedEventSink } from './feed-events.js';
-import { createFeedLog, feedLogSink, formatPosition, parsePosition, resumeCheck, type FeedLog } from './feed-log.js';
+import { NO_LOG, compareStreamIds, createFeedLog, feedLogKeys, feedLogSink, formatPosition, parsePosition, resumeCheck, type FeedLog, type StreamId } from './feed-log.js';
 import { createFeedRelay } from './feed-relay.js';
 import { createStreamHub, type StreamClient } from './stream-hub.js';
 
@@ -335,5 +335,119 @@ describe('the stream hub', () => {
       await until(`live client ${i} has every video`, () => (member.videoIds().length >= 20 ? true : undefined));
       expect(member.videoIds(), `live client ${i}`).toEqual(stored);
     }
+  });
+});
+
+describe('the log and hub at their edges', () => {
+  const event = (seq: number, feed = ALL_FEED): FeedEvent => ({ seq, feed, videoId: `v${seq}`, video: `{"video_id":"v${seq}"}`, storedAt: clock.now() });
+
+  function hubOn(log: FeedLog, readCount?: number) {
+    const channels = createChannelSubscriber({ redis: { url: testRedisUrl(), prefix }, log: silentLogger });
+    const hub = createStreamHub({ log, channels, prefix, logger: silentLogger, pollMs: 60_000, heartbeatMs: 60_000, ...(readCount === undefined ? {} : { readCount }) });
+    hub.start();
+    channels.start();
+    closers.push(() => channels.close(), () => hub.stop());
+    return hub;
+  }
+
+  it('appends a batch larger than the length bound once, however often it is handed over', async () => {
+    const { log } = setup({ maxLength: 100 });
+    const batch = Array.from({ length: 500 }, (_, i) => event(i + 1));
+    expect(await log.append(ALL_FEED, batch)).toBe(500);
+    expect(await log.append(ALL_FEED, batch)).toBe(0);
+    expect((await log.read(ALL_FEED, [0, 0], 1000)).entries).toHaveLength(100);
+  });
+
+  it('keeps judging positions rightly after a quiet feed’s entries expired, and creates nothing for a feed never written', async () => {
+    const { log } = setup();
+    await log.append(ALL_FEED, [event(1), event(2)]);
+    const state = await log.read(ALL_FEED, [0, 0]);
+    const [one, two] = state.entries;
+    // The entries expire after the retention; the small meta outlives them.
+    await redis.del(feedLogKeys(prefix, ALL_FEED).stream);
+    const quiet = await log.read(ALL_FEED, null);
+    expect(quiet.generation).toBe(state.generation);
+    expect(resumeCheck(quiet, { generation: state.generation, id: two!.id })).toBe('ok');
+    expect(resumeCheck(quiet, { generation: state.generation, id: one!.id })).toBe('trimmed');
+    // Reading a feed nobody wrote leaves no key behind.
+    const never = await log.read(channelFeed('UCnever000000000000000001'), null);
+    expect(never.generation).toBe(NO_LOG);
+    expect(await redis.exists(...Object.values(feedLogKeys(prefix, channelFeed('UCnever000000000000000001'))))).toBe(0);
+  });
+
+  it('gives a client that joined before the feed’s first log everything in it, without a reset', async () => {
+    const { log } = setup();
+    const hub = hubOn(log);
+    const client = recorder();
+    closers.push(await hub.subscribe(channelFeed('UCfirst000000000000000001'), undefined, client.client));
+    expect(client.events()[0]).toMatchObject({ event: 'ready', id: `${NO_LOG}.0-0` });
+    await log.append(channelFeed('UCfirst000000000000000001'), [event(1, channelFeed('UCfirst000000000000000001'))]);
+    await log.announce([channelFeed('UCfirst000000000000000001')]);
+    await until('the first video', () => (client.videoIds().length === 1 ? true : undefined));
+    // And one that reconnects with the ready id gets it too.
+    const later = recorder();
+    closers.push(await hub.subscribe(channelFeed('UCfirst000000000000000001'), `${NO_LOG}.0-0`, later.client));
+    expect(later.videoIds()).toEqual(['v1']);
+    expect(client.events().filter((e) => e.event === 'reset')).toEqual([]);
+  });
+
+  /** The log, with `before` run once ahead of the first read after `at` (a client's, not the hub's). */
+  function onRead(log: FeedLog, at: StreamId, before: () => Promise<unknown>): FeedLog {
+    let done = false;
+    return {
+      ...log,
+      read: async (feed, after, count) => {
+        if (!done && after !== null && compareStreamIds(after, at) === 0) {
+          done = true;
+          await before();
+        }
+        return log.read(feed, after, count);
+      },
+    };
+  }
+
+  it('resets a catching-up client whose next entries the bounds removed meanwhile', async () => {
+    const { log } = setup({ maxLength: 100 });
+    await log.append(ALL_FEED, Array.from({ length: 10 }, (_, i) => event(i + 1)));
+    const state = await log.read(ALL_FEED, [0, 0]);
+    const from = formatPosition({ generation: state.generation, id: state.entries[0]!.id });
+    // The client reads 2 entries at a time; before its second read, 150 more push the rest out.
+    const hub = hubOn(
+      onRead(log, state.entries[2]!.id, () => log.append(ALL_FEED, Array.from({ length: 150 }, (_, i) => event(100 + i)))),
+      2,
+    );
+    const client = recorder();
+    closers.push(await hub.subscribe(ALL_FEED, from, client.client));
+    expect(client.videoIds()).toEqual(['v2', 'v3']);
+    const reset = client.events().at(-1)!;
+    expect(reset.event).toBe('reset');
+    expect(JSON.parse(reset.data)).toMatchObject({ reason: 'trimmed' });
+  });
+
+  it('resets a catching-up client when the log is recreated under it, and holds nothing after stop()', async () => {
+    const { log } = setup();
+    await log.append(ALL_FEED, Array.from({ length: 6 }, (_, i) => event(i + 1)));
+    const state = await log.read(ALL_FEED, [0, 0]);
+    const from = formatPosition({ generation: state.generation, id: state.entries[0]!.id });
+    // Before the client's second read, Redis loses the log and a new one starts.
+    const hub = hubOn(
+      onRead(log, state.entries[2]!.id, async () => {
+        await clearRedisPrefix(redis, prefix);
+        await log.append(ALL_FEED, [event(50)]);
+      }),
+      2,
+    );
+    const client = recorder();
+    closers.push(await hub.subscribe(ALL_FEED, from, client.client));
+    expect(client.videoIds()).toEqual(['v2', 'v3']);
+    const reset = client.events().at(-1)!;
+    expect(reset.event).toBe('reset');
+    expect(JSON.parse(reset.data)).toMatchObject({ reason: 'other-log' });
+
+    hub.stop();
+    expect(hub.clients()).toBe(0);
+    expect(hub.feeds()).toBe(0);
+    await expect(hub.subscribe(ALL_FEED, undefined, recorder().client)).rejects.toThrow(/shutting down/);
+    expect(hub.clients()).toBe(0);
   });
 });

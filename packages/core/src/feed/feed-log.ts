@@ -6,15 +6,17 @@
 // Exactly once in the log: the relay hands an outbox event over at least once (a crash after
 // appending but before marking it relayed hands it over again), so each append goes through a
 // script that adds the event only if its outbox `seq` is not in the feed's "seen" set, kept
-// for as long as the stream keeps events. Stream, seen set and generation share a hash tag, so
+// for as long as the stream keeps events. Stream, seen set and meta share a hash tag, so
 // the script is one atomic step on a Redis Cluster too.
 //
 // Knowing what a client missed: the stream's ids are Redis's own (time-ordered), and every
-// position is tagged with the log's generation, a random token made when the stream is first
-// written. A reconnecting client whose position is older than the newest entry the bounds
-// removed (noted by the append script: Redis's max-deleted-entry-id counts XDEL only), whose generation is not the current one (the keys expired after a
-// quiet retention period, or Redis lost its data), or that names a position the stream never
-// reached, is told to reset instead of silently missing events.
+// position is tagged with the log's generation, a random token made when the log is first
+// written. A small meta hash (generation, newest id appended, newest id the bounds removed)
+// outlives the entries by far, so a client resuming after a quiet spell is judged rightly: it
+// resumes if nothing after its position was removed, and is told to reset if something was,
+// if its generation is not the current one (Redis lost the log), or if it names a position the
+// log never reached. A feed never written has no log at all (generation NO_LOG): a client that
+// joined it holds position `0.0-0`, before everything any later log holds.
 import { randomBytes } from 'node:crypto';
 import { groupKey, redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 import type { FeedKey } from '../catalog/feed-keys.js';
@@ -23,30 +25,35 @@ import type { FeedEvent, FeedEventSink } from './feed-events.js';
 const group = (feed: FeedKey) => `log:${feed}`;
 export const feedLogKeys = (prefix: string, feed: FeedKey) => ({
   stream: groupKey(prefix, group(feed), 'stream'),
+  /** The outbox seqs appended within the retention (the exactly-once check). */
   seen: groupKey(prefix, group(feed), 'seen'),
-  generation: groupKey(prefix, group(feed), 'generation'),
-  /** The newest id the bounds removed (Redis's own max-deleted-entry-id counts XDEL only). */
-  trimmed: groupKey(prefix, group(feed), 'trimmed'),
+  /**
+   * A small hash kept much longer than the entries: the generation (`g`), the newest id ever
+   * appended (`l`) and the newest id the bounds removed (`t`; Redis's own max-deleted-entry-id
+   * counts XDEL only). With it a position stays judged rightly after the entries expired.
+   */
+  meta: groupKey(prefix, group(feed), 'meta'),
 });
 /** Published with the feeds just appended to (a JSON array), so readers need not wait for a poll. */
 export const feedLogChannel = (prefix: string): string => redisKey(prefix, 'feed', 'log-appended');
 
-// KEYS: stream, seen, generation, trimmed. ARGV: max length, max age ms, a new generation (used only if
-// the log has none), then per event: seq, video id, stored-at ms, JSON.
+/** How long a log's meta outlives its last append (or last read by a process with clients). */
+const META_TTL_MS = 30 * 86_400_000;
+/** Outbox seqs remembered per feed at most (besides the age bound): many relay batches' worth. */
+const SEEN_MIN_CAP = 100_000;
+
+// KEYS: stream, seen, meta. ARGV: max length, max age ms, a new generation (used only if the
+// log has none), meta TTL, seen cap, then per event: seq, video id, stored-at ms, JSON.
 const APPEND = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local maxLength = tonumber(ARGV[1])
 local maxAge = tonumber(ARGV[2])
-local generation = redis.call('GET', KEYS[3])
-if not generation then
-  generation = ARGV[3]
-  redis.call('SET', KEYS[3], generation)
-end
-local appended = 0
-for i = 4, #ARGV, 4 do
+if not redis.call('HGET', KEYS[3], 'g') then redis.call('HSET', KEYS[3], 'g', ARGV[3]) end
+local appended, lastId = 0, nil
+for i = 6, #ARGV, 4 do
   if redis.call('ZADD', KEYS[2], 'NX', now, ARGV[i]) == 1 then
-    redis.call('XADD', KEYS[1], '*', 's', ARGV[i], 'v', ARGV[i + 1], 't', ARGV[i + 2], 'j', ARGV[i + 3])
+    lastId = redis.call('XADD', KEYS[1], '*', 's', ARGV[i], 'v', ARGV[i + 1], 't', ARGV[i + 2], 'j', ARGV[i + 3])
     appended = appended + 1
   end
 end
@@ -60,6 +67,7 @@ local function newer(a, b)
   return b
 end
 if appended > 0 then
+  redis.call('HSET', KEYS[3], 'l', lastId)
   -- Note the newest entry each bound removes before removing it.
   local cut = nil
   local excess = redis.call('XLEN', KEYS[1]) - maxLength
@@ -74,34 +82,31 @@ if appended > 0 then
     cut = newer(cut, old[1][1])
     redis.call('XTRIM', KEYS[1], 'MINID', minId)
   end
-  if cut then redis.call('SET', KEYS[4], newer(redis.call('GET', KEYS[4]) or nil, cut)) end
+  if cut then redis.call('HSET', KEYS[3], 't', newer(redis.call('HGET', KEYS[3], 't') or nil, cut)) end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. tostring(now - maxAge))
-local extra = redis.call('ZCARD', KEYS[2]) - 2 * maxLength
+local extra = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[5])
 if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, extra - 1) end
-for i = 1, 4 do redis.call('PEXPIRE', KEYS[i], maxAge + 60000) end
+redis.call('PEXPIRE', KEYS[1], maxAge + 60000)
+redis.call('PEXPIRE', KEYS[2], maxAge + 60000)
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return appended`;
 
-// KEYS: stream, generation, trimmed. ARGV: the position to read after ('' for none: just the state),
-// the most entries to return, a new generation and its lifetime (made when the log has none,
-// so a client joining an empty log still gets a position to resume from). Returns generation,
-// last id, max deleted id, entries.
+// KEYS: stream, meta. ARGV: the position to read after ('' for none: just the state), the
+// most entries to return, the meta TTL (renewed: a log someone follows keeps its meta).
+// Returns generation (false: no log), last id, newest removed id, entries. Nothing is created
+// for a feed never written: following any channel id costs Redis nothing.
 const READ = `
-local generation = redis.call('GET', KEYS[2])
-if not generation then
-  generation = ARGV[3]
-  redis.call('SET', KEYS[2], generation, 'PX', ARGV[4])
-end
-if redis.call('EXISTS', KEYS[1]) == 0 then return { generation, '0-0', '0-0', {} } end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local last = '0-0'
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then last = info[i + 1] end
-end
-local deleted = redis.call('GET', KEYS[3]) or '0-0'
+local generation = redis.call('HGET', KEYS[2], 'g')
+if not generation then return { false, '0-0', '0-0', {} } end
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+local last = redis.call('HGET', KEYS[2], 'l') or '0-0'
+local removed = redis.call('HGET', KEYS[2], 't') or '0-0'
+-- Entries all expired by age: everything up to the last one is gone.
+if redis.call('EXISTS', KEYS[1]) == 0 then return { generation, last, last, {} } end
 local entries = {}
 if ARGV[1] ~= '' then entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2]) end
-return { generation, last, deleted, entries }`;
+return { generation, last, removed, entries }`;
 
 /** A Redis Stream id, `ms-n`, as a pair that compares in stream order. */
 export type StreamId = readonly [number, number];
@@ -138,8 +143,11 @@ export interface LogEntry {
   readonly video: string;
 }
 
+/** The generation of a feed with no log yet: a position in it is "before everything". */
+export const NO_LOG = '0';
+
 export interface LogState {
-  /** The log's generation (made by the first read or append after its keys expired). */
+  /** The log's generation, NO_LOG when it has none (never written, or its meta expired). */
   readonly generation: string;
   /** The newest position ever appended (0-0 when none). */
   readonly last: StreamId;
@@ -156,6 +164,10 @@ export interface LogRead extends LogState {
  * it must reset (events it did not see are gone, or the position is not of this log).
  */
 export function resumeCheck(state: LogState, position: LogPosition): 'ok' | 'trimmed' | 'other-log' {
+  // Joined before the log existed: every entry came after, so only removed ones are missed.
+  if (position.generation === NO_LOG && compareStreamIds(position.id, [0, 0]) === 0) {
+    return compareStreamIds(state.deleted, [0, 0]) > 0 ? 'trimmed' : 'ok';
+  }
   if (state.generation !== position.generation) return 'other-log';
   if (compareStreamIds(position.id, state.last) > 0) return 'other-log';
   if (compareStreamIds(position.id, state.deleted) < 0) return 'trimmed';
@@ -164,7 +176,8 @@ export function resumeCheck(state: LogState, position: LogPosition): 'ok' | 'tri
 
 type RawEntry = [string, string[]];
 
-const newGeneration = (): string => randomBytes(6).toString('hex');
+// Hex, never NO_LOG.
+const newGeneration = (): string => `g${randomBytes(6).toString('hex')}`;
 
 function toEntry([id, fields]: RawEntry): LogEntry {
   const value = (name: string): string => {
@@ -188,9 +201,9 @@ export function createFeedLog({ redis, prefix, maxLength, maxAgeMs }: FeedLogOpt
   async function append(feed: FeedKey, events: readonly FeedEvent[]): Promise<number> {
     if (events.length === 0) return 0;
     const keys = feedLogKeys(prefix, feed);
-    const args: Array<string | number> = [maxLength, maxAgeMs, newGeneration()];
+    const args: Array<string | number> = [maxLength, maxAgeMs, newGeneration(), Math.max(META_TTL_MS, 2 * maxAgeMs), Math.max(SEEN_MIN_CAP, 2 * maxLength)];
     for (const event of events) args.push(event.seq, event.videoId, event.storedAt.getTime(), event.video);
-    return Number(await redis.eval(APPEND, 4, keys.stream, keys.seen, keys.generation, keys.trimmed, ...args));
+    return Number(await redis.eval(APPEND, 3, keys.stream, keys.seen, keys.meta, ...args));
   }
 
   /** The log's state, and up to `count` entries after `after` when given. */
@@ -198,22 +211,15 @@ export function createFeedLog({ redis, prefix, maxLength, maxAgeMs }: FeedLogOpt
     const keys = feedLogKeys(prefix, feed);
     const [generation, last, deleted, entries] = (await redis.eval(
       READ,
-      3,
+      2,
       keys.stream,
-      keys.generation,
-      keys.trimmed,
+      keys.meta,
       after === null ? '' : streamIdText(after),
       count,
-      newGeneration(),
-      maxAgeMs + 60_000,
-    )) as [
-      string,
-      string,
-      string,
-      RawEntry[],
-    ];
+      Math.max(META_TTL_MS, 2 * maxAgeMs),
+    )) as [string | null, string, string, RawEntry[]];
     return {
-      generation,
+      generation: generation ?? NO_LOG,
       last: parseStreamId(last) ?? [0, 0],
       deleted: parseStreamId(deleted) ?? [0, 0],
       entries: entries.map(toEntry),

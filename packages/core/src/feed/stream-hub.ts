@@ -12,10 +12,12 @@
 // goes live only once it has caught up with what this process already fanned out, so it gets
 // every event in between once; if the events after its position are gone (trimmed, or the log
 // was recreated), it gets a `reset` event instead, carrying the current position.
+import { BusyError } from '../platform/errors.js';
 import type { ChannelSubscriber } from '../platform/redis/channel-subscriber.js';
 import type { Logger } from '../platform/logger.js';
 import type { FeedKey } from '../catalog/feed-keys.js';
 import {
+  NO_LOG,
   compareStreamIds,
   feedLogChannel,
   formatPosition,
@@ -30,6 +32,8 @@ import {
 export interface StreamClient {
   /** Writes SSE text; false when the client is too far behind (it is then closed). */
   send(text: string): boolean;
+  /** Resolves once what was written has been handed to the network (or the client is gone). */
+  drained?(): Promise<void>;
   close(): void;
 }
 
@@ -50,6 +54,8 @@ interface Subscriber {
   readonly client: StreamClient;
   cursor: StreamId;
   live: boolean;
+  /** Stops following: the count, the hub's set, the hub itself once empty. */
+  leave: () => void;
 }
 
 interface Hub {
@@ -78,9 +84,18 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
   const resetEvent = (generation: string, at: StreamId, reason: string): string =>
     event('reset', formatPosition({ generation, id: at }), JSON.stringify({ reason, message: 'events were missed: reload the listing, then follow on from here' }));
 
-  function drop(hub: Hub, subscriber: Subscriber): void {
-    hub.subscribers.delete(subscriber);
+  let stopped = false;
+
+  function drop(_hub: Hub, subscriber: Subscriber): void {
+    subscriber.leave();
     subscriber.client.close();
+  }
+
+  /** Tells a live client the events after its position are gone and moves it to `at`. */
+  function reset(hub: Hub, subscriber: Subscriber, at: StreamId, reason: string): void {
+    subscriber.cursor = at;
+    subscriber.live = true;
+    if (!subscriber.client.send(resetEvent(hub.generation, at, reason))) drop(hub, subscriber);
   }
 
   function deliver(hub: Hub, subscriber: Subscriber, entry: LogEntry, text: string): boolean {
@@ -126,16 +141,13 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
     for (;;) {
       const read = await log.read(hub.feed, hub.last, readCount);
       if (read.generation !== hub.generation) {
-        // The log was recreated (its keys expired, or Redis lost them): what it held is gone.
         const previous = hub.generation;
         hub.generation = read.generation;
         hub.last = [0, 0];
-        const reset = resetEvent(hub.generation, hub.last, 'log-recreated');
-        for (const subscriber of hub.subscribers) {
-          if (!subscriber.live) continue;
-          subscriber.cursor = hub.last;
-          if (!subscriber.client.send(reset)) drop(hub, subscriber);
-        }
+        // The feed's first log: its clients joined before it, so they take it from its start.
+        if (previous === NO_LOG) continue;
+        // Recreated (Redis lost it, or its meta expired): what it held is gone.
+        for (const subscriber of [...hub.subscribers]) if (subscriber.live) reset(hub, subscriber, hub.last, 'log-recreated');
         logger.warn({ feed: hub.feed, previous, generation: hub.generation }, 'feed log recreated; clients told to reset');
         continue;
       }
@@ -174,7 +186,7 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
         .read(feed, null)
         .then((state) => {
           const hub: Hub = { feed, generation: state.generation, last: state.last, subscribers: new Set(), reading: null, again: false };
-          hubs.set(feed, hub);
+          if (!stopped) hubs.set(feed, hub);
           return hub;
         })
         .finally(() => opening.delete(feed));
@@ -188,28 +200,35 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
    * live; returns the function that stops following.
    */
   async function subscribe(feed: FeedKey, lastEventId: string | undefined, client: StreamClient): Promise<() => void> {
+    if (stopped) throw new BusyError('this API process is shutting down: reconnect (to another one) with the last event id');
     const opened = await open(feed);
+    if (stopped) throw new BusyError('this API process is shutting down: reconnect (to another one) with the last event id');
     // The last client of an opened hub may have left meanwhile, taking it out of the map.
     let hub = hubs.get(feed);
     if (hub === undefined) hubs.set(feed, (hub = opened));
-    const subscriber: Subscriber = { client, cursor: hub.last, live: false };
+    const joined = hub;
+    let left = false;
+    const subscriber: Subscriber = {
+      client,
+      cursor: hub.last,
+      live: false,
+      leave: () => {
+        if (left) return;
+        left = true;
+        clients--;
+        joined.subscribers.delete(subscriber);
+        if (joined.subscribers.size === 0 && hubs.get(feed) === joined) hubs.delete(feed);
+      },
+    };
     hub.subscribers.add(subscriber);
     clients++;
-    let left = false;
-    const leave = () => {
-      if (left) return;
-      left = true;
-      clients--;
-      hub.subscribers.delete(subscriber);
-      if (hub.subscribers.size === 0 && hubs.get(feed) === hub) hubs.delete(feed);
-    };
     try {
       await catchUp(hub, subscriber, lastEventId);
     } catch (error) {
-      leave();
+      subscriber.leave();
       throw error;
     }
-    return leave;
+    return subscriber.leave;
   }
 
   async function catchUp(hub: Hub, subscriber: Subscriber, lastEventId: string | undefined): Promise<void> {
@@ -225,21 +244,22 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
       if (!subscriber.client.send(text)) drop(hub, subscriber);
       return;
     }
-    const first = await log.read(hub.feed, position.id, readCount);
-    const verdict = resumeCheck(first, position);
-    if (verdict !== 'ok') {
-      // Follow on from the newest position either side knows.
-      const at = first.generation === hub.generation && compareStreamIds(first.last, hub.last) > 0 ? first.last : hub.last;
-      subscriber.cursor = at;
-      subscriber.live = true;
-      if (!subscriber.client.send(resetEvent(hub.generation, at, verdict))) drop(hub, subscriber);
-      return;
-    }
+    let read = await log.read(hub.feed, position.id, readCount);
+    // Judged again on every read: the bounds may remove entries while this client catches up.
+    let generation = position.generation;
     subscriber.cursor = position.id;
-    let read = first;
     for (;;) {
+      const verdict = resumeCheck(read, { generation, id: subscriber.cursor });
+      // (A hub with no log yet has not read the feed's first log: it will take it as it is.)
+      if (verdict !== 'ok' || (read.generation !== hub.generation && hub.generation !== NO_LOG)) {
+        // Follow on from the newest position this process knows (the hub tells everyone of a
+        // recreated log; this client, not live yet, is told here).
+        reset(hub, subscriber, hub.last, verdict === 'ok' ? 'log-recreated' : verdict);
+        return;
+      }
+      generation = read.generation;
       for (const entry of read.entries) {
-        if (!deliver(hub, subscriber, entry, videoEvent(position.generation, entry))) {
+        if (!deliver(hub, subscriber, entry, videoEvent(generation, entry))) {
           drop(hub, subscriber);
           return;
         }
@@ -247,11 +267,10 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
       // Live once this client has seen everything this process fanned out: no await between
       // the check and going live, so no fan-out can fall in between.
       if (read.entries.length < readCount && compareStreamIds(subscriber.cursor, hub.last) >= 0) break;
+      // A client far behind gets the log as fast as it reads, not faster (no unbounded buffer).
+      await subscriber.client.drained?.();
+      if (!hub.subscribers.has(subscriber)) return;
       read = await log.read(hub.feed, subscriber.cursor, readCount);
-      if (read.generation !== position.generation) {
-        // Recreated while catching up: the hub will tell everyone; this client goes live now.
-        break;
-      }
     }
     subscriber.live = true;
   }
@@ -309,6 +328,7 @@ export function createStreamHub({ log, channels, prefix, logger, pollMs, heartbe
     },
     /** Stops reading; closes every client (they reconnect, to this process or another). */
     stop(): void {
+      stopped = true;
       clearInterval(poller);
       clearInterval(heartbeat);
       for (const stop of stopListening.splice(0)) stop();

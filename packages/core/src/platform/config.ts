@@ -120,6 +120,8 @@ const schema = z.object({
   FEED_RELAY_INTERVAL_MS: int(50, 60_000).default(1000),
   SSE_HEARTBEAT_MS: int(1000, 300_000).default(15_000),
   SSE_POLL_MS: int(100, 60_000).default(2000),
+  SSE_MAX_CLIENTS: int(1, 1_000_000).default(5000),
+  SSE_MAX_CLIENTS_PER_ADDRESS: int(0, 1_000_000).default(100),
   CURSOR_SECRET: z.string().max(200).default(''),
   SEARCH_WINDOW_ROWS: int(0, 1_000_000).default(2000),
   SIMULATOR_URL: z.union([z.literal(''), url(['http:', 'https:'])]).default(''),
@@ -453,6 +455,10 @@ export interface Config {
     readonly relayIntervalMs: number;
     readonly heartbeatMs: number;
     readonly pollMs: number;
+    /** Event streams one API process holds at most; more answer 503 (the API takes at most half its connection cap). */
+    readonly maxClients: number;
+    /** Event streams one client address holds at most (0: no limit). */
+    readonly maxClientsPerAddress: number;
   };
   /** Newest rows a search reads in order before it turns to the FULLTEXT index (0: index only). */
   readonly search: { readonly windowRows: number };
@@ -643,6 +649,8 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
       relayIntervalMs: e.FEED_RELAY_INTERVAL_MS,
       heartbeatMs: e.SSE_HEARTBEAT_MS,
       pollMs: e.SSE_POLL_MS,
+      maxClients: e.SSE_MAX_CLIENTS,
+      maxClientsPerAddress: e.SSE_MAX_CLIENTS_PER_ADDRESS,
     },
     search: { windowRows: e.SEARCH_WINDOW_ROWS },
     cursorSecret: e.CURSOR_SECRET === '' ? null : new Secret(e.CURSOR_SECRET),

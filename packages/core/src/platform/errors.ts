@@ -42,6 +42,14 @@ export class UpstreamError extends Error {
   }
 }
 
+/** The service cannot take this request now (shutting down, at a capacity limit); it may retry. */
+export class BusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BusyError';
+  }
+}
+
 /** A dependency (MySQL, Redis) cannot be reached right now. */
 export class DependencyUnavailableError extends Error {
   constructor(
