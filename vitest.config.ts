@@ -24,7 +24,8 @@ const ALONE_FAULT_TESTS = ['tests/faults/slow-connections.test.ts'];
 const LARGE_RUN_TESTS = ['tests/faults/hostile-input.test.ts'];
 const largeRuns = process.env.TUBEFEED_LARGE_RUNS === '1';
 // Run on the cluster too: the key pool (its Lua script and transactions), the page-1 snapshots
-// (a MULTI), the fetch pipeline, the worker's BullMQ queue, and the limits kept in Redis.
+// (a MULTI), the fetch pipeline, the worker's BullMQ queue, the limits kept in Redis, the
+// push side's feed log (its scripts) and the webhook deliveries' queue.
 const CLUSTER_TESTS = [
   'packages/core/src/platform/redis/redis-cluster.test.ts',
   'packages/core/src/ingest/youtube/key-pool.test.ts',
@@ -38,6 +39,8 @@ const CLUSTER_TESTS = [
   'apps/api/src/plugins/rate-limit.test.ts',
   'apps/api/src/plugins/shared-rate-limit-store.test.ts',
   'apps/api/src/plugins/admin-auth.test.ts',
+  'packages/core/src/feed/feed-log.test.ts',
+  'apps/worker/src/webhook-delivery.test.ts',
 ];
 // Cluster-only: it starts clusters of its own, or needs one.
 const CLUSTER_ONLY_TESTS = ['packages/core/src/platform/redis/redis-cluster.test.ts'];
