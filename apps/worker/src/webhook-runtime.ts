@@ -22,6 +22,7 @@ import {
   type WebhookJobData,
   type WebhookJobResult,
 } from '@tubefeed/core';
+import { closeWorkerWithin } from './close-worker.js';
 import { deliverWebhookProcessor } from './jobs/deliver-webhook.job.js';
 
 export interface WebhookRuntimeOptions {
@@ -94,19 +95,7 @@ export function startWebhookRuntime({ config, log, clock, db, resolve }: Webhook
   };
 
   async function shutdown(graceMs: number): Promise<void> {
-    const graceful = worker.close();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      graceful.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      moduleLog.warn({ graceMs }, 'running deliveries did not finish in time; abandoning them');
-      await withTimeout(worker.close(true), 1000, 'worker close').catch(() => undefined);
-    }
+    if (await closeWorkerWithin(worker, graceMs)) moduleLog.warn({ graceMs }, 'running deliveries did not finish in time; abandoning them (they are retried)');
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
     for (const connection of [queueConnection, workerConnection]) connection.disconnect();
   }

@@ -42,6 +42,7 @@ import {
   type RetrySettings,
 } from '@tubefeed/core';
 import { fetchVideosProcessor } from './jobs/fetch-videos.job.js';
+import { closeWorkerWithin } from './close-worker.js';
 import { startWebhookRuntime } from './webhook-runtime.js';
 
 export interface WorkerRuntimeOptions {
@@ -275,27 +276,17 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     clearTimeout(midnight);
     clearInterval(watchdog);
     control.stop();
-    const graceful = worker.close();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      graceful.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), graceMs);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (timedOut) {
-      // The running job is abandoned: its lock expires, BullMQ re-runs it as stalled, and the
-      // run is idempotent, so nothing is lost or duplicated.
-      log.warn({ graceMs }, 'running job did not finish in time; abandoning it');
-      await withTimeout(worker.close(true), 1000, 'worker close').catch(() => undefined);
-    }
+    // The relay first (it hands events to the webhook queue); what it has not relayed stays in
+    // the outbox for the next worker. Then the fetch and the deliveries, in parallel, within
+    // the one grace period.
+    await relay.stop();
+    const [timedOut] = await Promise.all([closeWorkerWithin(worker, graceMs), webhooks.close(graceMs)]);
+    // An abandoned run's lock expires, BullMQ re-runs it as stalled, and the run is idempotent.
+    if (timedOut) log.warn({ graceMs }, 'running job did not finish in time; abandoning it');
     // With Redis unreachable BullMQ's close would wait for a connection that never comes.
     await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
     rendering.abort();
     await rerender;
-    await relay.stop();
-    await webhooks.close(graceMs);
     await db.close();
     await channels.close();
     for (const connection of [redis, queueConnection, leaseConnection]) connection.disconnect();

@@ -13,18 +13,12 @@ import {
   type CatalogService,
   type VideoPage,
 } from '@tubefeed/core';
-import { errorResponses } from '../schemas/common.js';
+import { channelParam, errorResponses, queryParam } from '../schemas/common.js';
 
 const AtomQuery = Type.Object(
   {
-    query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' })),
-    channel: Type.Optional(
-      Type.String({
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Only this YouTube channel’s videos (letters, digits, _ and -); not with query',
-        examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'],
-      }),
-    ),
+    query: queryParam('Only videos found by this followed search query'),
+    channel: channelParam('Only this YouTube channel’s videos (letters, digits, _ and -); not with query'),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 50, description: 'Entries in the feed' }),
   },
   { additionalProperties: false },

@@ -8,18 +8,12 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { BusyError, type CatalogService, type StreamClient, type StreamHub } from '@tubefeed/core';
-import { errorResponses } from '../schemas/common.js';
+import { channelParam, errorResponses, queryParam } from '../schemas/common.js';
 
 const StreamQuery = Type.Object(
   {
-    query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' })),
-    channel: Type.Optional(
-      Type.String({
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Only this YouTube channel’s videos (letters, digits, _ and -); not with query',
-        examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'],
-      }),
-    ),
+    query: queryParam('Only videos found by this followed search query'),
+    channel: channelParam('Only this YouTube channel’s videos (letters, digits, _ and -); not with query'),
     lastEventId: Type.Optional(
       Type.String({
         minLength: 1,

@@ -3,17 +3,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { VideoPageSchema, type CatalogService } from '@tubefeed/core';
-import { errorResponses } from '../schemas/common.js';
+import { channelParam, errorResponses, queryParam } from '../schemas/common.js';
 
 const filters = {
-  query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' })),
-  channel: Type.Optional(
-    Type.String({
-      pattern: '^[A-Za-z0-9_-]{1,64}$',
-      description: 'a YouTube channel id (letters, digits, _ and -)',
-      examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'],
-    }),
-  ),
+  query: queryParam('Only videos found by this followed search query'),
+  channel: channelParam('a YouTube channel id (letters, digits, _ and -)'),
   publishedAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Published at or after (ISO 8601)' })),
   publishedBefore: Type.Optional(Type.String({ format: 'date-time', description: 'Published at or before (ISO 8601)' })),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Videos per page' }),

@@ -4,6 +4,7 @@
 // the schemas below describe them and refuse what is malformed before core is asked.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { channelParam, queryParam } from '../schemas/common.js';
 import { AdminWebhookListSchema, AdminWebhookSchema, WEBHOOK_SECRET_RULE, WEBHOOK_URL_MAX_LENGTH, type WebhookAdmin } from '@tubefeed/core';
 import { requireAdmin, type AdminGuard } from '../plugins/admin-auth.js';
 
@@ -27,14 +28,8 @@ const NewWebhook = Type.Object(
       pattern: '^[!-~]{16,200}$',
       description: `${WEBHOOK_SECRET_RULE}: the key of every delivery's HMAC-SHA256 signature (Tubefeed-Signature), never shown again`,
     }),
-    query: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Only the new videos of this followed search query; not with channel' })),
-    channel: Type.Optional(
-      Type.String({
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'a YouTube channel id (1-64 letters, digits, _ and -): only its new videos are delivered; not with query',
-        examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'],
-      }),
-    ),
+    query: queryParam('Only the new videos of this followed search query; not with channel'),
+    channel: channelParam('a YouTube channel id (1-64 letters, digits, _ and -): only its new videos are delivered; not with query'),
     allowPrivateNetwork: Type.Optional(
       Type.Boolean({ description: 'Allow loopback, private and link-local destinations, and http:, for a receiver inside your network (default false)' }),
     ),

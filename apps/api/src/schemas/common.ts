@@ -19,3 +19,11 @@ export const errorResponses = {
   503: Type.Ref('ErrorBody'),
   500: Type.Ref('ErrorBody'),
 } as const;
+
+/** `query`: a followed search query's text, as every listing takes it. */
+export const queryParam = (description = 'Only videos found by this followed search query') =>
+  Type.Optional(Type.String({ minLength: 1, maxLength: 200, description }));
+
+/** `channel`: a YouTube channel id, as every listing takes it. */
+export const channelParam = (description = 'a YouTube channel id (letters, digits, _ and -)') =>
+  Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description, examples: ['UCddiUEpeqJcYeBxX1IVBKvQ'] }));
