@@ -61,6 +61,9 @@ const VIDEO_COLUMNS = [
   'videos.json_version',
 ] as const;
 
+/** A stored video as the repository reads it back (the search-snippet columns and its JSON). */
+export type StoredVideoRow = Pick<VideoRow, (typeof VIDEO_COLUMNS)[number] extends `videos.${infer Column}` ? Column & keyof VideoRow : never>;
+
 // 48 random bits: unique per upsert for all practical purposes, and exact in a JS number.
 const newIngestToken = (): number => randomInt(1, 2 ** 48 - 1);
 
@@ -427,7 +430,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     return rows.map((row) => row.published_at);
   }
 
-  async function findByVideoIds(videoIds: readonly string[]): Promise<VideoRow[]> {
+  async function findByVideoIds(videoIds: readonly string[]): Promise<StoredVideoRow[]> {
     if (videoIds.length === 0) return [];
     return db.selectFrom('videos').select(VIDEO_COLUMNS).where('video_id', 'in', videoIds).execute();
   }

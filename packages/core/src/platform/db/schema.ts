@@ -28,7 +28,38 @@ export interface VideosTable {
   json_hash: ColumnType<Buffer | null, Buffer | null | undefined, Buffer | null>;
   /** The renderer's VIDEO_JSON_VERSION that wrote `json`: any other value means render again. */
   json_version: ColumnType<number | null, number | null | undefined, number | null>;
+  // What videos.list tells (migration 20261211090000): NULL until the video is first enriched.
+  description_full: Nullable<string>;
+  /** JSON array of the video's tags. */
+  tags: Nullable<string>;
+  category_id: Nullable<string>;
+  default_language: Nullable<string>;
+  duration_s: Nullable<number>;
+  /** 'hd' or 'sd'. */
+  definition: Nullable<string>;
+  has_captions: Nullable<number>;
+  made_for_kids: Nullable<number>;
+  view_count: Nullable<number>;
+  /** NULL also when the owner hides it. */
+  like_count: Nullable<number>;
+  /** NULL also when comments are off. */
+  comment_count: Nullable<number>;
+  /** 'none', 'upcoming', 'live' or 'completed'. */
+  live_state: Nullable<string>;
+  scheduled_start_at: Nullable<Date>;
+  actual_start_at: Nullable<Date>;
+  actual_end_at: Nullable<Date>;
+  /** 0 once videos.list no longer returns it (deleted or private); never deleted. */
+  available: ColumnType<number, number | undefined, number>;
+  unavailable_since: Nullable<Date>;
+  /** When videos.list last answered for it. */
+  details_at: Nullable<Date>;
+  /** When to enrich it (again); NULL: never enriched, due at once. */
+  details_due_at: Nullable<Date>;
 }
+
+/** A column that is NULL until written, and may be left out of an insert. */
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 /** Normalised title and description text of each video (search/search-text.ts). */
 export interface VideoSearchTable {

@@ -15,6 +15,7 @@ import * as serviceSecrets from './20261208100000_service_secrets.js';
 import * as queryTextCollation from './20261209090000_query_text_collation.js';
 import * as feedEvents from './20261210090000_feed_events.js';
 import * as webhooks from './20261210100000_webhooks.js';
+import * as videoDetails from './20261211090000_video_details.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -31,4 +32,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261209090000_query_text_collation': queryTextCollation,
   '20261210090000_feed_events': feedEvents,
   '20261210100000_webhooks': webhooks,
+  '20261211090000_video_details': videoDetails,
 };
