@@ -35,6 +35,7 @@ export * from './catalog/feed-layout.js';
 export * from './catalog/search-finder.js';
 export * from './catalog/search-query-repository.js';
 export * from './catalog/search-text.js';
+export * from './catalog/video-details.js';
 export * from './catalog/video-finder.js';
 export * from './catalog/video-json.js';
 export * from './catalog/video-repository.js';
@@ -49,7 +50,9 @@ export * from './ingest/fetch-stack.js';
 export * from './ingest/pacing.js';
 export * from './ingest/youtube/api-key-repository.js';
 export * from './ingest/youtube/key-pool.js';
+export * from './ingest/youtube/pooled-call.js';
 export * from './ingest/youtube/quota-buckets.js';
+export * from './ingest/youtube/video-details-parse.js';
 export * from './ingest/youtube/youtube-client.js';
 export * from './ingest/youtube/youtube-errors.js';
 

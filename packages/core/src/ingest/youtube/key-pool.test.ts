@@ -72,6 +72,27 @@ describe('key pool', () => {
     expect(key.callsToday).toEqual({ search: 2, units: 3 });
   });
 
+  it('a caller with a reserve leaves that many units in every project, without marking any project spent', async () => {
+    const p = pool(['team-a:test-key-team-a-00001', secrets[0]!], { searchCallsPerDay: 100, unitsPerDay: 5 });
+    const byProject = new Map<string, number>();
+    for (let i = 0; i < 6; i++) {
+      const lease = await p.acquire('units', 1, { reserve: 2 });
+      byProject.set(lease.key.project ?? 'own', (byProject.get(lease.key.project ?? 'own') ?? 0) + 1);
+    }
+    expect(Object.fromEntries(byProject)).toEqual({ 'team-a': 3, own: 3 });
+    await expect(p.acquire('units', 1, { reserve: 2 })).rejects.toMatchObject({ bucket: 'units', resetAt: new Date('2024-03-10T08:00:00.000Z') });
+    // Without a reserve (a key check) the rest is still there, and the projects were never marked spent.
+    let status = await p.status();
+    expect(status.projects.map((pr) => [pr.buckets.units.remaining, pr.buckets.units.exhaustedUntil])).toEqual([
+      [2, null],
+      [2, null],
+    ]);
+    for (let i = 0; i < 4; i++) await p.acquire('units');
+    await expect(p.acquire('units')).rejects.toBeInstanceOf(QuotaExhaustedError);
+    status = await p.status();
+    expect(status.projects.map((pr) => pr.buckets.units.remaining)).toEqual([0, 0]);
+  });
+
   it('a quota answer exhausts only that bucket of that project, until the next Pacific midnight across the DST change', async () => {
     const p = pool(['team-a:test-key-team-a-00001', 'team-a:test-key-team-a-00002', secrets[0]!]);
     const first = (await p.acquire('search')).key;

@@ -235,9 +235,10 @@ const ARGS_PER_KEY = 5;
 
 // KEYS: [1] round-robin counter, [2] shared counters, then per key: its hash, its project's
 // hash, its project's usage of the day, its own calls of the day (a project's keys repeat for
-// each of its keys). ARGV: now, bucket, cost, limit, nextReset, ttl, then per key: id, project
-// id, saved exhaustedUntil of this bucket (ms, 0 for none), saved rejection ('1' or ''), saved
-// suspectUntil (ms, 0 for none).
+// each of its keys). ARGV: now, bucket, cost, limit, nextReset, ttl, reserve, then per key: id,
+// project id, saved exhaustedUntil of this bucket (ms, 0 for none), saved rejection ('1' or
+// ''), saved suspectUntil (ms, 0 for none). A project with no more than `reserve` left is
+// skipped without being marked spent (others may still draw the reserve).
 // Returns {1, index, spent...} (picked and charged), {2, earliestReset, spent...} (every usable
 // project's bucket spent) or {3, 0, spent...} (no key usable at all), where `spent` are the
 // projects this call found out of quota by our own count (to be saved).
@@ -248,14 +249,15 @@ local cost = tonumber(ARGV[3])
 local limit = tonumber(ARGV[4])
 local nextReset = tonumber(ARGV[5])
 local ttl = tonumber(ARGV[6])
-local n = (#ARGV - 6) / ${ARGS_PER_KEY}
+local reserve = tonumber(ARGV[7])
+local n = (#ARGV - 7) / ${ARGS_PER_KEY}
 local spent = {}
 if n == 0 then return {3, 0} end
 local start = redis.call('INCR', KEYS[1])
 local earliest = -1
 for i = 0, n - 1 do
   local index = (start + i) % n
-  local base = 7 + index * ${ARGS_PER_KEY}
+  local base = 8 + index * ${ARGS_PER_KEY}
   local k = 3 + index * ${KEYS_PER_KEY}
   local id = ARGV[base]
   local project = ARGV[base + 1]
@@ -272,6 +274,8 @@ for i = 0, n - 1 do
     elseif used + cost > limit then
       redis.call('HSET', projectHash, 'exhausted:' .. bucket, nextReset)
       table.insert(spent, project)
+      if earliest < 0 or nextReset < earliest then earliest = nextReset end
+    elseif used + cost > limit - reserve then
       if earliest < 0 or nextReset < earliest then earliest = nextReset end
     else
       redis.call('HINCRBY', usageKey, bucket, cost)
@@ -321,8 +325,11 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
     return also === undefined || ids.includes(also) ? ids : [...ids, also];
   }
 
-  /** Picks the next usable key whose project has `cost` left in `bucket`, and charges it. */
-  async function acquire(bucket: QuotaBucket, cost = 1): Promise<KeyLease> {
+  /**
+   * Picks the next usable key whose project has `cost` left in `bucket` (above `reserve`: units
+   * a caller that can wait leaves to others, such as key checks), and charges it.
+   */
+  async function acquire(bucket: QuotaBucket, cost = 1, { reserve = 0 }: { reserve?: number } = {}): Promise<KeyLease> {
     const keys = await source.keys();
     const now = clock.now();
     const nextReset = nextPacificMidnight(now);
@@ -342,6 +349,7 @@ export function createKeyPool({ redis, prefix, source, clock, quota, log, store,
       limitOf(bucket),
       nextReset.getTime(),
       USAGE_TTL_SECONDS,
+      Math.max(0, reserve),
       ...keys.flatMap((k) => [
         k.id,
         projectIdOf(k),

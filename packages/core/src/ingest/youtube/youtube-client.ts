@@ -6,6 +6,8 @@
 import { youtube, type youtube_v3 } from '@googleapis/youtube';
 import { decode } from 'html-entities';
 import type { VideoInput } from '../../catalog/video.js';
+import type { VideoDetails } from '../../catalog/video-details.js';
+import { toVideoDetails } from './video-details-parse.js';
 import { YoutubeApiError, classifyYoutubeError } from './youtube-errors.js';
 
 
@@ -25,8 +27,21 @@ export interface SearchPage {
   readonly totalResults: number | null;
 }
 
+/** videos.list takes at most this many ids per call (1 unit of the units bucket whatever their number). */
+export const MAX_VIDEO_IDS = 50;
+
+/** The parts videos.list is asked for when enriching (each one is free: the call costs 1 unit). */
+export const DETAIL_PARTS = ['snippet', 'contentDetails', 'statistics', 'status', 'liveStreamingDetails'] as const;
+
+export interface VideoDetailsPage {
+  /** The videos YouTube returned: ids it left out are deleted, private or unknown. */
+  readonly videos: readonly VideoDetails[];
+}
+
 export interface YoutubeClient {
   search(key: string, request: SearchRequest): Promise<SearchPage>;
+  /** videos.list for up to MAX_VIDEO_IDS ids (1 unit). */
+  videoDetails(key: string, videoIds: readonly string[]): Promise<VideoDetailsPage>;
   /** One cheap call (videos.list, 1 unit) that succeeds only with a usable key. */
   probeKey(key: string): Promise<void>;
 }
@@ -109,6 +124,25 @@ export function createYoutubeClient({ rootUrl, timeoutMs }: YoutubeClientOptions
     }
   }
 
+  async function videoDetails(key: string, videoIds: readonly string[]): Promise<VideoDetailsPage> {
+    if (videoIds.length === 0) return { videos: [] };
+    if (videoIds.length > MAX_VIDEO_IDS) throw new RangeError(`videos.list takes at most ${MAX_VIDEO_IDS} ids, got ${videoIds.length}`);
+    try {
+      const response = await api.videos.list({ key, part: [...DETAIL_PARTS], id: [...videoIds], maxResults: MAX_VIDEO_IDS }, callOptions);
+      const data = response.data;
+      // Ids missing from a list mark videos unavailable: a 200 that is no video list must not
+      // read as "none of them exists any more". A list without `items` counts as empty only
+      // when it says it holds nothing.
+      const items = Array.isArray(data?.items) ? data.items : data?.kind === 'youtube#videoListResponse' && data.pageInfo?.totalResults === 0 ? [] : undefined;
+      if (data?.kind !== 'youtube#videoListResponse' || items === undefined) {
+        throw new YoutubeApiError('unknown', response.status, 'unexpectedBody', `YouTube answered videos.list with HTTP ${response.status} but no video list`);
+      }
+      return { videos: items.map(toVideoDetails).filter((v): v is VideoDetails => v !== null) };
+    } catch (error) {
+      throw classifyYoutubeError(error);
+    }
+  }
+
   async function probeKey(key: string): Promise<void> {
     try {
       await api.videos.list({ key, part: ['id'], chart: 'mostPopular', maxResults: 1 }, callOptions);
@@ -117,5 +151,5 @@ export function createYoutubeClient({ rootUrl, timeoutMs }: YoutubeClientOptions
     }
   }
 
-  return { search, probeKey };
+  return { search, videoDetails, probeKey };
 }
