@@ -71,6 +71,7 @@ describe('loadConfig', () => {
       metrics: { host: '127.0.0.1', port: 0 },
       admin: { user: 'admin', password: null, maxFailures: 10, failureWindowMs: 300_000 },
       webhooks: { retryForMs: 86_400_000, backoffBaseMs: 10_000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 8 },
+      enrich: { intervalMs: 60_000, perRunUnits: 20, perDayUnits: 5000, reserveUnits: 500 },
     });
   });
 
@@ -291,6 +292,10 @@ describe('loadConfig', () => {
       WEBHOOK_BACKOFF_MAX_MS: '1',
       WEBHOOK_TIMEOUT_MS: 'soon',
       WEBHOOK_CONCURRENCY: '0',
+      ENRICH_INTERVAL_MS: '1000',
+      ENRICH_UNITS_PER_RUN: '0',
+      ENRICH_UNITS_PER_DAY: '-1',
+      ENRICH_UNITS_RESERVE: 'some',
     };
     expect(Object.keys(bad).sort()).toEqual([...CONFIG_VARIABLES].sort());
     for (const [name, value] of Object.entries(bad)) {

@@ -181,6 +181,13 @@ const schema = z.object({
   WEBHOOK_BACKOFF_MAX_MS: int(10, 86_400_000).default(3_600_000),
   WEBHOOK_TIMEOUT_MS: int(100, 120_000).default(10_000),
   WEBHOOK_CONCURRENCY: int(1, 256).default(8),
+  // Enrichment (ingest/enrich-service.ts): stored videos read with videos.list (units bucket, 1
+  // unit per 50 videos) every ENRICH_INTERVAL_MS, within a per-run and a per-day budget, paced
+  // over the quota day, never touching the last ENRICH_UNITS_RESERVE units of any project.
+  ENRICH_INTERVAL_MS: int(5000, 86_400_000).default(60_000),
+  ENRICH_UNITS_PER_RUN: int(1, 10_000).default(20),
+  ENRICH_UNITS_PER_DAY: int(0, 100_000_000).default(5000),
+  ENRICH_UNITS_RESERVE: int(0, 1_000_000).default(500),
 });
 
 /**
@@ -494,6 +501,17 @@ export interface Config {
     readonly timeoutMs: number;
     readonly concurrency: number;
   };
+  /**
+   * Enrichment with videos.list (ingest/enrich-budget.ts): a run every intervalMs spends at most
+   * perRunUnits, and at most perDayUnits a Pacific day (0: no cap but the reserve), spread over
+   * the runs left until midnight; reserveUnits of every project's units bucket are never used.
+   */
+  readonly enrich: {
+    readonly intervalMs: number;
+    readonly perRunUnits: number;
+    readonly perDayUnits: number;
+    readonly reserveUnits: number;
+  };
 }
 
 /** Variables whose values never appear in error messages. */
@@ -667,6 +685,12 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
       backoffMaxMs: e.WEBHOOK_BACKOFF_MAX_MS,
       timeoutMs: e.WEBHOOK_TIMEOUT_MS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+    },
+    enrich: {
+      intervalMs: e.ENRICH_INTERVAL_MS,
+      perRunUnits: e.ENRICH_UNITS_PER_RUN,
+      perDayUnits: e.ENRICH_UNITS_PER_DAY,
+      reserveUnits: e.ENRICH_UNITS_RESERVE,
     },
   });
 }
