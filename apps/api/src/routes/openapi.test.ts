@@ -26,12 +26,13 @@ describe('OpenAPI', () => {
     expect(response.statusCode).toBe(200);
     const doc = response.json<OpenApiDocument>();
     expect(doc.openapi).toBe('3.1.0');
+    const listingDetails = ['minViews', 'minDuration', 'maxDuration', 'live', 'language', 'includeUnavailable'];
     const publicRoutes = {
       '/health': [],
       '/health/live': [],
       '/getData': ['limit', 'pageNo', 'query'],
-      '/videos': ['query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
-      '/videos/search': ['q', 'query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
+      '/videos': ['query', 'channel', 'publishedAfter', 'publishedBefore', ...listingDetails, 'limit', 'cursor', 'sort', 'order'],
+      '/videos/search': ['q', 'query', 'channel', 'publishedAfter', 'publishedBefore', ...listingDetails, 'limit', 'cursor', 'sort', 'order'],
       '/queries': [],
     };
     for (const [path, params] of Object.entries(publicRoutes)) {

@@ -322,7 +322,7 @@ describe('GET /videos', () => {
   });
 
   it.each([
-    ['/videos?sort=relevance', 'sort must be one of newest, oldest (got "relevance")'],
+    ['/videos?sort=relevance', 'sort must be one of newest, oldest, published, views, likes, duration (got "relevance")'],
     ['/videos?channel=no%20spaces', 'channel must be a YouTube channel id (letters, digits, _ and -) (got "no spaces")'],
     ['/videos?publishedAfter=yesterday', 'publishedAfter must be an ISO 8601 date-time such as 2024-01-31T00:00:00Z (got "yesterday")'],
     [

@@ -33,6 +33,7 @@ export function describeParam(schema: ParamSchema): string {
     if (schema.maximum !== undefined) return `${noun} of at most ${schema.maximum}`;
     return noun;
   }
+  if (schema.type === 'boolean') return 'true or false';
   if (schema.format === 'date-time') return 'an ISO 8601 date-time such as 2024-01-31T00:00:00Z';
   // A pattern is not a phrase: such parameters say what they accept in their description.
   if (schema.pattern !== undefined && schema.description !== undefined) return schema.description;

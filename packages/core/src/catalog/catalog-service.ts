@@ -5,6 +5,12 @@
 // its endpoint, sort and a fingerprint of the filters and search terms; a cursor that was
 // edited, truncated, forged, made for other parameters or by an older format answers 400
 // naming `cursor`, never a 500 and never a wrong page.
+//
+// Sorts: `newest` / `oldest` (the established names) are publish time descending / ascending,
+// the same as `sort=published` with `order=desc` / `asc`, and their cursors are interchangeable
+// (and unchanged from before the other sorts existed). `views`, `likes` and `duration` take
+// `order` (default desc); their cursors hold the last value, or null once past the videos
+// with a value (video-finder.ts: not-yet-enriched videos come last).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidRequestError } from '../platform/errors.js';
 import { ALL_FEED, channelFeed, queryFeed, type FeedKey } from './feed-keys.js';
@@ -12,7 +18,7 @@ import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
 import { SearchQueryError, parseSearch } from './search-text.js';
 import type { ListedVideo } from './video-repository.js';
 import { joinFragments, videoPageEnvelope } from './video-json.js';
-import type { KeysetPosition, ListOrder, VideoFilters, VideoFinder } from './video-finder.js';
+import type { ListOrder, ListSort, LiveFilter, SortDirection, SortKey, SortPosition, VideoFilters, VideoFinder } from './video-finder.js';
 
 const CURSOR_VERSION = 1;
 const TIERS: readonly SearchTier[] = ['title', 'body', 'any'];
@@ -22,18 +28,27 @@ export interface CatalogFilters {
   readonly channel?: string | undefined;
   readonly publishedAfter?: string | undefined;
   readonly publishedBefore?: string | undefined;
+  readonly minViews?: number | undefined;
+  readonly minDuration?: number | undefined;
+  readonly maxDuration?: number | undefined;
+  readonly live?: LiveFilter | undefined;
+  readonly language?: string | undefined;
+  readonly includeUnavailable?: boolean | undefined;
 }
 
 export interface CatalogListRequest extends CatalogFilters {
   readonly limit: number;
-  readonly sort: ListOrder;
+  readonly sort: ListOrder | SortKey;
+  /** Direction of published, views, likes and duration (default desc); not with newest or oldest. */
+  readonly order?: SortDirection | undefined;
   readonly cursor?: string | undefined;
 }
 
 export interface CatalogSearchRequest extends CatalogFilters {
   readonly q: string;
   readonly limit: number;
-  readonly sort: SearchSort;
+  readonly sort: 'relevance' | ListOrder | SortKey;
+  readonly order?: SortDirection | undefined;
   readonly cursor?: string | undefined;
 }
 
@@ -41,11 +56,12 @@ interface CursorPayload {
   v: number;
   /** Endpoint: l(ist) or s(earch). */
   e: 'l' | 's';
-  s: SearchSort;
+  /** The sort: relevance, newest, oldest, or `<key>:<direction>` for views, likes and duration. */
+  s: string;
   /** Fingerprint of the filters and terms the cursor belongs to. */
   f: string;
-  /** Keyset position [publishedAt ms, id]. */
-  p: [number, number];
+  /** Keyset position [sort value (publishedAt ms for publish time; null: no value), id]. */
+  p: [number | null, number];
   /** Search tier of the position (an index into TIERS). */
   t?: number;
 }
@@ -88,10 +104,46 @@ function checkPayload(payload: CursorPayload, expected: Pick<CursorPayload, 'e' 
     throw badCursor('belongs to other parameters (sort, filters or q)');
   }
   const position = payload.p;
-  const keysetOk = Array.isArray(position) && position.length === 2 && position.every((n) => Number.isSafeInteger(n) && n >= 0);
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  // Only a nullable value's sort reaches the videos without a value.
+  const keysetOk =
+    Array.isArray(position) &&
+    position.length === 2 &&
+    count(position[1]) &&
+    (count(position[0]) || (position[0] === null && payload.s.includes(':')));
   const tierOk = payload.e === 'l' ? payload.t === undefined : Number.isInteger(payload.t) && TIERS[payload.t!] !== undefined;
   if (!keysetOk || !tierOk) throw badCursor('is not valid');
   return payload;
+}
+
+/** The sort a request names, and its name in cursors (newest and oldest as before). */
+function sortOf(sort: 'relevance' | ListOrder | SortKey, order: SortDirection | undefined): { name: string; sort: SearchSort } {
+  if (sort === 'relevance' || sort === 'newest' || sort === 'oldest') {
+    if (order !== undefined) {
+      throw new InvalidRequestError('order', `order applies to sort=published, views, likes or duration; sort=${sort} has its own order`);
+    }
+    if (sort === 'relevance') return { name: sort, sort };
+    return { name: sort, sort: { key: 'published', direction: sort === 'newest' ? 'desc' : 'asc' } };
+  }
+  const direction = order ?? 'desc';
+  if (sort === 'published') return { name: direction === 'desc' ? 'newest' : 'oldest', sort: { key: sort, direction } };
+  return { name: `${sort}:${direction}`, sort: { key: sort, direction } };
+}
+
+/**
+ * A BCP 47 tag in the case YouTube writes it: language lower case, script title case, region
+ * upper case ("pt-br" -> "pt-BR", "zh-hans" -> "zh-Hans").
+ */
+export function canonicalLanguage(tag: string): string {
+  return tag
+    .split('-')
+    .map((part, i) => {
+      if (i === 0) return part.toLowerCase();
+      if (part.length === 2) return part.toUpperCase();
+      if (part.length === 4) return part[0]!.toUpperCase() + part.slice(1).toLowerCase();
+      return part.toLowerCase();
+    })
+    .join('-');
 }
 
 function parseDate(value: string | undefined, param: string): Date | undefined {
@@ -146,33 +198,55 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
     if (publishedAfter && publishedBefore && publishedAfter > publishedBefore) {
       throw new InvalidRequestError('publishedAfter', 'publishedAfter must not be later than publishedBefore');
     }
+    const { minDuration, maxDuration } = request;
+    if (minDuration !== undefined && maxDuration !== undefined && minDuration > maxDuration) {
+      throw new InvalidRequestError('minDuration', 'minDuration must not be more than maxDuration');
+    }
     return {
       queryId: request.query === undefined ? undefined : await resolveQuery(request.query),
       channelId: request.channel,
       publishedAfter,
       publishedBefore,
+      minViews: request.minViews,
+      minDuration,
+      maxDuration,
+      live: request.live,
+      language: request.language === undefined ? undefined : canonicalLanguage(request.language),
+      includeUnavailable: request.includeUnavailable === true ? true : undefined,
     };
   }
 
-  const fingerprint = (filters: VideoFilters, terms: readonly string[] = []) =>
-    digest(
-      JSON.stringify([filters.queryId ?? null, filters.channelId ?? null, filters.publishedAfter?.getTime() ?? null, filters.publishedBefore?.getTime() ?? null, terms]),
+  const fingerprint = (filters: VideoFilters, terms: readonly string[] = []) => {
+    const { minViews, minDuration, maxDuration, live, language, includeUnavailable } = filters;
+    const details = [minViews, minDuration, maxDuration, live, language, includeUnavailable].map((value) => value ?? null);
+    return digest(
+      JSON.stringify([
+        filters.queryId ?? null,
+        filters.channelId ?? null,
+        filters.publishedAfter?.getTime() ?? null,
+        filters.publishedBefore?.getTime() ?? null,
+        terms,
+        // Appended only when set, so cursors made before these filters existed stay valid.
+        ...(details.some((value) => value !== null) ? [details] : []),
+      ]),
       12,
     );
+  };
 
-  const keysetOf = (row: Pick<ListedVideo, 'published_at' | 'id'>): [number, number] => [row.published_at.getTime(), row.id];
-  const positionOf = (payload: CursorPayload | undefined): KeysetPosition | undefined =>
-    payload?.p === undefined ? undefined : { publishedAt: new Date(payload.p[0]), id: payload.p[1] };
+  const keysetOf = (position: SortPosition): [number | null, number] => [position.value, position.id];
+  const positionOf = (payload: CursorPayload | undefined): SortPosition | undefined =>
+    payload === undefined ? undefined : { value: payload.p[0], id: payload.p[1] };
 
   async function list(request: CatalogListRequest): Promise<Buffer> {
+    const { name, sort } = sortOf(request.sort, request.order);
     const filters = await filtersOf(request);
-    const expected = { e: 'l' as const, s: request.sort, f: fingerprint(filters) };
+    const expected = { e: 'l' as const, s: name, f: fingerprint(filters) };
     const cursors = await codecOf();
     const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
-    const rows = await finder.find({ filters, order: request.sort, after: positionOf(cursor), limit: request.limit + 1 });
+    const rows = await finder.find({ filters, sort: sort as ListSort, after: positionOf(cursor), limit: request.limit + 1 });
     const items = rows.slice(0, request.limit);
     const more = rows.length > request.limit;
-    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(items.at(-1)!) }) : null);
+    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(items.at(-1)!.position) }) : null);
   }
 
   async function search(request: CatalogSearchRequest): Promise<Buffer> {
@@ -183,22 +257,23 @@ export function createCatalogService({ cursorSecret, finder, searchFinder, resol
       if (error instanceof SearchQueryError) throw new InvalidRequestError('q', error.message);
       throw error;
     }
+    const { name, sort } = sortOf(request.sort, request.order);
     const filters = await filtersOf(request);
-    const expected = { e: 's' as const, s: request.sort, f: fingerprint(filters, parsed.terms) };
+    const expected = { e: 's' as const, s: name, f: fingerprint(filters, parsed.terms) };
     const cursors = await codecOf();
     const cursor = request.cursor === undefined ? undefined : cursors.decode(request.cursor, expected);
     const position = positionOf(cursor);
     const hits = await searchFinder.find({
       search: parsed,
       filters,
-      sort: request.sort,
+      sort,
       after: position === undefined ? undefined : { ...position, tier: TIERS[cursor!.t!]! },
       limit: request.limit + 1,
     });
     const items = hits.slice(0, request.limit);
     const last = items.at(-1);
     const more = hits.length > request.limit && last !== undefined;
-    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(last), t: TIERS.indexOf(last.tier) }) : null);
+    return page(items, more ? cursors.encode({ v: CURSOR_VERSION, ...expected, p: keysetOf(last.position), t: TIERS.indexOf(last.tier) }) : null);
   }
 
   /**

@@ -110,13 +110,13 @@ describe('listings served from the JSON stored with each video', () => {
     }
 
     // /videos by keyset.
-    const listed = await createVideoFinder(db.kysely).find({ filters: {}, order: 'newest', limit: 100 });
+    const listed = await createVideoFinder(db.kysely).find({ filters: {}, sort: { key: 'published', direction: 'desc' }, limit: 100 });
     const listBody = joinFragments(videoPageEnvelope('next"cursor\\'), fragments(listed)).toString('utf8');
     expect(listBody).toBe(serializeVideoPage({ items: expected, nextCursor: 'next"cursor\\' }));
     expect(JSON.parse(listBody)).toEqual({ items: expected, nextCursor: 'next"cursor\\' });
 
     // /videos/search: every awkward video has "tea" in its title.
-    const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: 'newest', limit: 100 });
+    const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: { key: 'published', direction: 'desc' }, limit: 100 });
     const searchBody = joinFragments(videoPageEnvelope(null), fragments(hits)).toString('utf8');
     expect(searchBody).toBe(serializeVideoPage({ items: expected, nextCursor: null }));
 
@@ -182,7 +182,7 @@ describe('stored JSON of another renderer version', () => {
     const expected = newestFirst(videos).map(expectedJson);
     const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 100);
     expect(slice.videos.map((v) => JSON.parse(v.json.toString('utf8')) as VideoJson)).toEqual(expected);
-    const listed = await createVideoFinder(db.kysely).find({ filters: {}, order: 'oldest', limit: 100 });
+    const listed = await createVideoFinder(db.kysely).find({ filters: {}, sort: { key: 'published', direction: 'asc' }, limit: 100 });
     expect(listed.map((v) => JSON.parse(v.json.toString('utf8')) as VideoJson)).toEqual([...expected].reverse());
     const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: {}, sort: 'relevance', limit: 100 });
     expect(new Set(hits.map((v) => v.json.toString('utf8')))).toEqual(new Set(expected.map((v) => JSON.stringify(v))));

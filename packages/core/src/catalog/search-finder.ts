@@ -21,24 +21,45 @@
 // Both ways test exactly the same thing (search-text.ts stores text so that "a word starts
 // with the term" is also the substring " term"), so which one served a row never changes the
 // answer; a test runs every search case through the window alone and the index alone.
+//
+// Sorted by views, likes or duration (video-finder.ts: NULLs last, two ranges), each range is
+// searched the same two ways without the hourly counts: the first `windowRows` rows of the
+// range in the sort's order (its index) are tested in order; when the page is not full and the
+// window did not reach the end of the range, the FULLTEXT index finds the matches after the
+// window's last row, which are sorted (they are few when the words are rare; frequent words
+// fill the page within the window).
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { withFragments, type RenderedRow } from './rendered-videos.js';
 import type { ListedVideo } from './video-repository.js';
 import { ALL_VIDEOS_SCOPE, BUCKET_MS, bucketOf } from './feed-buckets.js';
-import { keysetAfter, type KeysetPosition, type VideoFilters } from './video-finder.js';
+import {
+  VALUE_SORT_COLUMNS,
+  detailConditions,
+  filtersNeedValue,
+  keysetAfter,
+  valueRanges,
+  walkSortIndex,
+  type KeysetPosition,
+  type ListSort,
+  type SortPosition,
+  type ValueSortKey,
+  type VideoFilters,
+} from './video-finder.js';
 import type { ParsedSearch } from './search-text.js';
 
-export type SearchSort = 'relevance' | 'newest' | 'oldest';
+/** Relevance (title matches first, then newer), or a listing's sort. */
+export type SearchSort = 'relevance' | ListSort;
 
 /** Relevance ranks every title match (tier "title") above description-only matches ("body"). */
 export type SearchTier = 'title' | 'body' | 'any';
 
-export interface SearchPosition extends KeysetPosition {
+export interface SearchPosition extends SortPosition {
   readonly tier: SearchTier;
 }
 
-export type SearchHit = ListedVideo & { readonly tier: SearchTier };
+/** A hit, its tier and its position in the search's order (what a cursor holds). */
+export type SearchHit = ListedVideo & { readonly tier: SearchTier; readonly position: SortPosition };
 
 export interface SearchFinderOptions {
   /** Rows read in order before turning to the FULLTEXT index (0: the index alone). */
@@ -120,6 +141,7 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     if (filters.channelId !== undefined) where.push(sql<SqlBool>`v.channel_id = ${filters.channelId}`);
     if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`${at} >= ${filters.publishedAfter}`);
     if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`${at} <= ${filters.publishedBefore}`);
+    where.push(...detailConditions(filters));
     if (after !== undefined) where.push(keysetAfter(at, pk, after, newestFirst));
     if (range.from !== null) where.push(sql<SqlBool>`${at} >= ${range.from}`);
     if (range.to !== null) where.push(sql<SqlBool>`${at} < ${range.to}`);
@@ -246,6 +268,71 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     return hits;
   }
 
+  /** A value sort's scope: the tables without video_search, and every filter. */
+  function valueScope(filters: VideoFilters, straight: boolean) {
+    const from =
+      filters.queryId === undefined
+        ? sql`videos v`
+        : sql`videos v ${sql.raw(straight ? 'STRAIGHT_JOIN' : 'JOIN')} video_queries vq ON vq.video_pk = v.id AND vq.query_id = ${filters.queryId}`;
+    const where: Array<RawBuilder<SqlBool>> = [...detailConditions(filters)];
+    if (filters.channelId !== undefined) where.push(sql<SqlBool>`v.channel_id = ${filters.channelId}`);
+    if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`v.published_at >= ${filters.publishedAfter}`);
+    if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`v.published_at <= ${filters.publishedBefore}`);
+    return { from, where };
+  }
+
+  /** Hits sorted by a nullable value, as described at the top of this file. */
+  async function findByValue(
+    search: ParsedSearch,
+    filters: VideoFilters,
+    sort: ListSort & { key: ValueSortKey },
+    after: SortPosition | undefined,
+    limit: number,
+  ): Promise<Array<RenderedRow & { sort_value: number | string | null }>> {
+    const column = sql.ref(`v.${VALUE_SORT_COLUMNS[sort.key]}`);
+    const id = sql.ref('v.id');
+    const descending = sort.direction === 'desc';
+    const direction = sql.raw(descending ? 'DESC' : 'ASC');
+    const valuesOnly = filtersNeedValue(sort.key, filters);
+    // The window walks the sort index like a listing does (video-finder.ts walkSortIndex).
+    const straight = filters.queryId !== undefined && windowRows > 0 && (await walkSortIndex(db, filters.queryId, windowRows));
+    const { from, where } = valueScope(filters, straight);
+    const hits: Array<RenderedRow & { sort_value: number | string | null }> = [];
+    for (const { range, where: rangeWhere } of valueRanges(column, id, after, descending, valuesOnly)) {
+      if (hits.length >= limit) break;
+      const order = range === 'values' ? sql`${column} ${direction}, ${id} ${direction}` : sql`${id} ${direction}`;
+      let rest: RawBuilder<SqlBool> = rangeWhere;
+      if (windowRows > 0) {
+        const inRange = sql.join([...where, rangeWhere], sql` AND `);
+        const windowed = await sql<RenderedRow & { sort_value: number | string | null }>`
+          SELECT ${COLUMNS}, ${column} AS sort_value
+          FROM (SELECT v.id AS pk FROM ${from} WHERE ${inRange} ORDER BY ${order} LIMIT ${windowRows}) w
+          JOIN videos v ON v.id = w.pk JOIN video_search s ON s.video_pk = w.pk
+          WHERE ${rowMatches('any', search.terms)}
+          ORDER BY ${order} LIMIT ${limit - hits.length}`.execute(db);
+        hits.push(...windowed.rows);
+        if (hits.length >= limit) break;
+        const end = await sql<{ sort_value: number | string | null; id: number }>`
+          SELECT ${column} AS sort_value, v.id FROM ${from} WHERE ${inRange}
+          ORDER BY ${order} LIMIT 1 OFFSET ${windowRows - 1}`.execute(db);
+        const last = end.rows[0];
+        // The window held the whole range: nothing more here.
+        if (last === undefined) continue;
+        const position = { value: last.sort_value === null ? null : Number(last.sort_value), id: Number(last.id) };
+        const next = valueRanges(column, id, position, descending, valuesOnly).find((r) => r.range === range);
+        if (next === undefined) continue;
+        rest = next.where;
+      }
+      const indexed = await sql<RenderedRow & { sort_value: number | string | null }>`
+        SELECT ${COLUMNS}, ${column} AS sort_value
+        FROM ${from} JOIN video_search s ON s.video_pk = v.id
+        WHERE ${sql.join([...where, rest, indexMatches('any', search.booleanQuery, null)], sql` AND `)}
+        ORDER BY ${order} LIMIT ${limit - hits.length}`.execute(db);
+      hits.push(...indexed.rows);
+    }
+    return hits;
+  }
+
   /** Up to `limit` hits in order, after `after` (a position returned with an earlier hit). */
   async function find(request: {
     search: ParsedSearch;
@@ -254,9 +341,22 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     after?: SearchPosition | undefined;
     limit: number;
   }): Promise<SearchHit[]> {
-    const tiers: SearchTier[] = request.sort === 'relevance' ? ['title', 'body'] : ['any'];
+    const { sort } = request;
+    if (sort !== 'relevance' && sort.key !== 'published') {
+      const rows = await findByValue(request.search, request.filters, { ...sort, key: sort.key }, request.after, request.limit);
+      const listed = await withFragments(db, rows);
+      return listed.map((row) =>
+        Object.assign(row, {
+          tier: 'any' as const,
+          position: { value: row.sort_value === null ? null : Number(row.sort_value), id: row.id },
+        }),
+      );
+    }
+    const tiers: SearchTier[] = sort === 'relevance' ? ['title', 'body'] : ['any'];
     const start = request.after === undefined ? 0 : Math.max(0, tiers.indexOf(request.after.tier));
-    const newestFirst = request.sort !== 'oldest';
+    const newestFirst = sort === 'relevance' || sort.direction === 'desc';
+    const after: KeysetPosition | undefined =
+      request.after === undefined || request.after.value === null ? undefined : { publishedAt: new Date(request.after.value), id: request.after.id };
     const window = windowRows === 0 ? { bound: null, total: 0 } : await boundAfterRows(request.filters, newestFirst, windowRows);
     const hits: Array<RenderedRow & { tier: SearchTier }> = [];
     for (let i = start; i < tiers.length && hits.length < request.limit; i++) {
@@ -267,14 +367,15 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
           search: request.search,
           filters: request.filters,
           newestFirst,
-          after: i === start ? request.after : undefined,
+          after: i === start ? after : undefined,
           need: request.limit - hits.length,
         },
         window,
       );
       for (const row of rows) hits.push(Object.assign(row, { tier }));
     }
-    return withFragments(db, hits);
+    const listed = await withFragments(db, hits);
+    return listed.map((row) => Object.assign(row, { position: { value: row.published_at.getTime(), id: row.id } }));
   }
 
   return { find };
