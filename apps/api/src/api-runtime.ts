@@ -25,6 +25,7 @@ import {
   createChannelSubscriber,
   createControlChannel,
   createDeadlines,
+  createEnrichQueue,
   createFeedService,
   createFetchQueue,
   createHealthMonitor,
@@ -208,6 +209,8 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   const schedule = bullmqFetchSchedule(queue);
   // Webhook deliveries are the worker's; the API shows them in Bull Board.
   const webhookQueue = createWebhookQueue(queueConnection, bullPrefix(config.redis.prefix), log);
+  // So is enrichment (videos.list runs); shown there too.
+  const enrichQueue = createEnrichQueue(queueConnection, bullPrefix(config.redis.prefix), log);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
   const feed = createFeedService({
@@ -271,7 +274,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     metrics,
     health,
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
-    queues: [queue, webhookQueue],
+    queues: [queue, webhookQueue, enrichQueue],
     requestCounter,
     redis,
   });
@@ -303,6 +306,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       // With Redis unreachable BullMQ's close would wait for a connection that never comes.
       await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
       await withTimeout(webhookQueue.close(), 2000, 'queue close').catch(() => undefined);
+      await withTimeout(enrichQueue.close(), 2000, 'queue close').catch(() => undefined);
       await db.close();
       await readDb?.close();
       for (const connection of [redis, queueConnection]) connection.disconnect();

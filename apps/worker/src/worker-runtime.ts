@@ -43,6 +43,7 @@ import {
 } from '@tubefeed/core';
 import { fetchVideosProcessor } from './jobs/fetch-videos.job.js';
 import { closeWorkerWithin } from './close-worker.js';
+import { startEnrichRuntime } from './enrich-runtime.js';
 import { startWebhookRuntime } from './webhook-runtime.js';
 
 export interface WorkerRuntimeOptions {
@@ -182,6 +183,8 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
   // The push side: new-video events go from the MySQL outbox (written with the videos) to each
   // feed's Redis Stream log (SSE) and the webhook deliveries; every worker relays (feed-relay.ts).
   const webhooks = startWebhookRuntime({ config, log, clock, db });
+  // Enrichment: stored videos read with videos.list from the units bucket, with the same pool.
+  const enrichment = await startEnrichRuntime({ config, log, clock, db, pool, redis, retry });
   const relay = createFeedRelay({
     events: createFeedEventRepository({ db: db.kysely }),
     sinks: [
@@ -277,10 +280,10 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     clearInterval(watchdog);
     control.stop();
     // The relay first (it hands events to the webhook queue); what it has not relayed stays in
-    // the outbox for the next worker. Then the fetch and the deliveries, in parallel, within
-    // the one grace period.
+    // the outbox for the next worker. Then the fetch, the deliveries and the enrichment, in
+    // parallel, within the one grace period.
     await relay.stop();
-    const [timedOut] = await Promise.all([closeWorkerWithin(worker, graceMs), webhooks.close(graceMs)]);
+    const [timedOut] = await Promise.all([closeWorkerWithin(worker, graceMs), webhooks.close(graceMs), enrichment.close(graceMs)]);
     // An abandoned run's lock expires, BullMQ re-runs it as stalled, and the run is idempotent.
     if (timedOut) log.warn({ graceMs }, 'running job did not finish in time; abandoning it');
     // With Redis unreachable BullMQ's close would wait for a connection that never comes.

@@ -49,6 +49,7 @@ export * from './ingest/fetch-queue.js';
 export * from './ingest/fetch-service.js';
 export * from './ingest/fetch-stack.js';
 export * from './ingest/enrich-budget.js';
+export * from './ingest/enrich-queue.js';
 export * from './ingest/enrich-schedule.js';
 export * from './ingest/enrich-service.js';
 export * from './ingest/pacing.js';

@@ -1,6 +1,6 @@
 // Bull Board at /admin/queues, behind admin credentials: the schedulers, waiting, completed and
-// failed fetch jobs and webhook deliveries, with their results (job data and results hold no
-// keys and no webhook secrets); a failed delivery can be retried from there.
+// failed fetch jobs, webhook deliveries and enrichment runs, with their results (job data and
+// results hold no keys and no webhook secrets); a failed delivery can be retried from there.
 import { createBullBoard } from '@bull-board/api';
 import type { ControllerHandlerReturnType } from '@bull-board/api/dist/types.js';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
