@@ -96,6 +96,7 @@ describe('bench plan matches issue 6', () => {
       [null, 'health'],
       [null, 'health-flood'],
       [null, 'sse-clients'],
+      [null, 'sorts'],
     ]);
     expect(new Set(scenarios.map((s) => s.group))).toEqual(new Set(SCENARIO_GROUPS.map((g) => g.id)));
   });
@@ -123,6 +124,9 @@ describe('bench plan matches issue 6', () => {
       'search two words',
       'search prefix',
       'search two-letter word',
+      'videos sort=views',
+      'videos minDuration=1200',
+      'videos sort=views minDuration=1200',
       'ingest',
       'freshness',
       'memory',
@@ -179,6 +183,9 @@ describe('bench plan matches issue 6', () => {
       ['search-p99-tea-how', '<=', 50],
       ['search-p99-highl', '<=', 50],
       ['search-p99-ai', '<=', 50],
+      ['sort-p99-sort-views', '<=', 50],
+      ['sort-p99-minDuration-1200', '<=', 50],
+      ['sort-p99-sort-views-minDuration-1200', '<=', 50],
       ['no-per-request-count', '<=', 0],
       ['deep-page-statements', '<=', 2],
       ['no-per-request-page1-serialization', '<=', 0.01],

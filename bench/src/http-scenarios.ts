@@ -124,6 +124,10 @@ export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunCo
       const path = `/videos?limit=${request.limit}&cursor=${encodeURIComponent(cursor)}`;
       return { url: `${context.apiUrl}${path}`, headers: {}, display: `/videos?limit=${request.limit}&cursor=<${request.depth} rows deep>` };
     }
+    case 'listing': {
+      const path = `/videos?${request.params}&limit=${request.limit}`;
+      return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
+    }
     case 'search': {
       const path = `/videos/search?q=${encodeURIComponent(request.q)}&limit=${request.limit}`;
       return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
@@ -203,6 +207,8 @@ function noteFor(plan: HttpScenarioPlan): string {
       return plan.request.depth === 0 ? '' : `${plan.request.depth.toLocaleString('en-US')} rows deep`;
     case 'search':
       return `"${plan.request.q}": ${plan.request.wordKind}`;
+    case 'listing':
+      return 'first page, enriched data set';
     case 'health':
       return '';
   }

@@ -34,6 +34,11 @@ export const SCENARIO_GROUPS = [
     title:
       'Push (issue 16): 5,000 open /videos/stream clients from other processes; page 1 (limit=100) p99 without and with them, API RSS per 1,000 clients, store -> delivery p50/p99',
   },
+  {
+    id: 'sorts',
+    issueItem: null,
+    title: 'Sorts and filters (issue 15): /videos (limit=20) by views, by publish time with minDuration, and both, on the enriched data set',
+  },
 ] as const;
 
 export type ScenarioGroup = (typeof SCENARIO_GROUPS)[number]['id'];
@@ -227,7 +232,9 @@ export type HttpRequestPlan =
   | { readonly kind: 'getData'; readonly limit: number; readonly page: PageChoice; readonly ifNoneMatch: boolean }
   | { readonly kind: 'videos'; readonly limit: number; readonly depth: number }
   | { readonly kind: 'search'; readonly limit: number; readonly q: string; readonly wordKind: string }
-  | { readonly kind: 'health'; readonly path: '/health' | '/health/live' };
+  | { readonly kind: 'health'; readonly path: '/health' | '/health/live' }
+  /** A first /videos page with a sort and filters (`params`: the query string besides limit). */
+  | { readonly kind: 'listing'; readonly limit: number; readonly params: string };
 
 /**
  * Load on another route for the whole of a scenario (warm-up and measured window), from a load
@@ -301,6 +308,13 @@ export const SEARCH_SET = [
   { name: 'search two-letter word', q: 'ai', wordKind: 'two-letter word' },
 ] as const;
 
+/** The sorts-group scenarios (issue 15): a sort, a filter, and both, first pages. */
+export const SORT_SET = [
+  { name: 'videos sort=views', params: 'sort=views' },
+  { name: 'videos minDuration=1200', params: 'minDuration=1200' },
+  { name: 'videos sort=views minDuration=1200', params: 'sort=views&minDuration=1200' },
+] as const;
+
 export const DEEP_SHARES = [0.1, 0.5, 1] as const;
 
 export function deepPageName(share: number): string {
@@ -372,6 +386,7 @@ export function planScenarios(settings: BenchSettings): ScenarioPlan[] {
     { ...http(PAGE_ONE_ALONE_NAME, 'health-flood', page(100, { pageNo: 1 }), hot), countSql: false },
     { ...http(PAGE_ONE_UNDER_FLOOD_NAME, 'health-flood', page(100, { pageNo: 1 }), hot), countSql: false, flood: { path: '/health', connections: hot } },
     ...SEARCH_SET.map((entry) => http(entry.name, 'search', { kind: 'search', limit: settings.listLimit, q: entry.q, wordKind: entry.wordKind }, calm)),
+    ...SORT_SET.map((entry) => http(entry.name, 'sorts', { kind: 'listing', limit: settings.listLimit, params: entry.params }, calm)),
     { kind: 'ingest', name: 'ingest', group: 'ingest' },
     { kind: 'freshness', name: 'freshness', group: 'freshness' },
     { kind: 'memory', name: 'memory', group: 'memory' },
@@ -474,6 +489,16 @@ export function planTargets(settings: BenchSettings): TargetPlan[] {
       (entry): TargetPlan => ({
         id: `search-p99-${entry.q.replace(/\s+/g, '-')}`,
         target: `search "${entry.q}" p99 <= 50 ms`,
+        value: { kind: 'figure', of: ref(entry.name, 'p99Ms') },
+        comparison: '<=',
+        limit: 50,
+        unit: 'ms',
+      }),
+    ),
+    ...SORT_SET.map(
+      (entry): TargetPlan => ({
+        id: `sort-p99-${entry.params.replace(/[=&]/g, '-')}`,
+        target: `/videos?${entry.params}&limit=${settings.listLimit} p99 <= 50 ms`,
         value: { kind: 'figure', of: ref(entry.name, 'p99Ms') },
         comparison: '<=',
         limit: 50,
