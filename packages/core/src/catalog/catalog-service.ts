@@ -18,7 +18,8 @@ import type { SearchFinder, SearchSort, SearchTier } from './search-finder.js';
 import { SearchQueryError, parseSearch } from './search-text.js';
 import type { ListedVideo } from './video-repository.js';
 import { joinFragments, videoPageEnvelope } from './video-json.js';
-import type { ListOrder, ListSort, LiveFilter, SortDirection, SortKey, SortPosition, VideoFilters, VideoFinder } from './video-finder.js';
+import type { VideoLiveState } from './video-details.js';
+import type { ListOrder, ListSort, SortDirection, SortKey, SortPosition, VideoFilters, VideoFinder } from './video-finder.js';
 
 const CURSOR_VERSION = 1;
 const TIERS: readonly SearchTier[] = ['title', 'body', 'any'];
@@ -31,7 +32,7 @@ export interface CatalogFilters {
   readonly minViews?: number | undefined;
   readonly minDuration?: number | undefined;
   readonly maxDuration?: number | undefined;
-  readonly live?: LiveFilter | undefined;
+  readonly live?: VideoLiveState | undefined;
   readonly language?: string | undefined;
   readonly includeUnavailable?: boolean | undefined;
 }

@@ -23,6 +23,7 @@
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { RENDERED_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
+import type { VideoLiveState } from './video-details.js';
 import type { ListedVideo } from './video-repository.js';
 import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
 
@@ -41,9 +42,6 @@ export interface ListSort {
 /** The column behind each sort that may be NULL (not enriched yet). */
 export const VALUE_SORT_COLUMNS = { views: 'view_count', likes: 'like_count', duration: 'duration_s' } as const;
 
-/** The `live` filter: a video's live state as videos.list tells it. */
-export type LiveFilter = 'none' | 'upcoming' | 'live' | 'completed';
-
 export interface VideoFilters {
   /** A search query's id: only videos it found. */
   readonly queryId?: number | undefined;
@@ -55,7 +53,7 @@ export interface VideoFilters {
   readonly minViews?: number | undefined;
   readonly minDuration?: number | undefined;
   readonly maxDuration?: number | undefined;
-  readonly live?: LiveFilter | undefined;
+  readonly live?: VideoLiveState | undefined;
   /** A BCP 47 tag as YouTube spells it; a bare language ("en") also matches its regions ("en-GB"). */
   readonly language?: string | undefined;
   /** Videos YouTube no longer returns (available = 0) are left out unless this is true. */
