@@ -7,6 +7,7 @@ import {
   ManualClock,
   createEnrichService,
   createKeyPool,
+  createLogger,
   createVideoDetailsRepository,
   createVideoRepository,
   createYoutubeClient,
@@ -290,11 +291,15 @@ describe('enrichment against the simulator', () => {
     expect(await capped.spentToday()).toBe(2);
   });
 
-  it('with no key it does nothing and says why', async () => {
+  it('with no key it does nothing and says why, once while it lasts', async () => {
     await startWorld();
-    const result = await service([]).run();
-    expect(result).toMatchObject({ outcome: 'no-usable-key', units: 0, reason: 'no YouTube API key is configured' });
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info', format: 'json' }, 'test', { write: (line: string) => void lines.push(line) });
+    const enrich = service([], { log });
+    for (let i = 0; i < 3; i++) expect(await enrich.run()).toMatchObject({ outcome: 'no-usable-key', units: 0, reason: 'no YouTube API key is configured' });
     expect(videoCalls()).toHaveLength(0);
+    const said = lines.map((line) => JSON.parse(line) as { level: number | string; msg: string });
+    expect(said.map((l) => l.msg)).toEqual(['enrichment: no YouTube API key is configured']);
   });
 
   it('a run that dies after a call asks again for that batch only when started again', async () => {

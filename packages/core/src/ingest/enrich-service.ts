@@ -74,6 +74,8 @@ export const enrichSpendKey = (prefix: string, day: string): string => redisKey(
 export function createEnrichService(deps: EnrichServiceDeps) {
   const { details, pool, youtube, redis, prefix, clock, log, settings } = deps;
   const call = createPooledCall({ pool, retry: deps.retry });
+  /** The reason the last run spent nothing, if it did (logged once, not every run). */
+  let lastIdleReason: string | undefined;
 
   /** Units enrichment spent today (Pacific), across runs and workers. */
   async function spentToday(): Promise<number> {
@@ -130,8 +132,12 @@ export function createEnrichService(deps: EnrichServiceDeps) {
     const totals = { units: 0, batches: 0, enriched: 0, unavailable: 0 };
     const finish = async (outcome: EnrichOutcome, reason: string): Promise<EnrichRunResult> => {
       const result = { outcome, reason, budgetUnits: plan.units, ...totals, dueLeft: await details.countDue(clock.now()) };
-      const level = outcome === 'enriched' || outcome === 'nothing-due' ? 'info' : 'warn';
-      if (outcome !== 'nothing-due' || result.dueLeft > 0) runLog[level]({ ...result, reason: undefined }, `enrichment: ${reason}`);
+      const idle = outcome === 'no-budget' || outcome === 'no-usable-key' || outcome === 'quota-exhausted';
+      // Why nothing is spent is said once when it starts, not every run while it lasts.
+      if (idle && reason !== lastIdleReason) runLog.warn({ ...result, reason: undefined }, `enrichment: ${reason}`);
+      else if (outcome === 'enriched') runLog.info({ ...result, reason: undefined }, `enrichment: ${reason}`);
+      else runLog.debug({ ...result, reason: undefined }, `enrichment: ${reason}`);
+      lastIdleReason = idle ? reason : undefined;
       return result;
     };
 
