@@ -43,6 +43,7 @@ import {
 } from '@tubefeed/core';
 import { fetchVideosProcessor } from './jobs/fetch-videos.job.js';
 import { closeWorkerWithin } from './close-worker.js';
+import { startChannelRuntime } from './channel-runtime.js';
 import { startEnrichRuntime } from './enrich-runtime.js';
 import { startWebhookRuntime } from './webhook-runtime.js';
 
@@ -197,6 +198,21 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     retentionMs: config.push.logMaxAgeMs,
   });
   relay.start();
+  // Followed channels: uploads playlists read with playlistItems.list from the units bucket, with
+  // the same pool; what a tick stores goes out through the relay and page 1 like a fetch's.
+  const followedChannels = await startChannelRuntime({
+    config,
+    log,
+    clock,
+    db,
+    pool,
+    redis,
+    retry,
+    onStored: async () => {
+      relay.kick();
+      await snapshots.refresh([ALL_VIDEOS_SCOPE]);
+    },
+  });
   const followed = await queries.list({ enabledOnly: true });
   await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
 
@@ -280,10 +296,10 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     clearInterval(watchdog);
     control.stop();
     // The relay first (it hands events to the webhook queue); what it has not relayed stays in
-    // the outbox for the next worker. Then the fetch, the deliveries and the enrichment, in
-    // parallel, within the one grace period.
+    // the outbox for the next worker. Then the fetch, the deliveries, the enrichment and the
+    // channel polling, in parallel, within the one grace period.
     await relay.stop();
-    const [timedOut] = await Promise.all([closeWorkerWithin(worker, graceMs), webhooks.close(graceMs), enrichment.close(graceMs)]);
+    const [timedOut] = await Promise.all([closeWorkerWithin(worker, graceMs), webhooks.close(graceMs), enrichment.close(graceMs), followedChannels.close(graceMs)]);
     // An abandoned run's lock expires, BullMQ re-runs it as stalled, and the run is idempotent.
     if (timedOut) log.warn({ graceMs }, 'running job did not finish in time; abandoning it');
     // With Redis unreachable BullMQ's close would wait for a connection that never comes.

@@ -2,6 +2,7 @@
 // by domain. Dependencies run one way: ingest / feed / admin -> catalog -> platform (lint).
 
 // platform: config, clock, errors, secrets, logging, MySQL, Redis, time.
+export * from './platform/channel-ref.js';
 export * from './platform/clock.js';
 export * from './platform/config.js';
 export * from './platform/db/create-db.js';
@@ -29,6 +30,7 @@ export * from './platform/time/index.js';
 export * from './catalog/catalog-service.js';
 export * from './catalog/demo-videos.js';
 export * from './catalog/feed-buckets.js';
+export * from './catalog/followed-channel-repository.js';
 export * from './catalog/feed-event-repository.js';
 export * from './catalog/feed-keys.js';
 export * from './catalog/feed-layout.js';
@@ -43,6 +45,10 @@ export * from './catalog/video-repository.js';
 export * from './catalog/video.js';
 
 // ingest: YouTube client, key pool and quota buckets, pacing, the fetch run and its queue.
+export * from './ingest/channel-pacing.js';
+export * from './ingest/channel-poll-service.js';
+export * from './ingest/channel-queue.js';
+export * from './ingest/channel-resolver.js';
 export * from './ingest/fetch-lease.js';
 export * from './ingest/fetch-planner.js';
 export * from './ingest/fetch-queue.js';
@@ -54,6 +60,7 @@ export * from './ingest/enrich-schedule.js';
 export * from './ingest/enrich-service.js';
 export * from './ingest/pacing.js';
 export * from './ingest/youtube/api-key-repository.js';
+export * from './ingest/youtube/channel-client.js';
 export * from './ingest/youtube/key-pool.js';
 export * from './ingest/youtube/pooled-call.js';
 export * from './ingest/youtube/quota-buckets.js';
@@ -77,6 +84,7 @@ export * from './feed/webhook-repository.js';
 export * from './feed/webhook-signature.js';
 
 // admin: operator actions (keys, queries), the control channel, health.
+export * from './admin/channel-admin.js';
 export * from './admin/control-channel.js';
 export * from './admin/health-monitor.js';
 export * from './admin/health-service.js';

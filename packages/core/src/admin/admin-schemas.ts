@@ -81,3 +81,24 @@ export type AdminWebhookView = Static<typeof AdminWebhookSchema>;
 
 /** `GET /admin/webhooks`. */
 export const AdminWebhookListSchema = Type.Object({ webhooks: Type.Array(AdminWebhookSchema) });
+
+/** A followed channel as the admin API shows it. */
+export const AdminChannelSchema = Type.Object({
+  id: Type.Integer(),
+  channelId: Type.String({ description: 'The YouTube channel id (UC…): its videos are in the c:<channelId> feed and `channel=` listings' }),
+  handle: Type.Union([Type.String(), Type.Null()], { description: 'Its @handle, as YouTube gives it' }),
+  title: Type.String(),
+  uploadsPlaylistId: Type.String({ description: 'The uploads playlist polled with playlistItems.list' }),
+  followed: Type.Boolean({ description: 'Being polled (false: a configured channel no longer in YOUTUBE_CHANNELS)' }),
+  origin: Type.String({ description: 'config (YOUTUBE_CHANNELS) or admin' }),
+  createdAt: DateTime,
+  lastPollAt: nullableTime,
+  lastOutcome: Type.Union([Type.String(), Type.Null()], { description: 'new-videos, no-change, partial (today\'s share ran out), gone (no uploads playlist) or failed' }),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  lastNewVideos: Type.Union([Type.Integer(), Type.Null()], { description: 'Videos the last poll stored for the first time' }),
+  newestPublishedAt: Type.Union([DateTime, Type.Null()], { description: 'High-water mark: the newest upload a complete read stored' }),
+});
+export type AdminChannelView = Static<typeof AdminChannelSchema>;
+
+/** `GET /admin/channels`. */
+export const AdminChannelListSchema = Type.Object({ channels: Type.Array(AdminChannelSchema) });

@@ -72,6 +72,7 @@ describe('loadConfig', () => {
       admin: { user: 'admin', password: null, maxFailures: 10, failureWindowMs: 300_000 },
       webhooks: { retryForMs: 86_400_000, backoffBaseMs: 10_000, backoffMaxMs: 3_600_000, timeoutMs: 10_000, concurrency: 8 },
       enrich: { intervalMs: 60_000, perRunUnits: 20, perDayUnits: 5000, reserveUnits: 500 },
+      channels: { configured: [], pollIntervalMs: 90_000, unitsShare: 0.5 },
     });
   });
 
@@ -296,6 +297,9 @@ describe('loadConfig', () => {
       ENRICH_UNITS_PER_RUN: '0',
       ENRICH_UNITS_PER_DAY: '-1',
       ENRICH_UNITS_RESERVE: 'some',
+      YOUTUBE_CHANNELS: 'UC_x5XG1OV2P6uZZ5FSM9Ttw,GoogleDevelopers',
+      CHANNEL_POLL_INTERVAL_MS: '5000',
+      CHANNEL_UNITS_SHARE: '1.5',
     };
     expect(Object.keys(bad).sort()).toEqual([...CONFIG_VARIABLES].sort());
     for (const [name, value] of Object.entries(bad)) {
@@ -309,6 +313,16 @@ describe('loadConfig', () => {
       expect(problems[0], name).toMatch(new RegExp(`^${name}: .*\\bmust\\b`));
       expect(problems[0], name).not.toContain(secret);
       expect(problems[0], name).not.toMatch(/\n/);
+    }
+  });
+
+  it('reads YOUTUBE_CHANNELS as channel ids or @handles, naming the entry at fault, and CHANNEL_UNITS_SHARE as a share above 0 up to 1', () => {
+    const config = loadConfig({ YOUTUBE_CHANNELS: ' UC_x5XG1OV2P6uZZ5FSM9Ttw , @GoogleDevelopers,UC_x5XG1OV2P6uZZ5FSM9Ttw', CHANNEL_UNITS_SHARE: '0.25' });
+    expect(config.channels).toEqual({ configured: ['UC_x5XG1OV2P6uZZ5FSM9Ttw', '@GoogleDevelopers'], pollIntervalMs: 90_000, unitsShare: 0.25 });
+    expect(loadConfig({ CHANNEL_UNITS_SHARE: '1' }).channels.unitsShare).toBe(1);
+    expect(() => loadConfig({ YOUTUBE_CHANNELS: '@GoogleDevelopers,UCshort' })).toThrow(/- YOUTUBE_CHANNELS: each entry must be a channel id .* or an @handle .*\(got "UCshort"\)$/);
+    for (const bad of ['0', '-0.5', '1.01', 'half', '50%']) {
+      expect(() => loadConfig({ CHANNEL_UNITS_SHARE: bad }), bad).toThrow(/CHANNEL_UNITS_SHARE: must be a number above 0 and at most 1/);
     }
   });
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parse as parseDotenv } from 'dotenv';
 import { z } from 'zod';
+import { CHANNEL_REF_RULE, parseChannelRef } from './channel-ref.js';
 import { checkOperatorText, QUERY_TEXT_MAX_LENGTH } from './operator-text.js';
 import { Secret } from './secret.js';
 import { parseRedisUrl, REDIS_URL_FORMS } from './redis/redis-url.js';
@@ -188,6 +189,30 @@ const schema = z.object({
   ENRICH_UNITS_PER_RUN: int(1, 10_000).default(20),
   ENRICH_UNITS_PER_DAY: int(0, 100_000_000).default(5000),
   ENRICH_UNITS_RESERVE: int(0, 1_000_000).default(500),
+  // Followed channels (ingest/channel-poll-service.ts): each one's uploads playlist read with
+  // playlistItems.list (1 unit a page) every CHANNEL_POLL_INTERVAL_MS at most, paced so that all
+  // channels together spend at most CHANNEL_UNITS_SHARE of the usable projects' daily units.
+  YOUTUBE_CHANNELS: z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const channels = new Set<string>();
+      for (const item of list(value)) {
+        if (parseChannelRef(item) === null) context.addIssue({ code: 'custom', message: `each entry must be ${CHANNEL_REF_RULE}`, params: { got: item } });
+        else channels.add(item);
+      }
+      return [...channels];
+    }),
+  CHANNEL_POLL_INTERVAL_MS: int(10_000, 86_400_000).default(90_000),
+  CHANNEL_UNITS_SHARE: z
+    .string()
+    .default('0.5')
+    .transform((value, context) => {
+      const share = /^(0(\.\d+)?|1(\.0+)?|\.\d+)$/.test(value) ? Number(value) : Number.NaN;
+      if (share > 0 && share <= 1) return share;
+      context.addIssue({ code: 'custom', message: 'must be a number above 0 and at most 1 (the share of the daily units followed channels may spend)' });
+      return z.NEVER;
+    }),
 });
 
 /**
@@ -512,6 +537,16 @@ export interface Config {
     readonly perDayUnits: number;
     readonly reserveUnits: number;
   };
+  /**
+   * Followed channels (ingest/channel-pacing.ts): YOUTUBE_CHANNELS (ids or @handles) followed at
+   * boot; each polled at most every pollIntervalMs, all together within unitsShare of the daily
+   * units of the usable projects.
+   */
+  readonly channels: {
+    readonly configured: readonly string[];
+    readonly pollIntervalMs: number;
+    readonly unitsShare: number;
+  };
 }
 
 /** Variables whose values never appear in error messages. */
@@ -691,6 +726,11 @@ export function loadConfig(env: EnvSource, host: { readonly openFileLimit: numbe
       perRunUnits: e.ENRICH_UNITS_PER_RUN,
       perDayUnits: e.ENRICH_UNITS_PER_DAY,
       reserveUnits: e.ENRICH_UNITS_RESERVE,
+    },
+    channels: {
+      configured: e.YOUTUBE_CHANNELS,
+      pollIntervalMs: e.CHANNEL_POLL_INTERVAL_MS,
+      unitsShare: e.CHANNEL_UNITS_SHARE,
     },
   });
 }

@@ -10,4 +10,6 @@ export type QuotaBucket = (typeof QUOTA_BUCKETS)[number];
 export const METHOD_COST = Object.freeze({
   'search.list': { bucket: 'search', cost: 1 },
   'videos.list': { bucket: 'units', cost: 1 },
+  'channels.list': { bucket: 'units', cost: 1 },
+  'playlistItems.list': { bucket: 'units', cost: 1 },
 } as const satisfies Record<string, { bucket: QuotaBucket; cost: number }>);

@@ -173,6 +173,26 @@ export interface WebhooksTable {
   created_at: Date;
 }
 
+/** Channels followed through their uploads playlist (migration 20261211110000). */
+export interface FollowedChannelsTable {
+  id: Generated<number>;
+  channel_id: string;
+  /** The @handle it was followed by (without the @), or its customUrl; null when unknown. */
+  handle: string | null;
+  title: string;
+  uploads_playlist_id: string;
+  enabled: ColumnType<number, number | undefined, number>;
+  /** 'config' (YOUTUBE_CHANNELS) or 'admin' (POST /admin/channels). */
+  origin: string;
+  created_at: Date;
+  last_poll_at: Nullable<Date>;
+  last_outcome: Nullable<string>;
+  last_error: Nullable<string>;
+  last_new_videos: Nullable<number>;
+  /** High-water mark: the newest upload a complete read of the playlist stored. */
+  newest_published_at: Nullable<Date>;
+}
+
 export interface Database {
   videos: VideosTable;
   search_queries: SearchQueriesTable;
@@ -184,9 +204,11 @@ export interface Database {
   service_secrets: ServiceSecretsTable;
   feed_events: FeedEventsTable;
   webhooks: WebhooksTable;
+  followed_channels: FollowedChannelsTable;
 }
 
 export type VideoRow = Selectable<VideosTable>;
 export type NewVideoRow = Insertable<VideosTable>;
 export type SearchQueryRow = Selectable<SearchQueriesTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type FollowedChannelRow = Selectable<FollowedChannelsTable>;
