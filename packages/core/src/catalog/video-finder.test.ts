@@ -1,13 +1,16 @@
 // The listing's sorts and filters on a few thousand rows: every statement a page runs is
 // EXPLAINed; each sort reads an index in its order (no filesort, no table scan), and a filter
-// that narrows the rows may sort what it found, never the whole table.
+// that narrows the rows may sort what it found, never the whole table. The same for search
+// sorted by a value: its window walks the sort index; the FULLTEXT index sorts only its matches.
 import { CompiledQuery, Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolOptionsFromUrl } from '../platform/db/create-db.js';
 import type { Database } from '../platform/db/schema.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
-import { createVideoFinder, type FindRequest, type SortKey, type VideoFilters } from './video-finder.js';
+import { createSearchFinder } from './search-finder.js';
+import { parseSearch } from './search-text.js';
+import { createVideoFinder, type FindRequest, type SortKey, type ValueSortKey, type VideoFilters } from './video-finder.js';
 
 const ROWS = 4000;
 let db: TestDatabase;
@@ -69,8 +72,12 @@ beforeAll(async () => {
             SELECT ${queryId}, id, published_at, first_seen_at FROM videos WHERE id % 3 = 0
             UNION ALL SELECT ${smallQueryId}, id, published_at, first_seen_at FROM videos WHERE id % 200 = 1`.execute(db.kysely);
   await sql`UPDATE feed_scopes SET total = ${ROWS} WHERE scope = 0`.execute(db.kysely);
+  // Search text as search-text.ts stores it: every video says "common", one in 500 "rareword".
+  await sql`INSERT INTO video_search (published_at, video_pk, title_text, body_text)
+            SELECT published_at, id, CONCAT(' video ', id, IF(id % 500 = 0, ' rareword', ''), ' common '), ' d '
+            FROM videos`.execute(db.kysely);
   await sql`INSERT INTO feed_scopes (scope, total) SELECT query_id, COUNT(*) FROM video_queries GROUP BY query_id`.execute(db.kysely);
-  await sql`ANALYZE TABLE videos, video_queries`.execute(db.kysely);
+  await sql`ANALYZE TABLE videos, video_queries, video_search`.execute(db.kysely);
 });
 
 afterAll(async () => {
@@ -90,6 +97,10 @@ interface PlanRow {
 async function plans(request: FindRequest): Promise<Array<{ sql: string; plan: PlanRow[] }>> {
   statements.length = 0;
   await createVideoFinder(logged).find(request);
+  return explained();
+}
+
+async function explained(): Promise<Array<{ sql: string; plan: PlanRow[] }>> {
   const out = [];
   for (const statement of [...statements]) {
     const result = await db.kysely.executeQuery<PlanRow>(CompiledQuery.raw(`EXPLAIN ${statement.sql}`, [...statement.parameters]));
@@ -144,6 +155,44 @@ describe('listing plans', () => {
             if (unfiltered) {
               expect(plan.map((row) => row.Extra ?? '').join(';'), shown).not.toMatch(/filesort|temporary/);
               expect(plan[0]!.key, shown).toBe(indexes[key][name === 'a channel' ? 1 : 0]);
+            }
+          }
+        }
+      }
+    },
+  );
+});
+
+describe('search plans sorted by a value', () => {
+  const keys: ValueSortKey[] = ['views', 'likes', 'duration'];
+  it.each(keys.flatMap((key) => ['common', 'rareword'].map((q) => [key, q] as const)))(
+    'sort=%s, q=%s: the window walks the sort index in order; the FULLTEXT index sorts only its matches',
+    async (key, q) => {
+      for (const [name, filters] of [
+        ['all videos', {}],
+        ['a channel', { channelId: 'UCchannel7' }],
+        ['a query', { queryId }],
+      ] as const) {
+        for (const direction of ['desc', 'asc'] as const) {
+          statements.length = 0;
+          await createSearchFinder(logged).find({ search: parseSearch(q), filters, sort: { key, direction }, limit: 21 });
+          const found = (await explained()).filter((statement) => /order by/i.test(statement.sql));
+          expect(found.length).toBeGreaterThan(0);
+          for (const { sql: text, plan } of found) {
+            const shown = `${name} ${direction}: ${text.slice(0, 120)}… ${JSON.stringify(plan)}`;
+            const v = plan.find((row) => row.table === 'v');
+            expect(v?.type, shown).not.toBe('ALL');
+            if (/MATCH/.test(text)) {
+              // The index's matches, sorted: a handful for a rare word.
+              expect(plan.map((row) => row.type), shown).toContain('fulltext');
+            } else if (name === 'a query') {
+              // A third of the videos against a 500-row window: the query's videos are read and
+              // sorted (walkSortIndex), never the table.
+              for (const row of plan) if (row.Extra?.includes('filesort') === true) expect(Number(row.rows), shown).toBeLessThanOrEqual(ROWS / 2);
+            } else {
+              // The window's end and the window itself: the sort index, in order.
+              expect(v?.key, shown).toBe(indexes[key][name === 'a channel' ? 1 : 0]);
+              expect(plan.map((row) => row.Extra ?? '').join(';'), shown).not.toMatch(/filesort|temporary/);
             }
           }
         }
