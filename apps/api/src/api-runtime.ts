@@ -22,12 +22,17 @@ import {
   createDb,
   createApiKeyRepository,
   createCatalogService,
+  createChannelAdmin,
+  createChannelClient,
+  createChannelQueue,
+  createChannelResolver,
   createChannelSubscriber,
   createControlChannel,
   createDeadlines,
   createEnrichQueue,
   createFeedService,
   createFetchQueue,
+  createFollowedChannelRepository,
   createHealthMonitor,
   createHealthService,
   createKeyAdmin,
@@ -67,6 +72,9 @@ import {
 import { buildApp } from './app.js';
 import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics.js';
 import { createSharedWindowCounter } from './plugins/shared-rate-limit-store.js';
+
+/** An operator waits for the answer: a short backoff, few retries. */
+const CHANNEL_LOOKUP_RETRY = { retries: 2, minDelayMs: 200, maxDelayMs: 1000 } as const;
 
 export interface ApiRuntime {
   readonly app: FastifyInstance;
@@ -211,6 +219,8 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   const webhookQueue = createWebhookQueue(queueConnection, bullPrefix(config.redis.prefix), log);
   // So is enrichment (videos.list runs); shown there too.
   const enrichQueue = createEnrichQueue(queueConnection, bullPrefix(config.redis.prefix), log);
+  // And channel polling (playlistItems.list ticks).
+  const channelQueue = createChannelQueue(queueConnection, bullPrefix(config.redis.prefix), log);
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
   const feed = createFeedService({
@@ -270,11 +280,22 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       log: log.child({ module: 'admin' }),
     }),
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
+    // A channel is looked up with channels.list through the pool (1 unit), the way searches are charged.
+    channelAdmin: createChannelAdmin({
+      channels: createFollowedChannelRepository({ db: db.kysely, clock }),
+      resolve: createChannelResolver({
+        pool,
+        youtube: createChannelClient({ rootUrl: config.youtube.apiRoot, timeoutMs: config.youtube.timeoutMs }),
+        retry: CHANNEL_LOOKUP_RETRY,
+        log: log.child({ module: 'admin' }),
+      }),
+      log: log.child({ module: 'admin' }),
+    }),
     webhookAdmin: createWebhookAdmin({ webhooks: createWebhookRepository({ db: db.kysely, clock }), queries, log: log.child({ module: 'admin' }) }),
     metrics,
     health,
     withDbDeadline: (run) => db.withDeadline(config.mysql.queryTimeoutMs.api, run),
-    queues: [queue, webhookQueue, enrichQueue],
+    queues: [queue, webhookQueue, enrichQueue, channelQueue],
     requestCounter,
     redis,
   });
@@ -307,6 +328,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
       await withTimeout(webhookQueue.close(), 2000, 'queue close').catch(() => undefined);
       await withTimeout(enrichQueue.close(), 2000, 'queue close').catch(() => undefined);
+      await withTimeout(channelQueue.close(), 2000, 'queue close').catch(() => undefined);
       await db.close();
       await readDb?.close();
       for (const connection of [redis, queueConnection]) connection.disconnect();

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Queue } from 'bullmq';
-import type { CatalogService, Config, FeedService, HealthMonitor, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient, StreamHub } from '@tubefeed/core';
+import type { CatalogService, ChannelAdmin, Config, FeedService, HealthMonitor, KeyAdmin, Logger, QueryAdmin, QueryOverviewService, RedisClient, StreamHub } from '@tubefeed/core';
 import type { WebhookAdmin } from '@tubefeed/core';
 import type { ApiMetrics } from './metrics/api-metrics.js';
 import { createAdminGuard, requireAdmin } from './plugins/admin-auth.js';
@@ -20,6 +20,7 @@ import { registerStrictIntegers } from './plugins/strict-integers.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { feedRoutes } from './routes/feed.js';
 import { adminRoutes } from './routes/admin.js';
+import { channelRoutes } from './routes/channels.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { atomFeedRoutes } from './routes/atom-feed.js';
 import { healthRoutes } from './routes/health.js';
@@ -40,6 +41,8 @@ export interface ApiDeps {
   readonly queryAdmin: QueryAdmin;
   /** Webhooks registered at run time (POST /admin/webhooks). */
   readonly webhookAdmin: WebhookAdmin;
+  /** Channels followed at run time (POST /admin/channels). */
+  readonly channelAdmin: ChannelAdmin;
   readonly metrics: ApiMetrics;
   /** Dependency state for /health, probed in the background (started and stopped by the runtime). */
   readonly health: Pick<HealthMonitor, 'current'>;
@@ -142,6 +145,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await registerBullBoard(app, deps.queues, guard);
   await app.register(adminRoutes, { guard, keys: deps.keyAdmin, queries: deps.queryAdmin });
   await app.register(webhookRoutes, { guard, webhooks: deps.webhookAdmin });
+  await app.register(channelRoutes, { guard, channels: deps.channelAdmin });
   if (deps.config.metrics.port === 0) {
     // Without a listener of its own, /metrics is an admin surface.
     await app.register(async (scope) => {

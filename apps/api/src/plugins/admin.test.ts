@@ -49,7 +49,7 @@ describe('Bull Board and admin routes', () => {
         headers: { authorization: basic('ops', 'correct horse') },
       });
       expect(queues.statusCode).toBe(200);
-      expect(queues.json<{ queues: Array<{ name: string }> }>().queues.map((q) => q.name)).toEqual(['fetch', 'webhook-deliveries', 'enrich-videos']);
+      expect(queues.json<{ queues: Array<{ name: string }> }>().queues.map((q) => q.name)).toEqual(['fetch', 'webhook-deliveries', 'enrich-videos', 'poll-channels']);
     } finally {
       await api.close();
     }

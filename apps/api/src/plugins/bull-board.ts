@@ -1,5 +1,5 @@
 // Bull Board at /admin/queues, behind admin credentials: the schedulers, waiting, completed and
-// failed fetch jobs, webhook deliveries and enrichment runs, with their results (job data and
+// failed fetch jobs, webhook deliveries, enrichment runs and channel polls, with their results (job data and
 // results hold no keys and no webhook secrets); a failed delivery can be retried from there.
 import { createBullBoard } from '@bull-board/api';
 import type { ControllerHandlerReturnType } from '@bull-board/api/dist/types.js';
