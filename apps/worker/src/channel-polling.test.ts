@@ -238,6 +238,33 @@ describe('followed channels against the simulator', () => {
     expect((await admin.list())[0]).toMatchObject({ lastOutcome: 'new-videos', lastError: null });
   });
 
+  it('leaves a video a search stored as the search stored it (a playlist item does not say whether it is live)', async () => {
+    await startWorld();
+    const { admin, polling, batches } = services();
+    const channel = channelsByUploads()[0]!;
+    const n = uploadsOf(channel.channelId).length;
+    const searched = uploadsOf(channel.channelId)[3]!;
+    await createVideoRepository({ db: db.kysely, clock }).upsertBatch([
+      {
+        videoId: searched.videoId,
+        title: 'as the search had it',
+        description: '',
+        channelId: channel.channelId,
+        channelTitle: channel.title,
+        publishedAt: new Date(searched.publishedAt),
+        thumbnails: { default: null, medium: null, high: null },
+        liveBroadcastContent: 'upcoming',
+      },
+    ]);
+    await admin.follow(channel.channelId);
+    expect(await polling.run()).toMatchObject({ outcome: 'polled', inserted: n - 1 });
+    expect(batches.flat().map((v) => v.videoId)).not.toContain(searched.videoId);
+    const row = await db.kysely.selectFrom('videos').select(['title', 'live_broadcast_content']).where('video_id', '=', searched.videoId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ title: 'as the search had it', live_broadcast_content: 'upcoming' });
+    expect(await storedOf(channel.channelId)).toHaveLength(n);
+    expect(await eventsOf(channel.channelId)).toBe(n);
+  });
+
   it('makes no call without a key', async () => {
     await startWorld();
     const channel = channelsByUploads()[0]!;

@@ -112,6 +112,13 @@ export function createFollowedChannelRepository({ db, clock }: { db: Kysely<Data
     return Number(row.n);
   }
 
+  /** Which of these videos are stored already (by a search, or an earlier poll). */
+  async function storedVideoIds(videoIds: readonly string[]): Promise<Set<string>> {
+    if (videoIds.length === 0) return new Set();
+    const rows = await db.selectFrom('videos').select('video_id').where('video_id', 'in', [...videoIds]).execute();
+    return new Set(rows.map((row) => row.video_id));
+  }
+
   async function recordPoll(id: number, record: ChannelPollRecord): Promise<void> {
     await db
       .updateTable('followed_channels')
@@ -129,5 +136,5 @@ export function createFollowedChannelRepository({ db, clock }: { db: Kysely<Data
       .execute();
   }
 
-  return { list, findById, findByChannelId, findByHandle, follow, remove, disableConfiguredExcept, due, countEnabled, recordPoll };
+  return { list, findById, findByChannelId, findByHandle, follow, remove, disableConfiguredExcept, due, countEnabled, storedVideoIds, recordPoll };
 }

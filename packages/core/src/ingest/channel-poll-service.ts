@@ -3,9 +3,10 @@
 // first, until it reaches the channel's high-water mark (the newest upload an earlier complete
 // read stored) or the end of the playlist. The uploads playlist lists every public upload the
 // moment it is public, so, unlike search, a complete read misses nothing; the first read of a
-// channel stores its whole history. The videos are stored with upsertBatch without a query:
+// channel stores its whole history. New videos are stored with upsertBatch without a query:
 // they enter the `all` and `c:<channel id>` feeds, with their outbox rows in the same
-// transaction.
+// transaction. A video a search stored already is left as it is: a playlist item does not say
+// whether a video is live, and storing it again would overwrite what the search said.
 //
 // How often, and how much: channel-pacing.ts (at most CHANNEL_UNITS_SHARE of the day's units,
 // spread until Pacific midnight, never more often than CHANNEL_POLL_INTERVAL_MS per channel).
@@ -65,7 +66,7 @@ export interface ChannelRunResult {
 export type ChannelPollOutcome = 'new-videos' | 'no-change' | 'partial' | 'gone' | 'failed';
 
 export interface ChannelPollServiceDeps {
-  readonly channels: Pick<FollowedChannelRepository, 'due' | 'countEnabled' | 'recordPoll'>;
+  readonly channels: Pick<FollowedChannelRepository, 'due' | 'countEnabled' | 'storedVideoIds' | 'recordPoll'>;
   readonly videos: Pick<VideoRepository, 'upsertBatch'>;
   readonly pool: Pick<KeyPool, 'acquire' | 'recordError' | 'recordSuccess' | 'markExhausted' | 'disable' | 'refund' | 'status'>;
   readonly youtube: Pick<ChannelClient, 'uploadsPage'>;
@@ -139,7 +140,9 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
           units += sent;
           await countSpent(sent);
         }
-        const fresh = mark === null ? page.videos : page.videos.filter((video) => video.publishedAt > mark);
+        const newer = mark === null ? page.videos : page.videos.filter((video) => video.publishedAt > mark);
+        const known = await channels.storedVideoIds(newer.map((video) => video.videoId));
+        const fresh = newer.filter((video) => !known.has(video.videoId));
         if (fresh.length > 0) inserted += (await videos.upsertBatch(fresh)).inserted;
         for (const video of page.videos) if (newest === null || video.publishedAt > newest) newest = video.publishedAt;
         const reachedMark = mark !== null && page.videos.some((video) => video.publishedAt <= mark);
