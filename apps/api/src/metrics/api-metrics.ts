@@ -6,7 +6,7 @@
 // operatorTextLabel: a row stored before the operator-text rule may hold a line break or an
 // invisible character, and the exposition must still parse (and its labels stay bounded).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { QUOTA_BUCKETS, operatorTextLabel, projectsOf, type Clock, type KeyStatus } from '@tubefeed/core';
+import { CHANNEL_RUN_OUTCOMES, QUOTA_BUCKETS, operatorTextLabel, projectsOf, type Clock, type KeyStatus } from '@tubefeed/core';
 import type { ClosedConnectionReason } from '../plugins/connection-guard.js';
 
 export interface MetricsSources {
@@ -212,6 +212,11 @@ export function createApiMetrics(sources: MetricsSources) {
   shared('tubefeed_youtube_units_total', "Units of the units bucket (videos.list and other methods) spent by key (masked)", ['key'], (c, v, labels) => {
     for (const [field, n] of Object.entries(v)) if (field.startsWith('quota:units:')) c.inc({ key: keyLabel(labels, field.slice(12)) }, n);
   });
+  shared('tubefeed_channel_ticks_total', 'Followed-channel poll ticks by outcome', ['outcome'], (c, v) => {
+    for (const outcome of CHANNEL_RUN_OUTCOMES) c.inc({ outcome }, v[`channel_runs:${outcome}`] ?? 0);
+  });
+  shared('tubefeed_channel_units_total', 'Units (playlistItems.list pages) spent polling followed channels', [], (c, v) => c.inc(v.channel_units ?? 0));
+  shared('tubefeed_channel_videos_inserted_total', 'Videos followed-channel polling stored for the first time', [], (c, v) => c.inc(v.channel_videos_inserted ?? 0));
   shared(
     'tubefeed_fetch_outside_window_total',
     'Videos YouTube returned from outside the publishedAfter/publishedBefore window asked for (stored, not counted as new)',

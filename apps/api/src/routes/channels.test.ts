@@ -4,13 +4,14 @@
 // a known channel followed again without a call, listed, and dropped with its videos kept. The
 // key appears in no answer and no log line.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createVideoRepository, systemClock } from '@tubefeed/core';
+import { createSharedCounters, createVideoRepository, systemClock } from '@tubefeed/core';
 import { createYoutubeSimulator, type GroundTruthChannel, type YoutubeSimulator } from '@tubefeed/youtube-sim';
 import { captureLog, type CapturedLog } from '../testing/log-capture.js';
 import { useTestApis, type TestApi } from '../testing/test-api.js';
 
 const AUTH = { authorization: `Basic ${Buffer.from('ops:channel-admin-pw').toString('base64')}` };
 const apis = useTestApis({ clock: systemClock });
+const METRICS = ['tubefeed_channel_units_total', 'tubefeed_channel_videos_inserted_total', 'tubefeed_channel_ticks_total{outcome="polled"}', 'tubefeed_channel_ticks_total{outcome="no-budget"}'];
 let api: TestApi;
 let sim: YoutubeSimulator;
 let key: string;
@@ -119,5 +120,19 @@ describe('/admin/channels', () => {
     expect(((await call('GET', '/admin/channels')).body!.channels as Array<{ channelId: string }>).map((c) => c.channelId)).toEqual([b.channelId]);
     const kept = await api.db.kysely.selectFrom('videos').select('video_id').where('channel_id', '=', a.channelId).execute();
     expect(kept.map((v) => v.video_id)).toEqual(['chanvideo01']);
+  });
+
+  it("shows the workers' channel polling counters in /metrics", async () => {
+    const metric = async (name: string) => {
+      const text = (await api.app.inject({ method: 'GET', url: '/metrics', headers: AUTH })).body;
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      return line === undefined ? undefined : Number(line.slice(name.length + 1));
+    };
+    const before = await Promise.all(METRICS.map(metric));
+    expect(before.every((value) => typeof value === 'number')).toBe(true);
+    // As the worker's channel runtime counts each tick.
+    await createSharedCounters({ redis: apis.redis, prefix: api.config.redis.prefix }).add({ 'channel_runs:polled': 2, 'channel_runs:no-budget': 1, channel_units: 5, channel_videos_inserted: 120 });
+    const after = await Promise.all(METRICS.map(metric));
+    expect(after.map((value, i) => value! - before[i]!)).toEqual([5, 120, 2, 1]);
   });
 });

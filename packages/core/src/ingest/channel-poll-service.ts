@@ -38,17 +38,13 @@ export interface ChannelPollSettings {
   readonly unitsShare: number;
 }
 
-export type ChannelRunOutcome =
-  /** Due channels were polled (or the run's units ran out). */
-  | 'polled'
-  /** No channel was due. */
-  | 'nothing-due'
-  | 'no-channels'
-  /** Nothing may be spent now: no usable key, or the share or the bucket spent. */
-  | 'no-budget'
-  /** Every project's units bucket turned out spent during the run. */
-  | 'quota-exhausted'
-  | 'no-usable-key';
+/**
+ * What a tick did: polled (due channels read, or the tick's units ran out), nothing-due,
+ * no-channels, no-budget (no usable key, or the share or the bucket spent: nothing asked),
+ * quota-exhausted (every project's units bucket turned out spent during the tick), no-usable-key.
+ */
+export const CHANNEL_RUN_OUTCOMES = ['polled', 'nothing-due', 'no-channels', 'no-budget', 'quota-exhausted', 'no-usable-key'] as const;
+export type ChannelRunOutcome = (typeof CHANNEL_RUN_OUTCOMES)[number];
 
 export interface ChannelRunResult {
   readonly outcome: ChannelRunOutcome;
