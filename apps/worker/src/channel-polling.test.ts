@@ -265,6 +265,39 @@ describe('followed channels against the simulator', () => {
     expect(await eventsOf(channel.channelId)).toBe(n);
   });
 
+  it('a video listed with a future publish time (a scheduled premiere) does not hide the uploads published before it', async () => {
+    await startWorld();
+    const channel = channelsByUploads()[0]!;
+    const premiere: VideoInput = {
+      videoId: 'premiere001',
+      title: 'premiere',
+      description: '',
+      channelId: channel.channelId,
+      channelTitle: channel.title,
+      publishedAt: new Date(clock.now().getTime() + 2 * HOUR),
+      thumbnails: { default: null, medium: null, high: null },
+      liveBroadcastContent: 'none',
+    };
+    const { admin, polling } = services({
+      youtube: (client) => ({
+        ...client,
+        uploadsPage: async (key, playlistId, pageToken) => {
+          const page = await client.uploadsPage(key, playlistId, pageToken);
+          return pageToken === undefined ? { ...page, videos: [premiere, ...page.videos] } : page;
+        },
+      }),
+    });
+    await admin.follow(channel.channelId);
+    await polling.run();
+    const before = new Set((await storedOf(channel.channelId)).map((v) => v.video_id));
+    expect(before.has(premiere.videoId)).toBe(true);
+    expect((await admin.list())[0]!.newestPublishedAt).toEqual(clock.now());
+    advance(30 * MIN);
+    const fresh = uploadsOf(channel.channelId).filter((v) => !before.has(v.videoId));
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(await polling.run()).toMatchObject({ outcome: 'polled', units: 1, inserted: fresh.length });
+  });
+
   it('makes no call without a key', async () => {
     await startWorld();
     const channel = channelsByUploads()[0]!;

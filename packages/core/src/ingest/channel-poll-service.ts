@@ -165,7 +165,9 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
       outcome,
       error: complete ? null : `stopped after ${units} units (today's share spent); read again from the newest page next time`,
       newVideos: inserted,
-      ...(complete && newest !== null ? { newestPublishedAt: newest } : {}),
+      // Never past the poll's start: a premiere scheduled for later can be listed with its
+      // future time, and a mark there would hide every upload published before it.
+      ...(complete && newest !== null ? { newestPublishedAt: newest > startedAt ? startedAt : newest } : {}),
     });
     if (inserted > 0 || !complete) pollLog.info({ units, inserted, outcome }, 'channel polled');
     return { units, inserted, outcome };
