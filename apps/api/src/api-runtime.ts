@@ -24,6 +24,7 @@ import {
   createCatalogService,
   createChannelAdmin,
   createChannelClient,
+  createChannelPacingReader,
   createChannelQueue,
   createChannelResolver,
   createChannelSubscriber,
@@ -221,6 +222,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
   const enrichQueue = createEnrichQueue(queueConnection, bullPrefix(config.redis.prefix), log);
   // And channel polling (playlistItems.list ticks).
   const channelQueue = createChannelQueue(queueConnection, bullPrefix(config.redis.prefix), log);
+  const followedChannels = createFollowedChannelRepository({ db: db.kysely, clock });
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
 
   const feed = createFeedService({
@@ -282,13 +284,14 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
     queryAdmin: createQueryAdmin({ queries, control, log: log.child({ module: 'admin' }) }),
     // A channel is looked up with channels.list through the pool (1 unit), the way searches are charged.
     channelAdmin: createChannelAdmin({
-      channels: createFollowedChannelRepository({ db: db.kysely, clock }),
+      channels: followedChannels,
       resolve: createChannelResolver({
         pool,
         youtube: createChannelClient({ rootUrl: config.youtube.apiRoot, timeoutMs: config.youtube.timeoutMs }),
         retry: CHANNEL_LOOKUP_RETRY,
         log: log.child({ module: 'admin' }),
       }),
+      pacing: createChannelPacingReader({ pool, channels: followedChannels, redis, prefix: config.redis.prefix, clock, settings: config.channels }),
       log: log.child({ module: 'admin' }),
     }),
     webhookAdmin: createWebhookAdmin({ webhooks: createWebhookRepository({ db: db.kysely, clock }), queries, log: log.child({ module: 'admin' }) }),

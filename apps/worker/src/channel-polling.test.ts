@@ -10,6 +10,7 @@ import {
   channelFeed,
   createChannelAdmin,
   createChannelClient,
+  createChannelPacingReader,
   createChannelPollService,
   createChannelResolver,
   createFollowedChannelRepository,
@@ -99,7 +100,12 @@ function services(options: { keys?: readonly string[]; share?: number; unitsPerD
       return repository.upsertBatch(batch, opts);
     },
   };
-  const admin = createChannelAdmin({ channels, resolve: createChannelResolver({ pool, youtube, retry: RETRY, log: silentLogger }), log: silentLogger });
+  const admin = createChannelAdmin({
+    channels,
+    resolve: createChannelResolver({ pool, youtube, retry: RETRY, log: silentLogger }),
+    pacing: createChannelPacingReader({ pool, channels, redis, prefix, clock, settings: { pollIntervalMs: INTERVAL, unitsShare: options.share ?? 0.5 } }),
+    log: silentLogger,
+  });
   const polling = createChannelPollService({
     channels,
     videos,
@@ -148,7 +154,7 @@ describe('followed channels against the simulator', () => {
     expect(malformed).toBeInstanceOf(InvalidRequestError);
     expect(calls('channels.list')).toHaveLength(4);
     expect(sim.quota()[0]).toMatchObject({ units: { used: 4 } });
-    expect((await admin.list()).map((c) => c.channelId)).toEqual([first!.channelId, second!.channelId]);
+    expect((await admin.list()).channels.map((c) => c.channelId)).toEqual([first!.channelId, second!.channelId]);
   });
 
   it("stores a channel's whole uploads playlist once (1 unit a page), then only new uploads for 1 unit a poll", async () => {
@@ -201,7 +207,7 @@ describe('followed channels against the simulator', () => {
     expect(result.units).toBe(1);
     expect(result.inserted).toBe(uploadsOf(channel.channelId).length - quiet);
     expect(batches.flat().length).toBe(result.inserted);
-    const row = (await admin.list())[0]!;
+    const row = (await admin.list()).channels[0]!;
     expect(row).toMatchObject({ lastOutcome: result.inserted > 0 ? 'new-videos' : 'no-change', lastError: null });
     expect(row.newestPublishedAt?.getTime()).toBe(Math.max(...uploadsOf(channel.channelId).map((v) => Date.parse(v.publishedAt))));
   });
@@ -225,7 +231,7 @@ describe('followed channels against the simulator', () => {
     await admin.follow(channel.channelId);
     const broken = await polling.run();
     expect(broken).toMatchObject({ outcome: 'polled', inserted: 50 });
-    expect((await admin.list())[0]).toMatchObject({ lastOutcome: 'failed', newestPublishedAt: null });
+    expect((await admin.list()).channels[0]).toMatchObject({ lastOutcome: 'failed', newestPublishedAt: null });
     expect(await storedOf(channel.channelId)).toHaveLength(50);
 
     failSecond = false;
@@ -235,7 +241,7 @@ describe('followed channels against the simulator', () => {
     expect(pagesAnswered).toBe(1 + Math.ceil(n / 50));
     expect(await storedOf(channel.channelId)).toHaveLength(n);
     expect(await eventsOf(channel.channelId)).toBe(n);
-    expect((await admin.list())[0]).toMatchObject({ lastOutcome: 'new-videos', lastError: null });
+    expect((await admin.list()).channels[0]).toMatchObject({ lastOutcome: 'new-videos', lastError: null });
   });
 
   it('leaves a video a search stored as the search stored it (a playlist item does not say whether it is live)', async () => {
@@ -291,7 +297,7 @@ describe('followed channels against the simulator', () => {
     await polling.run();
     const before = new Set((await storedOf(channel.channelId)).map((v) => v.video_id));
     expect(before.has(premiere.videoId)).toBe(true);
-    expect((await admin.list())[0]!.newestPublishedAt).toEqual(clock.now());
+    expect((await admin.list()).channels[0]!.newestPublishedAt).toEqual(clock.now());
     advance(30 * MIN);
     const fresh = uploadsOf(channel.channelId).filter((v) => !before.has(v.videoId));
     expect(fresh.length).toBeGreaterThan(0);
@@ -329,6 +335,6 @@ describe('followed channels against the simulator', () => {
     expect(calls('playlistItems.list')).toHaveLength(4);
     expect(sim.quota()[0]).toMatchObject({ units: { used: 3 + 4 } });
     expect(outcomes.at(-1)).toBe('no-budget');
-    expect((await polling.pacing()).limit).toBe('share-spent');
+    expect((await admin.list()).pacing).toMatchObject({ limit: 'share-spent', dayCapUnits: 4, spentToday: 4, unitsLeftToday: 0 });
   });
 });

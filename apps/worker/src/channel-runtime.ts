@@ -11,6 +11,7 @@ import {
   channelTickMs,
   createChannelAdmin,
   createChannelClient,
+  createChannelPacingReader,
   createChannelPollService,
   createChannelQueue,
   createChannelResolver,
@@ -66,7 +67,12 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
   const queue = createChannelQueue(queueConnection, prefix, moduleLog);
   const youtube = createChannelClient({ rootUrl: config.youtube.apiRoot, timeoutMs: config.youtube.timeoutMs });
   const channels = createFollowedChannelRepository({ db: db.kysely, clock });
-  const admin = createChannelAdmin({ channels, resolve: createChannelResolver({ pool, youtube, retry, log: moduleLog }), log: moduleLog });
+  const admin = createChannelAdmin({
+    channels,
+    resolve: createChannelResolver({ pool, youtube, retry, log: moduleLog }),
+    pacing: createChannelPacingReader({ pool, channels, redis, prefix: config.redis.prefix, clock, settings: config.channels }),
+    log: moduleLog,
+  });
   const polling = createChannelPollService({
     channels,
     videos: createVideoRepository({ db: db.kysely, clock }),

@@ -99,6 +99,8 @@ describe('/admin/channels', () => {
 
     const listed = await call('GET', '/admin/channels');
     expect(listed.status).toBe(200);
+    // One project of 10,000 units a day, half of it for channels, none spent by polling yet.
+    expect(listed.body!.pacing).toMatchObject({ dayCapUnits: 5000, spentToday: 0, unitsLeftToday: 5000, intervalMs: 90_000, limit: 'min-interval' });
     expect((listed.body!.channels as Array<{ channelId: string }>).map((c) => c.channelId)).toEqual([a.channelId, b.channelId]);
 
     // A stored video of the channel stays when it is dropped.

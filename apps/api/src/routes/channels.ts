@@ -24,8 +24,8 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ guard: AdminGuard; chann
 
   app.get(
     '/admin/channels',
-    { schema: { tags, summary: 'Followed channels with their last poll', response: { 200: AdminChannelListSchema, ...adminErrors } } },
-    async () => ({ channels: await channels.list() }),
+    { schema: { tags, summary: 'Followed channels with their last poll, and how polling is paced now', response: { 200: AdminChannelListSchema, ...adminErrors } } },
+    async () => channels.list(),
   );
   app.post(
     '/admin/channels',

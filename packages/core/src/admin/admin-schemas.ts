@@ -100,5 +100,16 @@ export const AdminChannelSchema = Type.Object({
 });
 export type AdminChannelView = Static<typeof AdminChannelSchema>;
 
+/** How channel polling is paced now (ingest/channel-pacing.ts). */
+export const ChannelPacingSchema = Type.Object({
+  intervalMs: Type.Integer({ description: 'Each channel is polled this often now (at least CHANNEL_POLL_INTERVAL_MS)' }),
+  dayCapUnits: Type.Integer({ description: "CHANNEL_UNITS_SHARE of the usable projects' daily units" }),
+  spentToday: Type.Integer({ description: 'Units polling spent this Pacific day' }),
+  unitsLeftToday: Type.Integer({ description: 'Units polling may still spend before the reset (the share left, at most what the bucket has left)' }),
+  resetAt: DateTime,
+  limit: Type.String({ description: 'What sets the interval: min-interval, paced, share-spent, units-spent or no-usable-key' }),
+  summary: Type.String(),
+});
+
 /** `GET /admin/channels`. */
-export const AdminChannelListSchema = Type.Object({ channels: Type.Array(AdminChannelSchema) });
+export const AdminChannelListSchema = Type.Object({ channels: Type.Array(AdminChannelSchema), pacing: ChannelPacingSchema });

@@ -9,6 +9,7 @@ import { InvalidRequestError, NotFoundError, UpstreamError } from '../platform/e
 import type { Logger } from '../platform/logger.js';
 import type { FollowedChannelRow } from '../platform/db/schema.js';
 import type { ChannelOrigin, FollowedChannelRepository } from '../catalog/followed-channel-repository.js';
+import type { ChannelPacing, ChannelPacingReader } from '../ingest/channel-pacing.js';
 import type { ChannelResolver } from '../ingest/channel-resolver.js';
 import { NoUsableKeyError, QuotaExhaustedError, YoutubeApiError } from '../ingest/youtube/youtube-errors.js';
 import type { AdminChannelView } from './admin-schemas.js';
@@ -34,12 +35,15 @@ export type ChannelAdmin = ReturnType<typeof createChannelAdmin>;
 export interface ChannelAdminDeps {
   readonly channels: Pick<FollowedChannelRepository, 'list' | 'findById' | 'findByChannelId' | 'findByHandle' | 'follow' | 'remove' | 'disableConfiguredExcept'>;
   readonly resolve: ChannelResolver;
+  /** How polling is paced now (shown with the list). */
+  readonly pacing: Pick<ChannelPacingReader, 'pacing'>;
   readonly log: Logger;
 }
 
-export function createChannelAdmin({ channels, resolve, log }: ChannelAdminDeps) {
-  async function list(): Promise<AdminChannelView[]> {
-    return (await channels.list()).map(toChannelView);
+export function createChannelAdmin({ channels, resolve, pacing, log }: ChannelAdminDeps) {
+  async function list(): Promise<{ channels: AdminChannelView[]; pacing: ChannelPacing }> {
+    const [rows, now] = await Promise.all([channels.list(), pacing.pacing()]);
+    return { channels: rows.map(toChannelView), pacing: now };
   }
 
   async function known(ref: ChannelRef): Promise<FollowedChannelRow | undefined> {

@@ -12,8 +12,11 @@
 // every tick from what the pool and the day's count say, so costly polls (new uploads, a first
 // read of a whole playlist) lengthen the intervals that follow. With no usable key, or the
 // share or the bucket spent, nothing is polled until the reset.
-import { nextPacificMidnight } from '../platform/time/pacific-time.js';
-import type { ProjectStatus } from './youtube/key-pool.js';
+import type { Clock } from '../platform/clock.js';
+import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
+import { nextPacificMidnight, pacificDayKey } from '../platform/time/pacific-time.js';
+import type { FollowedChannelRepository } from '../catalog/followed-channel-repository.js';
+import type { KeyPool, ProjectStatus } from './youtube/key-pool.js';
 
 export interface ChannelPacingInput {
   readonly now: Date;
@@ -34,6 +37,8 @@ export type ChannelPacingLimit = 'no-usable-key' | 'share-spent' | 'units-spent'
 export interface ChannelPacing {
   /** What polling may spend in a whole day now: share × the usable projects' daily units. */
   readonly dayCapUnits: number;
+  /** What polling spent so far this Pacific day. */
+  readonly spentToday: number;
   /** What polling may still spend before the reset. */
   readonly unitsLeftToday: number;
   /** How often each channel is polled now. */
@@ -55,7 +60,7 @@ export function computeChannelPacing({ now, projects, spentToday, channels, shar
   }, 0);
   const shareLeft = Math.max(0, dayCapUnits - spentToday);
   const unitsLeftToday = Math.min(shareLeft, bucketLeft);
-  const common = { dayCapUnits, unitsLeftToday, resetAt };
+  const common = { dayCapUnits, spentToday, unitsLeftToday, resetAt };
   const waitForReset = Math.max(minIntervalMs, msLeft);
 
   if (usable.length === 0) {
@@ -75,4 +80,33 @@ export function computeChannelPacing({ now, projects, spentToday, channels, shar
     limit: paced > minIntervalMs ? 'paced' : 'min-interval',
     summary: `${channels} channel${channels === 1 ? '' : 's'}: one poll each every ${Math.round(intervalMs / 1000)} s (${unitsLeftToday} of ${dayCapUnits} units left today)`,
   };
+}
+
+/** The Redis key counting the units channel polling spent on a Pacific day. */
+export const channelSpendKey = (prefix: string, day: string): string => redisKey(prefix, 'channels', 'units', day);
+
+export interface ChannelPacingReaderDeps {
+  readonly pool: Pick<KeyPool, 'status'>;
+  readonly channels: Pick<FollowedChannelRepository, 'countEnabled'>;
+  /** Where the day's channel spend is counted (channel-poll-service.ts adds to it). */
+  readonly redis: RedisClient;
+  readonly prefix: string;
+  readonly clock: Clock;
+  readonly settings: { readonly pollIntervalMs: number; readonly unitsShare: number };
+}
+
+export type ChannelPacingReader = ReturnType<typeof createChannelPacingReader>;
+
+/** The pacing as it stands now, from the pool, the day's count and the followed channels (the worker's ticks, GET /admin/channels). */
+export function createChannelPacingReader({ pool, channels, redis, prefix, clock, settings }: ChannelPacingReaderDeps) {
+  async function spentToday(): Promise<number> {
+    return Number((await redis.get(channelSpendKey(prefix, pacificDayKey(clock.now())))) ?? 0);
+  }
+
+  async function pacing(): Promise<ChannelPacing> {
+    const [status, spent, count] = await Promise.all([pool.status(), spentToday(), channels.countEnabled()]);
+    return computeChannelPacing({ now: clock.now(), projects: status.projects, spentToday: spent, channels: count, share: settings.unitsShare, minIntervalMs: settings.pollIntervalMs });
+  }
+
+  return { spentToday, pacing };
 }

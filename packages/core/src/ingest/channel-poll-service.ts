@@ -20,12 +20,12 @@
 import { AbortError } from 'p-retry';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
+import type { RedisClient } from '../platform/redis/create-redis.js';
 import { pacificDayKey } from '../platform/time/pacific-time.js';
 import type { FollowedChannelRepository } from '../catalog/followed-channel-repository.js';
 import type { VideoRepository } from '../catalog/video-repository.js';
 import type { FollowedChannelRow } from '../platform/db/schema.js';
-import { computeChannelPacing, type ChannelPacing } from './channel-pacing.js';
+import { channelSpendKey, createChannelPacingReader } from './channel-pacing.js';
 import type { ChannelClient } from './youtube/channel-client.js';
 import type { KeyPool } from './youtube/key-pool.js';
 import { createPooledCall, type RetrySettings } from './youtube/pooled-call.js';
@@ -83,34 +83,17 @@ const DAY_COUNT_TTL_SECONDS = 3 * 24 * 3600;
 /** Due channels read per run at most (the next tick takes the rest). */
 const DUE_PER_RUN = 500;
 
-/** The Redis key counting the units channel polling spent on a Pacific day. */
-export const channelSpendKey = (prefix: string, day: string): string => redisKey(prefix, 'channels', 'units', day);
 
 export function createChannelPollService(deps: ChannelPollServiceDeps) {
   const { channels, videos, pool, youtube, redis, prefix, clock, log, settings } = deps;
   const call = createPooledCall({ pool, retry: deps.retry });
 
-  async function spentToday(): Promise<number> {
-    return Number((await redis.get(channelSpendKey(prefix, pacificDayKey(clock.now())))) ?? 0);
-  }
+  const { spentToday, pacing } = createChannelPacingReader({ pool, channels, redis, prefix, clock, settings });
 
   async function countSpent(units: number): Promise<void> {
     if (units <= 0) return;
     const key = channelSpendKey(prefix, pacificDayKey(clock.now()));
     await redis.multi().incrby(key, units).expire(key, DAY_COUNT_TTL_SECONDS).exec();
-  }
-
-  /** The pacing the next run would use. */
-  async function pacing(): Promise<ChannelPacing> {
-    const [status, spent, count] = await Promise.all([pool.status(), spentToday(), channels.countEnabled()]);
-    return computeChannelPacing({
-      now: clock.now(),
-      projects: status.projects,
-      spentToday: spent,
-      channels: count,
-      share: settings.unitsShare,
-      minIntervalMs: settings.pollIntervalMs,
-    });
   }
 
   /** Reads one channel's new uploads, spending at most `maxUnits`; records the outcome on its row. */
@@ -176,8 +159,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
   async function run(options: { signal?: AbortSignal } = {}): Promise<ChannelRunResult> {
     const startedAt = clock.now();
     const runLog = log.child({ run: startedAt.toISOString() });
-    const [status, spent, count] = await Promise.all([pool.status(), spentToday(), channels.countEnabled()]);
-    const plan = computeChannelPacing({ now: startedAt, projects: status.projects, spentToday: spent, channels: count, share: settings.unitsShare, minIntervalMs: settings.pollIntervalMs });
+    const [status, plan, count] = await Promise.all([pool.status(), pacing(), channels.countEnabled()]);
     const totals = { units: 0, polled: 0, inserted: 0 };
     const finish = async (outcome: ChannelRunOutcome, reason: string): Promise<ChannelRunResult> => {
       if (totals.inserted > 0) await deps.onStored?.(totals.inserted);
