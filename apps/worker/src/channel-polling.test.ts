@@ -304,6 +304,32 @@ describe('followed channels against the simulator', () => {
     expect(await polling.run()).toMatchObject({ outcome: 'polled', units: 1, inserted: fresh.length });
   });
 
+  it('follows YOUTUBE_CHANNELS, keeps for later what cannot be looked up yet, and stops polling configured channels no longer listed', async () => {
+    await startWorld();
+    const [a, b, c] = channelsByUploads();
+    // No key yet: nothing can be looked up, nothing is stored, everything is tried again later.
+    expect(await services({ keys: [] }).admin.syncConfigured([a!.channelId, b!.handle])).toEqual({ followed: [], retry: [a!.channelId, b!.handle] });
+    const { admin, polling } = services();
+    await admin.follow(c!.channelId); // an operator's
+    const synced = await admin.syncConfigured([a!.channelId, b!.handle, '@no-such-channel-here']);
+    expect(synced.retry).toEqual([]);
+    expect(synced.followed.map((x) => [x.channelId, x.origin])).toEqual([
+      [a!.channelId, 'config'],
+      [b!.channelId, 'config'],
+    ]);
+    // Dropped from the list: no longer polled, kept with its videos; the operator's stays.
+    await admin.syncConfigured([a!.channelId]);
+    const listed = (await admin.list()).channels;
+    expect(listed.map((x) => [x.channelId, x.followed])).toEqual([
+      [c!.channelId, true],
+      [a!.channelId, true],
+      [b!.channelId, false],
+    ]);
+    sim.resetCalls();
+    expect(await polling.run()).toMatchObject({ outcome: 'polled', polled: 2 });
+    expect(new Set(calls('playlistItems.list').map((x) => x.params.playlistId))).toEqual(new Set([a!.uploadsPlaylistId, c!.uploadsPlaylistId]));
+  });
+
   it('makes no call without a key', async () => {
     await startWorld();
     const channel = channelsByUploads()[0]!;
