@@ -83,7 +83,6 @@ const DAY_COUNT_TTL_SECONDS = 3 * 24 * 3600;
 /** Due channels read per run at most (the next tick takes the rest). */
 const DUE_PER_RUN = 500;
 
-
 export function createChannelPollService(deps: ChannelPollServiceDeps) {
   const { channels, videos, pool, youtube, redis, prefix, clock, log, settings } = deps;
   const call = createPooledCall({ pool, retry: deps.retry });
@@ -164,9 +163,10 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
     const finish = async (outcome: ChannelRunOutcome, reason: string): Promise<ChannelRunResult> => {
       if (totals.inserted > 0) await deps.onStored?.(totals.inserted);
       const result = { outcome, reason, intervalMs: plan.intervalMs, ...totals };
-      if (outcome !== 'nothing-due' && outcome !== 'no-channels' && (outcome !== 'polled' || totals.inserted > 0)) {
-        runLog[outcome === 'polled' ? 'info' : 'warn']({ ...result, reason: undefined }, `channels: ${reason}`);
-      }
+      // Ticks come every few seconds: only what stored something, or a quota surprise, is
+      // worth a line at info level; a day without budget would otherwise log all afternoon.
+      const level = outcome === 'quota-exhausted' ? 'warn' : outcome === 'polled' && totals.inserted > 0 ? 'info' : 'debug';
+      runLog[level]({ ...result, reason: undefined }, `channels: ${reason}`);
       return result;
     };
 
