@@ -7,7 +7,18 @@ import { createNewVideosNotice } from './new-videos-notice.js';
 import { refreshRelativeTimes } from './relative-time.js';
 import { startStatusHeader } from './status-header.js';
 import { createVideoList } from './video-list.js';
-import { effectiveSort, isSearching, readState, sameState, stateSearch, withSort, type Sort, type ViewState } from './view-state.js';
+import {
+  effectiveSort,
+  isSearching,
+  readState,
+  sameState,
+  stateSearch,
+  withSort,
+  type DurationBand,
+  type LiveFilter,
+  type Sort,
+  type ViewState,
+} from './view-state.js';
 
 const SEARCH_DEBOUNCE_MS = 250;
 
@@ -17,6 +28,9 @@ const sort = byId('sort', HTMLSelectElement);
 const query = byId('query', HTMLSelectElement);
 const from = byId('from', HTMLInputElement);
 const to = byId('to', HTMLInputElement);
+const duration = byId('duration', HTMLSelectElement);
+const minViews = byId('min-views', HTMLSelectElement);
+const liveState = byId('live-state', HTMLSelectElement);
 const channelChip = byId('channel-chip', HTMLElement);
 const heading = byId('results-heading', HTMLHeadingElement);
 
@@ -55,7 +69,8 @@ const notice = createNewVideosNotice({
 });
 
 // The list's scope is every video or the followed query selected; the other filters (channel,
-// days) are applied to each new video in the page.
+// days) are applied to each new video in the page. Only the newest-first list without a details
+// filter takes new videos in (view-state.ts followsLive); other views show them when read again.
 const live = createLiveFeed({
   indicator: byId('live-status', HTMLElement),
   onVideo: (video) => list.arrive(video),
@@ -65,6 +80,14 @@ const live = createLiveFeed({
 
 function ensureQueryOption(text: string): void {
   if (![...query.options].some((option) => option.value === text)) query.append(el('option', { value: text }, text));
+}
+
+const wholeNumber = new Intl.NumberFormat('en');
+
+/** A minimum from a shared link that is none of the choices offered: offered too, as it is. */
+function ensureMinViewsOption(value: number): void {
+  const text = String(value);
+  if (![...minViews.options].some((option) => option.value === text)) minViews.append(el('option', { value: text }, `${wholeNumber.format(value)}+ views`));
 }
 
 function renderChannelChip(): void {
@@ -91,6 +114,10 @@ function showState(): void {
   query.value = state.query ?? '';
   from.value = state.from ?? '';
   to.value = state.to ?? '';
+  duration.value = state.duration ?? '';
+  if (state.minViews !== undefined) ensureMinViewsOption(state.minViews);
+  minViews.value = state.minViews === undefined ? '' : String(state.minViews);
+  liveState.value = state.live ?? '';
   renderChannelChip();
 }
 
@@ -126,6 +153,10 @@ form.addEventListener('submit', (event) => {
 });
 sort.addEventListener('change', () => change(withSort(state, sort.value as Sort)));
 query.addEventListener('change', () => change({ ...state, query: query.value === '' ? undefined : query.value }));
+// The selects offer only values readState accepts, so the casts hold.
+duration.addEventListener('change', () => change({ ...state, duration: duration.value === '' ? undefined : (duration.value as DurationBand) }));
+minViews.addEventListener('change', () => change({ ...state, minViews: minViews.value === '' ? undefined : Number(minViews.value) }));
+liveState.addEventListener('change', () => change({ ...state, live: liveState.value === '' ? undefined : (liveState.value as LiveFilter) }));
 for (const input of [from, to]) {
   input.addEventListener('change', () => {
     // A half-typed date reads as '' until complete; only whole dates (or clearing) change the view.

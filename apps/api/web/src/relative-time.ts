@@ -28,14 +28,16 @@ export function exactTime(date: Date): string {
   return exact.format(date);
 }
 
+/** "5 min ago", marked for refreshRelativeTimes; the exact time in its title. */
 export function timeElement(iso: string): HTMLTimeElement {
   const date = new Date(iso);
-  return el('time', { datetime: iso, title: exactTime(date) }, relativeTime(date));
+  return el('time', { datetime: iso, title: exactTime(date), 'data-relative': '' }, relativeTime(date));
 }
 
-/** Brings every <time> under `root` up to date (called on a timer: "just now" ages). */
+/** Brings every relative <time> under `root` up to date (called on a timer: "just now" ages). */
 export function refreshRelativeTimes(root: ParentNode, now: Date = new Date()): void {
-  for (const time of root.querySelectorAll('time[datetime]')) {
+  // Only those timeElement made: a scheduled start is written as an exact time and stays so.
+  for (const time of root.querySelectorAll('time[datetime][data-relative]')) {
     time.textContent = relativeTime(new Date(time.getAttribute('datetime') ?? ''), now);
   }
 }

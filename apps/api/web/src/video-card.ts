@@ -1,8 +1,11 @@
-// One video as a card: thumbnail (with a drawn placeholder when it cannot load), title linking
-// to YouTube, the channel as a button that filters by it, and the publish time.
+// One video as a card: thumbnail (with a drawn placeholder when it cannot load) with the
+// duration or a LIVE / Upcoming badge on it, title linking to YouTube, the channel as a button
+// that filters by it, the publish time, and the views and likes once enrichment has read them.
+// A detail not known (not enriched yet, hidden by the owner) shows nothing at all.
 import type { Video } from './api-client.js';
 import { el } from './element.js';
-import { timeElement } from './relative-time.js';
+import { exactTime, timeElement } from './relative-time.js';
+import { clockDuration, countText, spokenDuration, videoDetails, type VideoDetails } from './video-details.js';
 
 /** A stable hue per video, so placeholders differ from card to card. */
 function hueOf(text: string): number {
@@ -41,7 +44,48 @@ function thumbnail(video: Video): HTMLElement {
   return frame;
 }
 
+/**
+ * The badge on the thumbnail: LIVE while on air, Upcoming while scheduled, else the duration
+ * (none while it is unknown, or 0 as YouTube says of a broadcast that has not ended).
+ */
+function badge({ liveState, durationSeconds }: VideoDetails): HTMLElement | null {
+  if (liveState === 'live') return el('span', { class: 'badge badge--live' }, 'LIVE');
+  if (liveState === 'upcoming') return el('span', { class: 'badge badge--upcoming' }, 'Upcoming');
+  if (durationSeconds === null || durationSeconds === 0) return null;
+  return el(
+    'span',
+    { class: 'badge badge--duration' },
+    el('span', { class: 'visually-hidden' }, `Duration ${spokenDuration(durationSeconds)}`),
+    el('span', { 'aria-hidden': 'true' }, clockDuration(durationSeconds)),
+  );
+}
+
+/** "1.2M views · 35K likes · Starts Dec 8, 2026, 3:00 PM", each part only when known. */
+function stats({ viewCount, likeCount, liveState, scheduledStartAt }: VideoDetails): HTMLElement | null {
+  const parts: HTMLElement[] = [];
+  for (const [value, one, many, name] of [
+    [viewCount, 'view', 'views', 'views'],
+    [likeCount, 'like', 'likes', 'likes'],
+  ] as const) {
+    if (value === null) continue;
+    const text = countText(value, one, many);
+    parts.push(el('span', { class: name, title: text.exact }, text.short));
+  }
+  if (liveState === 'upcoming' && scheduledStartAt !== null) {
+    const iso = scheduledStartAt.toISOString();
+    parts.push(el('span', { class: 'scheduled' }, 'Starts ', el('time', { datetime: iso }, exactTime(scheduledStartAt))));
+  }
+  if (parts.length === 0) return null;
+  const line = el('p', { class: 'card-stats' });
+  for (const [index, part] of parts.entries()) {
+    if (index > 0) line.append(el('span', { class: 'sep', 'aria-hidden': 'true' }, '·'));
+    line.append(part);
+  }
+  return line;
+}
+
 export function videoCard(video: Video, onChannel: (channelId: string, channelTitle: string) => void): HTMLLIElement {
+  const details = videoDetails(video);
   const channel = el(
     'button',
     { type: 'button', class: 'channel', title: `Show only videos from ${video.channel_title}`, 'aria-label': `Filter by channel ${video.channel_title}` },
@@ -51,12 +95,15 @@ export function videoCard(video: Video, onChannel: (channelId: string, channelTi
   return el(
     'li',
     { class: 'card', 'data-video-id': video.video_id, 'data-channel-id': video.channel_id },
-    thumbnail(video),
+    // The badge beside the thumbnail, not in it: a placeholder is role="img", whose content a
+    // screen reader does not read.
+    el('div', { class: 'media' }, thumbnail(video), badge(details)),
     el(
       'div',
       { class: 'card-body' },
       el('h3', { class: 'card-title' }, el('a', { href: video.url, target: '_blank', rel: 'noopener' }, video.title)),
       el('p', { class: 'card-meta' }, channel, el('span', { class: 'sep', 'aria-hidden': 'true' }, '·'), timeElement(video.published_at)),
+      stats(details),
     ),
   );
 }

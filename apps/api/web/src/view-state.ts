@@ -2,8 +2,13 @@
 // (so a reload or a shared link restores it), the API parameters it turns into, and which new
 // videos from the live stream belong in it.
 import type { Video } from './api-client.js';
+import { BROADCAST_STATES, type BroadcastState } from './video-details.js';
 
-export type Sort = 'relevance' | 'newest' | 'oldest';
+/** The sorts offered; each is one sort/order pair of the API (see SORT_PARAMS). */
+export type Sort = 'relevance' | 'newest' | 'oldest' | 'views' | 'likes' | 'longest' | 'shortest';
+/** Duration bands, as YouTube's own search filter draws them: under 4 minutes, 4–20, over 20. */
+export type DurationBand = 'short' | 'medium' | 'long';
+export type LiveFilter = BroadcastState;
 
 export interface ViewState {
   readonly q: string;
@@ -15,13 +20,36 @@ export interface ViewState {
   /** Calendar days, YYYY-MM-DD, read as UTC days. */
   readonly from?: string;
   readonly to?: string;
+  /** Filters on what enrichment tells (videos not enriched yet pass none of them). */
+  readonly duration?: DurationBand;
+  readonly minViews?: number;
+  readonly live?: LiveFilter;
 }
 
-const SORTS: readonly Sort[] = ['relevance', 'newest', 'oldest'];
+const SORTS: readonly Sort[] = ['relevance', 'newest', 'oldest', 'views', 'likes', 'longest', 'shortest'];
+/** The API's sort and order for each sort offered; relevance, newest and oldest take no order. */
+const SORT_PARAMS: Record<Sort, { sort: string; order?: 'desc' | 'asc' }> = {
+  relevance: { sort: 'relevance' },
+  newest: { sort: 'newest' },
+  oldest: { sort: 'oldest' },
+  views: { sort: 'views', order: 'desc' },
+  likes: { sort: 'likes', order: 'desc' },
+  longest: { sort: 'duration', order: 'desc' },
+  shortest: { sort: 'duration', order: 'asc' },
+};
+const DURATION_BANDS: readonly DurationBand[] = ['short', 'medium', 'long'];
+/** Each band's bounds in seconds, inclusive (the API's minDuration/maxDuration are). */
+const DURATION_PARAMS: Record<DurationBand, { minDuration?: number; maxDuration?: number }> = {
+  short: { maxDuration: 4 * 60 - 1 },
+  medium: { minDuration: 4 * 60, maxDuration: 20 * 60 },
+  long: { minDuration: 20 * 60 + 1 },
+};
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CHANNEL = /^[A-Za-z0-9_-]{1,64}$/;
+/** A whole number of views, as the API takes it (up to 2^53 - 1: at most 16 digits). */
+const COUNT = /^\d{1,16}$/;
 /** Parameters of the page that are not view state: kept when the URL is rewritten. */
-const STATE_PARAMS = ['q', 'sort', 'query', 'channel', 'from', 'to'];
+const STATE_PARAMS = ['q', 'sort', 'query', 'channel', 'from', 'to', 'duration', 'minViews', 'live'];
 
 export const isSearching = (state: ViewState): boolean => state.q !== '';
 
@@ -49,6 +77,10 @@ export function readState(search: URLSearchParams): ViewState {
   const channel = text('channel');
   const from = text('from');
   const to = text('to');
+  const duration = text('duration');
+  const minViews = text('minViews');
+  const live = text('live');
+  const views = minViews !== undefined && COUNT.test(minViews) ? Number(minViews) : undefined;
   return {
     q: text('q') ?? '',
     sort: SORTS.find((s) => s === sort),
@@ -56,6 +88,10 @@ export function readState(search: URLSearchParams): ViewState {
     channel: channel !== undefined && CHANNEL.test(channel) ? channel : undefined,
     from: from !== undefined && DAY.test(from) ? from : undefined,
     to: to !== undefined && DAY.test(to) ? to : undefined,
+    duration: DURATION_BANDS.find((band) => band === duration),
+    // 0 views is no filter at all: read as none, so the URL and the control agree.
+    minViews: views !== undefined && views > 0 && Number.isSafeInteger(views) ? views : undefined,
+    live: BROADCAST_STATES.find((state) => state === live),
   };
 }
 
@@ -70,6 +106,9 @@ export function stateSearch(state: ViewState, current: URLSearchParams): string 
     ['channel', state.channel],
     ['from', state.from],
     ['to', state.to],
+    ['duration', state.duration],
+    ['minViews', state.minViews === undefined ? undefined : String(state.minViews)],
+    ['live', state.live],
   ];
   for (const [name, value] of entries) if (value !== undefined) search.set(name, value);
   for (const [name, value] of current) if (!STATE_PARAMS.includes(name)) search.append(name, value);
@@ -77,15 +116,25 @@ export function stateSearch(state: ViewState, current: URLSearchParams): string 
   return text === '' ? '' : `?${text}`;
 }
 
-/** Parameters for /videos or /videos/search. Dates become the first and last instant of their UTC day. */
+/**
+ * Parameters for /videos or /videos/search. Dates become the first and last instant of their
+ * UTC day; a duration band becomes its bounds in seconds.
+ */
 export function apiParams(state: ViewState, limit: number, cursor: string | null): Record<string, string | undefined> {
+  const { sort, order } = SORT_PARAMS[effectiveSort(state)];
+  const band: { minDuration?: number; maxDuration?: number } = state.duration === undefined ? {} : DURATION_PARAMS[state.duration];
   return {
     ...(isSearching(state) ? { q: state.q } : {}),
-    sort: effectiveSort(state),
+    sort,
+    order,
     query: state.query,
     channel: state.channel,
     publishedAfter: state.from === undefined ? undefined : `${state.from}T00:00:00Z`,
     publishedBefore: state.to === undefined ? undefined : `${state.to}T23:59:59.999Z`,
+    minDuration: band.minDuration === undefined ? undefined : String(band.minDuration),
+    maxDuration: band.maxDuration === undefined ? undefined : String(band.maxDuration),
+    minViews: state.minViews === undefined ? undefined : String(state.minViews),
+    live: state.live,
     limit: String(limit),
     cursor: cursor ?? undefined,
   };
@@ -95,13 +144,21 @@ export function sameState(a: ViewState, b: ViewState): boolean {
   return stateSearch(a, new URLSearchParams()) === stateSearch(b, new URLSearchParams());
 }
 
+/** Whether a filter on enrichment's details (duration, views, live state) is set. */
+export function filtersDetails(state: ViewState): boolean {
+  return state.duration !== undefined || state.minViews !== undefined || state.live !== undefined;
+}
+
 /**
  * Whether new videos from the live stream are slotted into this view: only the newest-first
- * listing. Search results are ranked (or filtered) by words only the server can match, and an
- * oldest-first list ends with the new videos, however far away that is.
+ * listing without a details filter. Search results are ranked (or filtered) by words only the
+ * server can match; an oldest-first list ends with the new videos, however far away that is; a
+ * video just found is not enriched yet, so it comes last in a views, likes or duration sort and
+ * passes no details filter (the API leaves out videos whose detail is not known). Such views
+ * show it when read again, once enriched, not before.
  */
 export function followsLive(state: ViewState): boolean {
-  return !isSearching(state) && effectiveSort(state) === 'newest';
+  return !isSearching(state) && effectiveSort(state) === 'newest' && !filtersDetails(state);
 }
 
 /**
