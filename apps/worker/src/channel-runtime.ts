@@ -92,11 +92,14 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
   // tried again before each tick until they are.
   let unresolved: readonly string[] = config.channels.configured;
   let syncing: Promise<void> | null = null;
+  let warned = '';
   const sync = async (): Promise<void> => {
     if (unresolved.length === 0 && syncing === null) return;
     syncing ??= (async () => {
       const { retry: again } = await admin.syncConfigured(config.channels.configured);
-      if (again.length > 0) moduleLog.warn({ channels: again }, 'YOUTUBE_CHANNELS entries cannot be looked up yet; trying again at the next tick');
+      // Said once per change, not at every tick.
+      if (again.length > 0 && again.join(',') !== warned) moduleLog.warn({ channels: again }, 'YOUTUBE_CHANNELS entries cannot be looked up yet; trying again at every tick');
+      warned = again.join(',');
       unresolved = again;
     })().finally(() => {
       syncing = null;
