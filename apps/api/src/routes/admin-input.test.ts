@@ -123,7 +123,7 @@ describe('admin API input', () => {
     ['POST', '/admin/queries', {}, 'text is required and must be text of 1 to 200 characters'],
     ['POST', '/admin/queries', { text: 5 }, 'text must be text of 1 to 200 characters (got "5")'],
     ['POST', '/admin/queries', [], 'invalid body: must be object'],
-    ['PATCH', '/admin/keys/1', { enabled: 'yes' }, 'enabled must be a valid value (got "yes")'],
+    ['PATCH', '/admin/keys/1', { enabled: 'yes' }, 'enabled must be true or false (got "yes")'],
   ] as const)('%s %s %j answers 400 naming the field', async (method, url, payload, message) => {
     const { response } = await send({ method, url, contentType: 'application/json', body: JSON.stringify(payload) });
     expect(response.statusCode).toBe(400);
