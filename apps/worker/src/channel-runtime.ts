@@ -84,6 +84,7 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
     log: moduleLog,
     settings: config.channels,
     retry,
+    reserveUnits: config.enrich.reserveUnits,
     ...(onStored === undefined ? {} : { onStored }),
   });
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });

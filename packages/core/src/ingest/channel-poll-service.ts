@@ -75,6 +75,11 @@ export interface ChannelPollServiceDeps {
   readonly retry: RetrySettings;
   /** Told after a run stored new videos (the worker kicks its feed relay and page-1 snapshot). */
   readonly onStored?: (inserted: number) => void | Promise<void>;
+  /**
+   * Units of every project polling never takes (ENRICH_UNITS_RESERVE, shared with enrichment):
+   * kept for key checks and operator actions.
+   */
+  readonly reserveUnits?: number;
 }
 
 export type ChannelPollService = ReturnType<typeof createChannelPollService>;
@@ -113,6 +118,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
           page = await call('playlistItems.list', (secret) => youtube.uploadsPage(secret, channel.uploads_playlist_id, pageToken), {
             log: pollLog,
             countCall: () => void sent++,
+            ...(deps.reserveUnits === undefined ? {} : { reserve: deps.reserveUnits }),
           });
         } finally {
           units += sent;
