@@ -72,7 +72,27 @@ describe('GET /getData', () => {
       channel_id: newest.channelId,
       channel_title: newest.channelTitle,
       url: `https://www.youtube.com/watch?v=${newest.videoId}`,
+      // Added by the enrichment (videos.list), after the fields above: null until it has told.
+      duration_seconds: null,
+      view_count: null,
+      like_count: null,
+      comment_count: null,
+      live_state: null,
+      scheduled_start_at: null,
+      actual_start_at: null,
+      actual_end_at: null,
+      tags: null,
+      category_id: null,
+      default_language: null,
+      definition: null,
+      has_captions: null,
+      made_for_kids: null,
+      available: true,
+      unavailable_since: null,
+      details_updated_at: null,
     });
+    // The established fields first, in their order.
+    expect(Object.keys(body.videos[0]!).slice(0, 10)).toEqual(['video_id', 'title', 'description', 'published_at', 'thumbnail_default', 'thumbnail_medium', 'thumbnail_high', 'channel_id', 'channel_title', 'url']);
     expect(body.videos[0]!.published_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 

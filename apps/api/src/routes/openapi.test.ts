@@ -49,6 +49,28 @@ describe('OpenAPI', () => {
     const limit = doc.paths['/getData']!.get!.parameters!.find((p) => p.name === 'limit')!;
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 100, default: 10 });
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Video', 'ErrorBody']));
+    // The listing item: the established fields, then what the enrichment adds, typed and nullable.
+    const video = doc.components.schemas.Video as { properties: Record<string, { type?: unknown; enum?: unknown; items?: unknown; format?: string }>; required: string[] };
+    expect(Object.keys(video.properties)).toEqual([
+      'video_id', 'title', 'description', 'published_at', 'thumbnail_default', 'thumbnail_medium', 'thumbnail_high', 'channel_id', 'channel_title', 'url',
+      'duration_seconds', 'view_count', 'like_count', 'comment_count', 'live_state', 'scheduled_start_at', 'actual_start_at', 'actual_end_at',
+      'tags', 'category_id', 'default_language', 'definition', 'has_captions', 'made_for_kids', 'available', 'unavailable_since', 'details_updated_at',
+    ]);
+    expect(video.required).toEqual(Object.keys(video.properties));
+    // (The document lists a nullable type's members in its own order.)
+    const typeOf = (name: string) => [video.properties[name]!.type].flat().sort();
+    for (const name of ['duration_seconds', 'view_count', 'like_count', 'comment_count']) expect(typeOf(name), name).toEqual(['integer', 'null']);
+    for (const name of ['scheduled_start_at', 'actual_start_at', 'actual_end_at', 'unavailable_since', 'details_updated_at']) {
+      expect(typeOf(name), name).toEqual(['null', 'string']);
+      expect(video.properties[name]!.format, name).toBe('date-time');
+    }
+    expect(typeOf('live_state')).toEqual(['null', 'string']);
+    expect(video.properties.live_state!.enum).toEqual(['none', 'upcoming', 'live', 'completed', null]);
+    expect(video.properties.definition!.enum).toEqual(['hd', 'sd', null]);
+    expect(typeOf('tags')).toEqual(['array', 'null']);
+    expect(video.properties.tags!.items).toEqual({ type: 'string' });
+    expect(typeOf('has_captions')).toEqual(['boolean', 'null']);
+    expect(video.properties.available!.type).toBe('boolean');
   });
 
   it('serves Swagger UI at /docs', async () => {

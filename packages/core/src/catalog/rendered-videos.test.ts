@@ -2,8 +2,10 @@
 // awkward videos in MySQL and check, for every read path (the /getData offset page, the
 // /videos cursor page, a search page, the page-1 snapshot), that the bytes served are exactly
 // what a serialiser compiled from the whole response schema produces for the same videos, and
-// parse back to them field by field. Then the versioning: rows whose stored JSON is missing or
-// from another renderer version are served right anyway and rendered again in place.
+// parse back to them field by field. The same once videos.list has told of them (hidden counts,
+// tags with quotes and emoji, live times, a video gone), and after a later fetch stores their
+// snippets again. Then the versioning: rows whose stored JSON is missing or from another
+// renderer version are served right anyway and rendered again in place.
 import fastJson from 'fast-json-stringify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,8 +14,11 @@ import { createTestDatabase, fakeVideoId, videoInput, type TestDatabase } from '
 import { buildSnapshot } from '../feed/feed-snapshot.js';
 import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
 import { createSearchFinder } from './search-finder.js';
+import { createSearchQueryRepository } from './search-query-repository.js';
 import { parseSearch } from './search-text.js';
 import type { VideoInput } from './video.js';
+import { createVideoDetailsRepository } from './video-details-repository.js';
+import type { VideoDetails } from './video-details.js';
 import { createVideoFinder } from './video-finder.js';
 import { VIDEO_JSON_VERSION, feedPageEnvelope, fragmentHash, fragmentsEtag, joinFragments, videoPageEnvelope } from './video-json.js';
 import { createVideoRepository, type ListedVideo } from './video-repository.js';
@@ -86,6 +91,77 @@ function expectedJson(video: VideoInput): VideoJson {
     channel_id: video.channelId,
     channel_title: wellFormed(video.channelTitle),
     url: `https://www.youtube.com/watch?v=${video.videoId}`,
+    ...NOT_ENRICHED_JSON,
+  };
+}
+
+/** The fields videos.list fills, before it has told anything. */
+const NOT_ENRICHED_JSON = {
+  duration_seconds: null,
+  view_count: null,
+  like_count: null,
+  comment_count: null,
+  live_state: null,
+  scheduled_start_at: null,
+  actual_start_at: null,
+  actual_end_at: null,
+  tags: null,
+  category_id: null,
+  default_language: null,
+  definition: null,
+  has_captions: null,
+  made_for_kids: null,
+  available: true,
+  unavailable_since: null,
+  details_updated_at: null,
+} as const;
+
+/** The reference object once `details` were stored at `at` (videos.list's answer). */
+function expectedEnriched(video: VideoInput, details: VideoDetails, at: Date): VideoJson {
+  const iso = (date: Date | null) => (date === null ? null : date.toISOString());
+  return {
+    ...expectedJson(video),
+    description: wellFormed(details.descriptionFull),
+    duration_seconds: details.durationS,
+    view_count: details.viewCount,
+    like_count: details.likeCount,
+    comment_count: details.commentCount,
+    live_state: details.liveState,
+    scheduled_start_at: iso(details.scheduledStartAt),
+    actual_start_at: iso(details.actualStartAt),
+    actual_end_at: iso(details.actualEndAt),
+    tags: [...details.tags],
+    category_id: details.categoryId,
+    default_language: details.defaultLanguage,
+    definition: details.definition,
+    has_captions: details.hasCaptions,
+    made_for_kids: details.madeForKids,
+    available: true,
+    unavailable_since: null,
+    details_updated_at: at.toISOString(),
+  };
+}
+
+function videoDetails(videoId: string, overrides: Partial<VideoDetails> = {}): VideoDetails {
+  return {
+    videoId,
+    descriptionFull: `tea the whole description: "quotes", back\\slash, line\nbreak, 🍵 and </script> ${'long '.repeat(400)}`,
+    tags: ['tea "quoted"', '🍵 emoji 👩‍👩‍👧', 'back\\slash', '\u2028 sep', ''],
+    categoryId: '22',
+    defaultLanguage: 'en-GB',
+    durationS: 3723,
+    definition: 'hd',
+    hasCaptions: true,
+    madeForKids: false,
+    viewCount: 12_345_678_901,
+    // The owner hides likes and comments are off.
+    likeCount: null,
+    commentCount: null,
+    liveState: 'none',
+    scheduledStartAt: null,
+    actualStartAt: null,
+    actualEndAt: null,
+    ...overrides,
   };
 }
 
@@ -158,6 +234,134 @@ describe('listings served from the JSON stored with each video', () => {
     expect(await etagOf()).toBe(first);
     await repo().upsertBatch([{ ...newestFirst(videos)[3]!, description: 'changed' }]);
     expect(await etagOf()).not.toBe(first);
+  });
+});
+
+describe('listings of enriched videos', () => {
+  const detailsRepo = () => createVideoDetailsRepository({ db: db.kysely });
+  const AT = new Date('2024-06-01T00:00:00.123Z');
+  const DUE = new Date('2024-06-02T00:00:00Z');
+
+  /** The awkward videos stored, then told of by videos.list: what each must now say, newest first. */
+  async function storeEnriched(): Promise<{ videos: VideoInput[]; expected: VideoJson[] }> {
+    const videos = awkwardVideos();
+    await repo().upsertBatch(videos);
+    const told = new Map<string, VideoDetails>([
+      [videos[0]!.videoId, videoDetails(videos[0]!.videoId)],
+      [
+        videos[1]!.videoId,
+        videoDetails(videos[1]!.videoId, {
+          liveState: 'live',
+          durationS: 0,
+          definition: 'sd',
+          hasCaptions: false,
+          madeForKids: true,
+          viewCount: 0,
+          likeCount: 5,
+          commentCount: 0,
+          tags: [],
+          defaultLanguage: null,
+          categoryId: null,
+          scheduledStartAt: new Date('2024-05-31T23:00:00Z'),
+          actualStartAt: new Date('2024-05-31T23:01:02.345Z'),
+        }),
+      ],
+      [videos[2]!.videoId, videoDetails(videos[2]!.videoId, { liveState: 'completed', actualStartAt: new Date('2024-05-01T10:00:00Z'), actualEndAt: new Date('2024-05-01T12:00:00Z') })],
+    ]);
+    // videos[3] is no longer returned: unavailable, never enriched before.
+    const stored = await detailsRepo().store({
+      at: AT,
+      found: [...told.values()].map((details) => ({ details, dueAt: DUE })),
+      missing: [{ videoId: videos[3]!.videoId, dueAt: DUE }],
+    });
+    expect(stored).toEqual({ matched: 4, rendered: 4, scopes: [ALL_VIDEOS_SCOPE] });
+    const expected = newestFirst(videos).map((video) => {
+      const details = told.get(video.videoId);
+      if (details !== undefined) return expectedEnriched(video, details, AT);
+      if (video.videoId === videos[3]!.videoId) return { ...expectedJson(video), available: false, unavailable_since: AT.toISOString() };
+      return expectedJson(video);
+    });
+    return { videos, expected };
+  }
+
+  it('equal what the schema serialiser produces, on every read path, with every detail and an unavailable video', async () => {
+    const { videos, expected } = await storeEnriched();
+    const total = videos.length;
+    for (let pageNo = 1; (pageNo - 1) * 3 < total; pageNo++) {
+      const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, (pageNo - 1) * 3, 3);
+      const body = joinFragments(feedPageEnvelope({ pageNo, limit: 3, totalCount: slice.total }), fragments(slice.videos)).toString('utf8');
+      const object = { isError: false as const, pageNo, limit: 3, totalCount: total, totalPages: Math.ceil(total / 3), videos: expected.slice((pageNo - 1) * 3, pageNo * 3) };
+      expect(body).toBe(serializeFeedPage(object));
+      expect(JSON.parse(body)).toEqual(object);
+    }
+    const listed = await createVideoFinder(db.kysely).find({ filters: { includeUnavailable: true }, sort: { key: 'published', direction: 'desc' }, limit: 100 });
+    const listBody = joinFragments(videoPageEnvelope(null), fragments(listed)).toString('utf8');
+    expect(listBody).toBe(serializeVideoPage({ items: expected, nextCursor: null }));
+    expect(JSON.parse(listBody)).toEqual({ items: expected, nextCursor: null });
+    // By default /videos leaves the unavailable one out; the others are the same bytes.
+    const available = await createVideoFinder(db.kysely).find({ filters: {}, sort: { key: 'published', direction: 'desc' }, limit: 100 });
+    expect(joinFragments(videoPageEnvelope(null), fragments(available)).toString('utf8')).toBe(
+      serializeVideoPage({ items: expected.filter((video) => video.available), nextCursor: null }),
+    );
+    const hits = await createSearchFinder(db.kysely).find({ search: parseSearch('tea'), filters: { includeUnavailable: true }, sort: { key: 'published', direction: 'desc' }, limit: 100 });
+    expect(joinFragments(videoPageEnvelope(null), fragments(hits)).toString('utf8')).toBe(serializeVideoPage({ items: expected, nextCursor: null }));
+    const snapshot = await buildSnapshot(repo(), ALL_VIDEOS_SCOPE, clock.now());
+    expect(snapshot.videos).toEqual(expected.map((video) => serializeVideoPage({ items: [video], nextCursor: null }).slice('{"items":['.length, -'],"nextCursor":null}'.length)));
+    // Rendered from the stored columns: a row rendered again in the background says the same.
+    const before = await repo().findByVideoIds(videos.map((video) => video.videoId));
+    await sql`UPDATE videos SET json_version = ${VIDEO_JSON_VERSION - 1}`.execute(db.kysely);
+    expect(await repo().renderStaleJson()).toBe(total);
+    const after = await repo().findByVideoIds(videos.map((video) => video.videoId));
+    expect(after.map((row) => row.json)).toEqual(before.map((row) => row.json));
+  });
+
+  it('keep their details when a later fetch stores their snippets again, changed or not', async () => {
+    const { videos, expected } = await storeEnriched();
+    const byId = (list: readonly VideoJson[]) => new Map(list.map((video) => [video.video_id, video]));
+    const stored = async () => byId((await repo().findByVideoIds(videos.map((v) => v.videoId))).map((row) => JSON.parse(row.json!.toString('utf8')) as VideoJson));
+
+    // The same snippets again: nothing changes, nothing counts as updated.
+    const same = await repo().upsertBatch(videos);
+    expect(same).toMatchObject({ inserted: 0, updated: 0 });
+    expect(await stored()).toEqual(byId(expected));
+
+    // A later fetch with a new title and snippet description on every video.
+    clock.advance(60_000);
+    const changed = videos.map((video) => ({ ...video, title: `${video.title} (new)`, description: 'a new snippet' }));
+    const later = await repo().upsertBatch(changed, {});
+    expect(later).toMatchObject({ inserted: 0, updated: videos.length });
+    const after = await stored();
+    for (const video of expected) {
+      const snippetOnly = video.details_updated_at === null;
+      expect(after.get(video.video_id)).toEqual({
+        ...video,
+        title: `${video.title} (new)`,
+        // The whole description stays; one never enriched shows the new snippet.
+        description: snippetOnly ? 'a new snippet' : video.description,
+      });
+    }
+    // The served bytes are what the serialiser makes of them, and their hashes follow.
+    const slice = await repo().pageByOffset(ALL_VIDEOS_SCOPE, 0, 100);
+    for (const row of slice.videos) expect(row.json_hash).toEqual(fragmentHash(row.json));
+    const wanted = newestFirst(changed).map((video) => after.get(video.videoId)!);
+    expect(joinFragments(videoPageEnvelope(null), fragments(slice.videos)).toString('utf8')).toBe(serializeVideoPage({ items: wanted, nextCursor: null }));
+  });
+
+  it('tell which feeds list a video whose JSON changed, and nothing when the same answer comes again', async () => {
+    const videos = awkwardVideos().slice(0, 3);
+    const queries = createSearchQueryRepository({ db: db.kysely, clock });
+    const one = (await queries.follow('one')).id;
+    const two = (await queries.follow('two')).id;
+    await repo().upsertBatch(videos.slice(0, 2), { queryId: one });
+    await repo().upsertBatch(videos.slice(2), { queryId: two });
+    const answer = { at: AT, found: [{ details: videoDetails(videos[0]!.videoId), dueAt: DUE }], missing: [] };
+    expect(await detailsRepo().store(answer)).toEqual({ matched: 1, rendered: 1, scopes: [ALL_VIDEOS_SCOPE, one] });
+    expect(await detailsRepo().store(answer)).toMatchObject({ rendered: 0, scopes: [] });
+    const views = { ...answer, found: [{ details: videoDetails(videos[0]!.videoId, { viewCount: 13_000_000_000 }), dueAt: DUE }] };
+    expect(await detailsRepo().store(views)).toEqual({ matched: 1, rendered: 1, scopes: [ALL_VIDEOS_SCOPE, one] });
+    const [row] = await repo().findByVideoIds([videos[0]!.videoId]);
+    expect(JSON.parse(row!.json!.toString('utf8'))).toMatchObject({ view_count: 13_000_000_000 });
+    expect(row!.json_hash).toEqual(fragmentHash(row!.json!));
   });
 });
 

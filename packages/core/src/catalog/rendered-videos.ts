@@ -5,9 +5,10 @@
 // process of another version during a rolling deploy) is rendered here from its columns, in
 // one extra statement for the whole page; the rows themselves are rendered again in the
 // background (video-repository.ts renderStaleJson), so this is the exception, not the path.
-import type { Kysely } from 'kysely';
+// Writers render through renderJson and storeJson below, from the stored columns.
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
-import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
+import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo, type VideoJsonSource } from './video-json.js';
 
 /** What a listing reads of each row: its keyset position and its rendered JSON. */
 export interface RenderedRow {
@@ -33,7 +34,55 @@ export const SOURCE_COLUMNS = [
   'thumbnail_high',
   'channel_id',
   'channel_title',
-] as const;
+  'description_full',
+  'tags',
+  'category_id',
+  'default_language',
+  'duration_s',
+  'definition',
+  'has_captions',
+  'made_for_kids',
+  'view_count',
+  'like_count',
+  'comment_count',
+  'live_state',
+  'scheduled_start_at',
+  'actual_start_at',
+  'actual_end_at',
+  'available',
+  'unavailable_since',
+  'details_at',
+] as const satisfies ReadonlyArray<keyof VideoJsonSource | 'id'>;
+
+/** A row as SOURCE_COLUMNS read it. */
+export type SourceRow = VideoJsonSource & { readonly id: number };
+
+/** A row's JSON rendered from its columns, and the hash stored with it. */
+export interface RenderedJson {
+  readonly id: number;
+  readonly json: string;
+  readonly hash: Buffer;
+}
+
+export const renderJson = (rows: readonly SourceRow[]): RenderedJson[] =>
+  rows.map((row) => {
+    const json = serializeVideo(row);
+    return { id: row.id, json, hash: fragmentHash(json) };
+  });
+
+/**
+ * Stores rendered JSON in one statement, whatever the number of rows. Run it in the
+ * transaction that read (and locked) the rows' columns, so no newer write is overwritten.
+ */
+export async function storeJson(db: Kysely<Database>, renders: readonly RenderedJson[]): Promise<void> {
+  if (renders.length === 0) return;
+  const json = renders.map((row) => sql`WHEN ${row.id} THEN ${row.json}`);
+  const hashes = renders.map((row) => sql`WHEN ${row.id} THEN ${row.hash}`);
+  await sql`
+    UPDATE videos SET json = CASE id ${sql.join(json, sql` `)} END, json_hash = CASE id ${sql.join(hashes, sql` `)} END,
+      json_version = ${VIDEO_JSON_VERSION}
+    WHERE id IN (${sql.join(renders.map((row) => row.id))})`.execute(db);
+}
 
 export const isCurrent = (row: Pick<RenderedRow, 'json' | 'json_hash' | 'json_version'>): boolean =>
   row.json !== null && row.json_hash !== null && row.json_version === VIDEO_JSON_VERSION;

@@ -9,9 +9,16 @@
 // marked unavailable (available = 0, unavailable_since = when first found missing, kept while
 // it stays missing) and keeps everything it had; it is never deleted. One that comes back is
 // available again.
+//
+// The videos' public JSON (video-json.ts) shows these details: the same transaction renders it
+// again from the stored columns, for the whole batch in one read and one write, and says which
+// feed scopes now list a changed video, so the caller can rebuild their page-1 snapshots.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
+import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
+import { SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
+import { VIDEO_JSON_VERSION } from './video-json.js';
 import type { VideoDetails } from './video-details.js';
 
 /** A stored video due for enrichment. */
@@ -34,6 +41,13 @@ export interface DetailsBatch {
 export interface DetailsStoreResult {
   /** Stored videos the batch matched (ids that were never stored are ignored). */
   readonly matched: number;
+  /** Of those, the videos whose public JSON changed (new counts, a live state, gone, ...). */
+  readonly rendered: number;
+  /**
+   * The feed scopes listing a video whose JSON changed: every video's (ALL_VIDEOS_SCOPE) and
+   * the followed queries' that found one; empty when no JSON changed.
+   */
+  readonly scopes: readonly number[];
 }
 
 export type VideoDetailsRepository = ReturnType<typeof createVideoDetailsRepository>;
@@ -101,7 +115,10 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Stores one videos.list answer, as described above: one statement, safe to repeat. */
+  /**
+   * Stores one videos.list answer, as described above: one statement for the details, one read
+   * and at most one write for the JSON, in one transaction; safe to repeat.
+   */
   async function store(batch: DetailsBatch): Promise<DetailsStoreResult> {
     const rows = [
       ...batch.found.map(({ details: d, dueAt }) =>
@@ -125,7 +142,8 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
       ),
       ...batch.missing.map(({ videoId, dueAt }) => derivedRow(videoId, false, dueAt, DETAIL_COLUMNS.map(() => null))),
     ];
-    if (rows.length === 0) return { matched: 0 };
+    if (rows.length === 0) return { matched: 0, rendered: 0, scopes: [] };
+    const videoIds = [...batch.found.map(({ details }) => details.videoId), ...batch.missing.map(({ videoId }) => videoId)];
     const keep = (column: string) => sql.raw(`v.${column} = IF(d.found, d.${column}, v.${column})`);
     const statement = sql`
       UPDATE videos AS v
@@ -135,10 +153,46 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
         v.unavailable_since = IF(d.found, NULL, COALESCE(v.unavailable_since, ${batch.at})),
         v.details_at = IF(d.found, ${batch.at}, v.details_at),
         v.details_due_at = d.due_at`;
-    // A single-statement UPDATE is its own transaction; a deadlock with a concurrent store of
-    // the same rows (a fetch updating titles) rolls it back whole, and it is run again.
-    const result = await withDeadlockRetry(() => statement.execute(db));
-    return { matched: Number(result.numAffectedRows ?? 0n) };
+    // A deadlock with a concurrent store of the same rows (a fetch updating titles) rolls the
+    // transaction back whole, and it is run again.
+    return withDeadlockRetry(() =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          const result = await statement.execute(trx);
+          // The rows are locked by the UPDATE: what is read here is what the JSON must say.
+          const sources = await trx
+            .selectFrom('videos')
+            .select([...SOURCE_COLUMNS, 'json_hash', 'json_version'])
+            .where('video_id', 'in', videoIds)
+            .execute();
+          const before = new Map(sources.map((row) => [row.id, row]));
+          const changed = renderJson(sources).filter(({ id, hash }) => {
+            const old = before.get(id)!;
+            return old.json_version !== VIDEO_JSON_VERSION || old.json_hash === null || !hash.equals(old.json_hash);
+          });
+          await storeJson(trx, changed);
+          const links =
+            changed.length === 0
+              ? []
+              : await trx
+                  .selectFrom('video_queries')
+                  .select('query_id')
+                  .distinct()
+                  .where(
+                    'video_pk',
+                    'in',
+                    changed.map((row) => row.id),
+                  )
+                  .execute();
+          return {
+            matched: Number(result.numAffectedRows ?? 0n),
+            rendered: changed.length,
+            scopes: changed.length === 0 ? [] : [ALL_VIDEOS_SCOPE, ...links.map((link) => link.query_id).sort((a, b) => a - b)],
+          };
+        }),
+    );
   }
 
   return { due, countDue, store };

@@ -2,7 +2,7 @@
 // rendered by serialisers compiled from the schemas in video-schemas.ts.
 //
 // A video's JSON is rendered once, when its row is written (video-repository.ts stores it in
-// `videos.json`), and a listing is those stored bytes joined inside an envelope rendered field
+// `videos.json`; video-details-repository.ts renders it again with what videos.list told), and a listing is those stored bytes joined inside an envelope rendered field
 // by field from the schema: no video is parsed, turned into an object or serialised per
 // request. The worker's page-1 snapshot and the API's database path both use the stored
 // fragments, so a response is byte-for-byte the same whichever path served it.
@@ -105,8 +105,9 @@ export function joinTexts({ head, tail }: EnvelopeText, fragments: readonly stri
  * updated) or of toVideoJson below. Versions are ordered: rows of an older version are
  * rendered again in place (video-repository.ts renderStaleJson); rows of a newer one, written
  * by a newer process during a rolling deploy, are rendered on read and left as they are.
+ * 1: the search snippet; 2: and what videos.list told (duration, counts, live state, ...).
  */
-export const VIDEO_JSON_VERSION = 1;
+export const VIDEO_JSON_VERSION = 2;
 
 /** The schema as it decides the bytes: without its annotations (descriptions, examples). */
 function withoutAnnotations(key: string, value: unknown): unknown {
@@ -124,16 +125,81 @@ const stringifyVideo = compile(VideoSchema);
 const renderFeedPage = compileEnvelope(FeedPageSchema, 'videos');
 const renderVideoPage = compileEnvelope(VideoPageSchema, 'items');
 
+/** The columns a video's JSON is rendered from: its search snippet and what videos.list told. */
 export type VideoJsonSource = Pick<
   VideoRow,
-  'video_id' | 'title' | 'description' | 'published_at' | 'thumbnail_default' | 'thumbnail_medium' | 'thumbnail_high' | 'channel_id' | 'channel_title'
+  | 'video_id'
+  | 'title'
+  | 'description'
+  | 'published_at'
+  | 'thumbnail_default'
+  | 'thumbnail_medium'
+  | 'thumbnail_high'
+  | 'channel_id'
+  | 'channel_title'
+  | 'description_full'
+  | 'tags'
+  | 'category_id'
+  | 'default_language'
+  | 'duration_s'
+  | 'definition'
+  | 'has_captions'
+  | 'made_for_kids'
+  | 'view_count'
+  | 'like_count'
+  | 'comment_count'
+  | 'live_state'
+  | 'scheduled_start_at'
+  | 'actual_start_at'
+  | 'actual_end_at'
+  | 'available'
+  | 'unavailable_since'
+  | 'details_at'
 >;
+
+/** The enrichment columns of a video videos.list never answered for (the table's defaults). */
+export const NOT_ENRICHED = {
+  description_full: null,
+  tags: null,
+  category_id: null,
+  default_language: null,
+  duration_s: null,
+  definition: null,
+  has_captions: null,
+  made_for_kids: null,
+  view_count: null,
+  like_count: null,
+  comment_count: null,
+  live_state: null,
+  scheduled_start_at: null,
+  actual_start_at: null,
+  actual_end_at: null,
+  available: 1,
+  unavailable_since: null,
+  details_at: null,
+} as const satisfies Omit<VideoJsonSource, 'video_id' | 'title' | 'description' | 'published_at' | 'thumbnail_default' | 'thumbnail_medium' | 'thumbnail_high' | 'channel_id' | 'channel_title'>;
+
+const time = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+const flag = (value: number | null): boolean | null => (value === null ? null : value !== 0);
+// BIGINT arrives as a number (a string only past 2^53, which no count reaches).
+const count = (value: number | null): number | null => (value === null ? null : Number(value));
+
+/** The stored tags (a JSON array of strings, video-details-repository.ts), or null. */
+function parseTags(tags: string | null): string[] | null {
+  if (tags === null) return null;
+  const parsed: unknown = JSON.parse(tags);
+  return Array.isArray(parsed) ? parsed.filter((tag): tag is string => typeof tag === 'string') : null;
+}
+
+function liveState(value: string | null): VideoJson['live_state'] {
+  return value === 'none' || value === 'upcoming' || value === 'live' || value === 'completed' ? value : null;
+}
 
 export function toVideoJson(row: VideoJsonSource): VideoJson {
   return {
     video_id: row.video_id,
     title: row.title,
-    description: row.description,
+    description: row.description_full ?? row.description,
     published_at: row.published_at.toISOString(),
     thumbnail_default: row.thumbnail_default,
     thumbnail_medium: row.thumbnail_medium,
@@ -141,6 +207,23 @@ export function toVideoJson(row: VideoJsonSource): VideoJson {
     channel_id: row.channel_id,
     channel_title: row.channel_title,
     url: youtubeWatchUrl(row.video_id),
+    duration_seconds: count(row.duration_s),
+    view_count: count(row.view_count),
+    like_count: count(row.like_count),
+    comment_count: count(row.comment_count),
+    live_state: liveState(row.live_state),
+    scheduled_start_at: time(row.scheduled_start_at),
+    actual_start_at: time(row.actual_start_at),
+    actual_end_at: time(row.actual_end_at),
+    tags: parseTags(row.tags),
+    category_id: row.category_id,
+    default_language: row.default_language,
+    definition: row.definition === 'hd' || row.definition === 'sd' ? row.definition : null,
+    has_captions: flag(row.has_captions),
+    made_for_kids: flag(row.made_for_kids),
+    available: row.available !== 0,
+    unavailable_since: time(row.unavailable_since),
+    details_updated_at: time(row.details_at),
   };
 }
 

@@ -8,10 +8,10 @@ import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
 import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFeedCounts } from './feed-buckets.js';
 import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
-import { VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
+import { NOT_ENRICHED, VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
 import { readFeedLayout, type LocatedOffset } from './feed-layout.js';
 import { ALL_FEED, channelFeed, queryFeed } from './feed-keys.js';
-import { RENDERED_COLUMNS, SOURCE_COLUMNS, withFragments, type ListedRow, type RenderedRow } from './rendered-videos.js';
+import { RENDERED_COLUMNS, SOURCE_COLUMNS, renderJson, storeJson, withFragments, type ListedRow, type RenderedRow } from './rendered-videos.js';
 
 export interface UpsertResult {
   /** Videos stored for the first time. */
@@ -90,13 +90,18 @@ function toRow(video: VideoInput, now: Date, token: number) {
     ingest_token: token,
   };
   // Rendered once here, from the very values stored: listings serve these bytes as they are.
-  const json = serializeVideo(row);
+  // A new row has no details yet; a stored one that has keeps its JSON (UPSERT_ASSIGNMENTS)
+  // and is rendered again with them (renderEnriched).
+  const json = serializeVideo({ ...row, ...NOT_ENRICHED });
   return { ...row, json, json_hash: fragmentHash(json), json_version: VIDEO_JSON_VERSION };
 }
 
 // Assignments run left to right and later ones see earlier results, so `updated_at` goes first
 // and compares the stored values with the incoming ones before they are overwritten.
 const incoming = <T>(column: string) => sql<T>`VALUES(${sql.ref(column)})`;
+
+/** The stored row holds nothing but what a search snippet tells (the columns NOT_ENRICHED lists). */
+const SNIPPET_ONLY = sql<boolean>`(details_at IS NULL AND available = 1)`;
 
 const UPSERT_ASSIGNMENTS = {
   updated_at: sql<Date>`IF(
@@ -114,10 +119,26 @@ const UPSERT_ASSIGNMENTS = {
   thumbnail_medium: incoming<string | null>('thumbnail_medium'),
   thumbnail_high: incoming<string | null>('thumbnail_high'),
   live_broadcast_content: incoming<string>('live_broadcast_content'),
-  json: incoming<string>('json'),
-  json_hash: incoming<Buffer>('json_hash'),
-  json_version: incoming<number>('json_version'),
+  // The incoming JSON is rendered from the snippet alone: it replaces only a JSON that holds no
+  // more than that. A row videos.list has told of keeps its own, rendered again afterwards in
+  // the same transaction (renderEnriched), so it never loses its details, even for a moment.
+  json: sql<string>`IF(${SNIPPET_ONLY}, VALUES(json), json)`,
+  json_hash: sql<Buffer>`IF(${SNIPPET_ONLY}, VALUES(json_hash), json_hash)`,
+  json_version: sql<number>`IF(${SNIPPET_ONLY}, VALUES(json_version), json_version)`,
 };
+
+/**
+ * Stored rows the incoming snippet-only JSON would not describe whole: videos.list has told of
+ * them, or found them gone (a video never enriched can be). Their JSON is rendered again from
+ * all their columns, in one read and one write, in the transaction that wrote them (their rows
+ * are locked by that write).
+ */
+async function renderEnriched(trx: Kysely<Database>, rows: ReadonlyArray<{ id: number; details_at: Date | null; available: number }>): Promise<void> {
+  const ids = rows.filter((row) => row.details_at !== null || row.available === 0).map((row) => row.id);
+  if (ids.length === 0) return;
+  const sources = await trx.selectFrom('videos').select(SOURCE_COLUMNS).where('id', 'in', ids).execute();
+  await storeJson(trx, renderJson(sources));
+}
 
 /** Writes the search rows of stored videos (same transaction as the videos). */
 async function writeSearchRows(
@@ -237,9 +258,10 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
 
     const stored = await trx
       .selectFrom('videos')
-      .select(['id', 'video_id', 'channel_id', 'published_at', 'ingest_token'])
+      .select(['id', 'video_id', 'channel_id', 'published_at', 'ingest_token', 'details_at', 'available'])
       .where('video_id', 'in', ids)
       .execute();
+    await renderEnriched(trx, stored);
     const storedById = new Map(stored.map((row) => [row.video_id, row]));
     // The stored text (toRow), so the search rows and the JSON come from the same values.
     const inputById = new Map(batch.map((video) => [video.videoId, { title: text(video.title), description: text(video.description) }]));
@@ -450,13 +472,14 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         .execute();
       const rows = await trx
         .selectFrom('videos')
-        .select(['id', 'video_id', 'published_at'])
+        .select(['id', 'video_id', 'published_at', 'details_at', 'available'])
         .where(
           'video_id',
           'in',
           videos.map((v) => v.videoId),
         )
         .execute();
+      await renderEnriched(trx, rows);
       const inputs = new Map(videos.map((video) => [video.videoId, video]));
       await writeSearchRows(trx, rows.map((row) => ({ id: row.id, published_at: row.published_at, video: inputs.get(row.video_id)! })));
       if (links.length === 0) return;
@@ -533,13 +556,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
               .forUpdate()
               .execute();
             if (rows.length === 0) return null;
-            const renders = rows.map((row) => ({ id: row.id, json: serializeVideo(row) }));
-            const json = renders.map((row) => sql`WHEN ${row.id} THEN ${row.json}`);
-            const hashes = renders.map((row) => sql`WHEN ${row.id} THEN ${fragmentHash(row.json)}`);
-            await sql`
-              UPDATE videos SET json = CASE id ${sql.join(json, sql` `)} END, json_hash = CASE id ${sql.join(hashes, sql` `)} END,
-                json_version = ${VIDEO_JSON_VERSION}
-              WHERE id IN (${sql.join(rows.map((row) => row.id))})`.execute(trx);
+            await storeJson(trx, renderJson(rows));
             return rows;
           }),
         );

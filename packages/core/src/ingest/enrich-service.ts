@@ -14,7 +14,7 @@ import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 import { pacificDayKey } from '../platform/time/pacific-time.js';
-import type { DueVideo, VideoDetailsRepository } from '../catalog/video-details-repository.js';
+import type { DetailsStoreResult, DueVideo, VideoDetailsRepository } from '../catalog/video-details-repository.js';
 import { computeEnrichBudget, type EnrichBudget, type EnrichBudgetSettings } from './enrich-budget.js';
 import { nextRefreshAt } from './enrich-schedule.js';
 import type { KeyPool } from './youtube/key-pool.js';
@@ -47,6 +47,8 @@ export interface EnrichRunResult {
   readonly enriched: number;
   /** Videos it no longer returns, marked unavailable. */
   readonly unavailable: number;
+  /** Videos whose public JSON changed (rendered again with what was stored). */
+  readonly rendered: number;
   /** Videos still due when the run ended (counted up to 100,000). */
   readonly dueLeft: number;
 }
@@ -95,7 +97,7 @@ export function createEnrichService(deps: EnrichServiceDeps) {
   }
 
   /** Reads one batch with videos.list and stores the answer; returns the units it spent. */
-  async function enrichBatch(batch: readonly DueVideo[], runLog: Logger): Promise<{ units: number; enriched: number; unavailable: number }> {
+  async function enrichBatch(batch: readonly DueVideo[], runLog: Logger): Promise<{ units: number; enriched: number; unavailable: number; stored: DetailsStoreResult }> {
     let units = 0;
     let page;
     try {
@@ -120,16 +122,20 @@ export function createEnrichService(deps: EnrichServiceDeps) {
       if (d === undefined) missing.push({ videoId: video.videoId, dueAt: nextRefreshAt({ publishedAt: video.publishedAt, liveState: null }, at) });
       else found.push({ details: d, dueAt: nextRefreshAt({ publishedAt: video.publishedAt, ...d }, at) });
     }
-    await details.store({ at, found, missing });
-    return { units, enriched: found.length, unavailable: missing.length };
+    const stored = await details.store({ at, found, missing });
+    return { units, enriched: found.length, unavailable: missing.length, stored };
   }
 
-  async function run(options: { signal?: AbortSignal } = {}): Promise<EnrichRunResult> {
+  /**
+   * One run. `onStored` hears of each stored batch as it is stored (before the run ends, and
+   * even when it then fails): the feed scopes whose listed JSON changed, for their snapshots.
+   */
+  async function run(options: { signal?: AbortSignal; onStored?: (stored: DetailsStoreResult) => void } = {}): Promise<EnrichRunResult> {
     const startedAt = clock.now();
     const runLog = log.child({ run: startedAt.toISOString() });
     const status = await pool.status();
     const plan = computeEnrichBudget({ now: startedAt, projects: status.projects, spentToday: await spentToday(), settings });
-    const totals = { units: 0, batches: 0, enriched: 0, unavailable: 0 };
+    const totals = { units: 0, batches: 0, enriched: 0, unavailable: 0, rendered: 0 };
     const finish = async (outcome: EnrichOutcome, reason: string): Promise<EnrichRunResult> => {
       const result = { outcome, reason, budgetUnits: plan.units, ...totals, dueLeft: await details.countDue(clock.now()) };
       const idle = outcome === 'no-budget' || outcome === 'no-usable-key' || outcome === 'quota-exhausted';
@@ -148,6 +154,8 @@ export function createEnrichService(deps: EnrichServiceDeps) {
         const batch = await details.due(clock.now(), MAX_VIDEO_IDS);
         if (batch.length === 0) break;
         const done = await enrichBatch(batch, runLog);
+        options.onStored?.(done.stored);
+        totals.rendered += done.stored.rendered;
         totals.units += done.units;
         totals.batches += 1;
         totals.enriched += done.enriched;
