@@ -10,7 +10,9 @@ import {
   createEnrichService,
   createRedis,
   createSharedCounters,
+  createSnapshotWriter,
   createVideoDetailsRepository,
+  createVideoRepository,
   createYoutubeClient,
   scheduleEnrichment,
   withTimeout,
@@ -68,6 +70,9 @@ export async function startEnrichRuntime({ config, log, clock, db, pool, redis, 
     retry,
   });
   const counters = createSharedCounters({ redis, prefix: config.redis.prefix });
+  // Enriched videos' JSON changes (counts, live state): page 1 of their scopes is rebuilt after a
+  // run, from the primary, like the fetch's (worker-runtime.ts).
+  const snapshots = createSnapshotWriter({ redis, prefix: config.redis.prefix, videos: createVideoRepository({ db: db.kysely, clock }), now: () => clock.now() });
 
   await scheduleEnrichment(queue, config.enrich.intervalMs);
   // Redis may come back empty (no persistence): the scheduler is put back on every reconnect.
@@ -83,6 +88,7 @@ export async function startEnrichRuntime({ config, log, clock, db, pool, redis, 
     enrichVideosProcessor({
       enrich,
       log: moduleLog,
+      snapshots,
       signal: stopping.signal,
       onResult: async (result) => {
         await counters.add({
