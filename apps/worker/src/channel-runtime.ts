@@ -20,7 +20,6 @@ import {
   createSharedCounters,
   createVideoRepository,
   scheduleChannelPolling,
-  withTimeout,
   type ChannelJobData,
   type ChannelPollServiceDeps,
   type ChannelRunResult,
@@ -31,7 +30,7 @@ import {
   type RedisClient,
   type RetrySettings,
 } from '@tubefeed/core';
-import { closeWorkerWithin } from './close-worker.js';
+import { closeQueueRuntime, logWorkerFailures } from './close-worker.js';
 import { pollChannelProcessor } from './jobs/poll-channel.job.js';
 
 export interface ChannelRuntimeOptions {
@@ -131,13 +130,11 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
     }),
     { connection: workerConnection, prefix, concurrency: 1, autorun: true },
   );
-  worker.on('failed', (job, error) => {
-    if (job === undefined) return;
-    const fields = { jobId: job.id, attempt: job.attemptsMade, err: error.message };
-    if (job.finishedOn !== undefined) moduleLog.error(fields, 'channel poll tick failed; the next tick polls what is still due');
-    else moduleLog.warn(fields, 'channel poll tick failed; retrying with backoff');
+  logWorkerFailures(worker, moduleLog, {
+    retrying: 'channel poll tick failed; retrying with backoff',
+    failed: 'channel poll tick failed; the next tick polls what is still due',
+    error: 'channel worker error',
   });
-  worker.on('error', (error) => moduleLog.error({ err: error.message }, 'channel worker error'));
 
   let closed: Promise<void> | undefined;
   return {
@@ -151,8 +148,8 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
 
   async function shutdown(graceMs: number): Promise<void> {
     stopping.abort();
-    if (await closeWorkerWithin(worker, graceMs)) moduleLog.warn({ graceMs }, 'running channel poll did not finish in time; abandoning it (its stored pages stay)');
-    await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
-    for (const connection of [queueConnection, workerConnection]) connection.disconnect();
+    await closeQueueRuntime({ worker, queue, connections: [queueConnection, workerConnection] }, graceMs, () =>
+      moduleLog.warn({ graceMs }, 'running channel poll did not finish in time; abandoning it (its stored pages stay)'),
+    );
   }
 }

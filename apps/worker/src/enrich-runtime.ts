@@ -15,7 +15,6 @@ import {
   createVideoRepository,
   createYoutubeClient,
   scheduleEnrichment,
-  withTimeout,
   type Clock,
   type Config,
   type Db,
@@ -26,7 +25,7 @@ import {
   type RedisClient,
   type RetrySettings,
 } from '@tubefeed/core';
-import { closeWorkerWithin } from './close-worker.js';
+import { closeQueueRuntime, logWorkerFailures } from './close-worker.js';
 import { enrichVideosProcessor } from './jobs/enrich-videos.job.js';
 
 export interface EnrichRuntimeOptions {
@@ -102,13 +101,11 @@ export async function startEnrichRuntime({ config, log, clock, db, pool, redis, 
     }),
     { connection: workerConnection, prefix, concurrency: 1, autorun: true },
   );
-  worker.on('failed', (job, error) => {
-    if (job === undefined) return;
-    const fields = { jobId: job.id, attempt: job.attemptsMade, err: error.message };
-    if (job.finishedOn !== undefined) moduleLog.error(fields, 'enrichment run failed; the next scheduled run starts from what is still due');
-    else moduleLog.warn(fields, 'enrichment run failed; retrying with backoff');
+  logWorkerFailures(worker, moduleLog, {
+    retrying: 'enrichment run failed; retrying with backoff',
+    failed: 'enrichment run failed; the next scheduled run starts from what is still due',
+    error: 'enrichment worker error',
   });
-  worker.on('error', (error) => moduleLog.error({ err: error.message }, 'enrichment worker error'));
 
   let closed: Promise<void> | undefined;
   return {
@@ -122,8 +119,8 @@ export async function startEnrichRuntime({ config, log, clock, db, pool, redis, 
 
   async function shutdown(graceMs: number): Promise<void> {
     stopping.abort();
-    if (await closeWorkerWithin(worker, graceMs)) moduleLog.warn({ graceMs }, 'running enrichment did not finish in time; abandoning it (its stored batches stay)');
-    await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
-    for (const connection of [queueConnection, workerConnection]) connection.disconnect();
+    await closeQueueRuntime({ worker, queue, connections: [queueConnection, workerConnection] }, graceMs, () =>
+      moduleLog.warn({ graceMs }, 'running enrichment did not finish in time; abandoning it (its stored batches stay)'),
+    );
   }
 }

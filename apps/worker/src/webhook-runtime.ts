@@ -12,7 +12,6 @@ import {
   createWebhookRepository,
   createWebhookSink,
   webhookBackoffMs,
-  withTimeout,
   type Clock,
   type Config,
   type Db,
@@ -22,7 +21,7 @@ import {
   type WebhookJobData,
   type WebhookJobResult,
 } from '@tubefeed/core';
-import { closeWorkerWithin } from './close-worker.js';
+import { closeQueueRuntime, logWorkerFailures } from './close-worker.js';
 import { deliverWebhookProcessor } from './jobs/deliver-webhook.job.js';
 
 export interface WebhookRuntimeOptions {
@@ -74,14 +73,12 @@ export function startWebhookRuntime({ config, log, clock, db, resolve }: Webhook
       },
     },
   );
-  worker.on('failed', (job, error) => {
-    if (job === undefined) return;
-    const final = job.finishedOn !== undefined;
-    const fields = { webhookId: job.data.webhookId, deliveryId: job.data.deliveryId, attempt: job.attemptsMade, err: error.message };
-    if (final) moduleLog.error(fields, 'webhook delivery failed for good; retry it from Bull Board');
-    else moduleLog.warn(fields, 'webhook delivery attempt failed; retrying with backoff');
+  logWorkerFailures(worker, moduleLog, {
+    retrying: 'webhook delivery attempt failed; retrying with backoff',
+    failed: 'webhook delivery failed for good; retry it from Bull Board',
+    error: 'webhook worker error',
+    fields: (data) => ({ webhookId: data.webhookId, deliveryId: data.deliveryId }),
   });
-  worker.on('error', (error) => moduleLog.error({ err: error.message }, 'webhook worker error'));
 
   let closed: Promise<void> | undefined;
   return {
@@ -95,8 +92,8 @@ export function startWebhookRuntime({ config, log, clock, db, resolve }: Webhook
   };
 
   async function shutdown(graceMs: number): Promise<void> {
-    if (await closeWorkerWithin(worker, graceMs)) moduleLog.warn({ graceMs }, 'running deliveries did not finish in time; abandoning them (they are retried)');
-    await withTimeout(queue.close(), 2000, 'queue close').catch(() => undefined);
-    for (const connection of [queueConnection, workerConnection]) connection.disconnect();
+    await closeQueueRuntime({ worker, queue, connections: [queueConnection, workerConnection] }, graceMs, () =>
+      moduleLog.warn({ graceMs }, 'running deliveries did not finish in time; abandoning them (they are retried)'),
+    );
   }
 }
