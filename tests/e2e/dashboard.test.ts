@@ -3,6 +3,8 @@
 // stored the way the worker stores them: the repository's upsert (which writes the new-video
 // events to the outbox), a page-1 snapshot refresh, and the worker's relay moving the events to
 // the feed logs that the API's /videos/stream serves to the page.
+// Some videos are then enriched as the enrichment job stores what videos.list tells (the details
+// repository's store): views, likes, duration, live state; the others stay as a search found them.
 // Thumbnails come from i.ytimg.com, which is unreachable here; the browser is told so at once
 // (every request to it fails) and the page must show its placeholder instead.
 // `SCREENSHOT=1 npx vitest run tests/e2e/dashboard.test.ts` also rewrites docs/dashboard.png.
@@ -20,6 +22,7 @@ import {
   createFeedRelay,
   createSearchQueryRepository,
   createSnapshotWriter,
+  createVideoDetailsRepository,
   createVideoRepository,
   demoTopicIndex,
   demoVideo,
@@ -27,6 +30,7 @@ import {
   feedLogSink,
   systemClock,
   type FeedRelay,
+  type VideoDetails,
   type VideoInput,
   type VideoRepository,
 } from '@tubefeed/core';
@@ -57,6 +61,9 @@ let baseUrl: string;
 let browser: Browser;
 let videos: VideoRepository;
 let refreshSnapshots: () => Promise<unknown>;
+/** A demo video on air now, and one scheduled (SCHEDULED_AT), enriched as such. */
+let onAir: VideoInput;
+let upcoming: VideoInput;
 let relay: FeedRelay;
 let redisPrefix: string;
 let closeRedis: () => Promise<void>;
@@ -81,6 +88,59 @@ function video(videoId: string, title: string, description: string, publishedAt:
     },
     liveBroadcastContent: 'none',
   };
+}
+
+/**
+ * What videos.list told of a video, as the enrichment job stores it (the description as search
+ * gave it, so searches find the same videos).
+ */
+function enriched(video: VideoInput, values: Partial<VideoDetails>): VideoDetails {
+  return {
+    videoId: video.videoId,
+    descriptionFull: video.description,
+    tags: [],
+    categoryId: '26',
+    defaultLanguage: 'en',
+    durationS: null,
+    definition: 'hd',
+    hasCaptions: false,
+    madeForKids: false,
+    viewCount: null,
+    likeCount: null,
+    commentCount: null,
+    liveState: 'none',
+    scheduledStartAt: null,
+    actualStartAt: null,
+    actualEndAt: null,
+    ...values,
+  };
+}
+
+/** The tea videos' ids, newest first (teaVideos). */
+const TEA_IDS: readonly [string, string, string, string] = ['teaVideo001', 'teaVideo002', 'teaVideo003', 'teaVideo004'];
+
+/** A broadcast scheduled three hours from now (the "Upcoming" badge's time). */
+const SCHEDULED_AT = new Date(now + 3 * HOUR);
+
+/**
+ * The tea videos' details: distinct views and durations (so each sort has one order), likes
+ * hidden on one, a broadcast that ended; "Tea & biscuits" (teaVideo004) is never enriched.
+ */
+function teaDetails(tea: readonly VideoInput[]): VideoDetails[] {
+  const [howTo, kettle, matcha] = tea;
+  return [
+    enriched(howTo!, { durationS: 12 * 60 + 3, viewCount: 1_234_567, likeCount: 35_000, commentCount: 410 }),
+    enriched(kettle!, {
+      durationS: 3_723,
+      viewCount: 980,
+      likeCount: 12,
+      commentCount: 3,
+      liveState: 'completed',
+      actualStartAt: new Date(now - 4 * HOUR),
+      actualEndAt: new Date(now - 3 * HOUR),
+    }),
+    enriched(matcha!, { durationS: 95, viewCount: 15_400, likeCount: null, commentCount: null }),
+  ];
 }
 
 /** The "tea" query's videos, on one channel; "How to make tea?" is the only video matching "tea how". */
@@ -152,6 +212,19 @@ beforeAll(async () => {
     await store(byTopic[index]!, topic.query);
   }
   await store(teaVideos(), 'tea');
+  // Enrichment, as the enrich-videos job stores a videos.list answer.
+  const others = newestFirst(stored.filter((v) => queryOf.get(v.videoId) !== 'tea'));
+  onAir = others[5]!;
+  upcoming = others[9]!;
+  await createVideoDetailsRepository({ db: db.kysely }).store({
+    at: new Date(),
+    found: [
+      ...teaDetails(stored.filter((v) => queryOf.get(v.videoId) === 'tea')),
+      enriched(onAir, { durationS: 0, viewCount: 2_100, likeCount: 150, liveState: 'live', actualStartAt: new Date(now - 25 * MINUTE) }),
+      enriched(upcoming, { durationS: 0, viewCount: 0, liveState: 'upcoming', scheduledStartAt: SCHEDULED_AT }),
+    ].map((details) => ({ details, dueAt: new Date(now + HOUR) })),
+    missing: [],
+  });
   for (const [text, id] of queryIds) {
     seededCount.set(text, stored.filter((video) => queryOf.get(video.videoId) === text).length);
     await queries.recordOutcome(id, 'ok', null, seededCount.get(text)!);
@@ -592,6 +665,201 @@ describe('dashboard', () => {
     await page.locator('#sentinel').scrollIntoViewIfNeeded();
     await eventually(async () => (await cardIds(page)).length).toBeGreaterThan(PAGE_SIZE);
     await live(page);
+  });
+
+  // The cards read the listing's detail fields (duration_seconds, view_count, like_count,
+  // live_state, scheduled_start_at), rendered into each video's JSON when enrichment stores them;
+  // the sort and filter tests below rest on the columns alone.
+  it('shows the duration, views and likes of enriched videos, LIVE and Upcoming badges, and nothing for the others', async () => {
+    const { page, requests } = await open('/?query=tea');
+    const [howTo, kettle, matcha, biscuits] = TEA_IDS;
+    expect(await cardIds(page)).toEqual(idsOf(newestFirst(stored.filter((v) => queryOf.get(v.videoId) === 'tea'))));
+    const card = (id: string) => page.locator(`#videos .card[data-video-id="${id}"]`);
+    /** What a card shows of a video's details: the badge as seen and as read aloud, views and likes with their titles. */
+    const shown = async (id: string) => {
+      const c = card(id);
+      const text = async (selector: string) => ((await c.locator(selector).count()) === 0 ? null : c.locator(selector).textContent());
+      const title = async (selector: string) => ((await c.locator(selector).count()) === 0 ? null : c.locator(selector).getAttribute('title'));
+      return {
+        badge: await text('.badge [aria-hidden="true"]'),
+        spoken: await text('.badge .visually-hidden'),
+        views: await text('.views'),
+        viewsTitle: await title('.views'),
+        likes: await text('.likes'),
+        likesTitle: await title('.likes'),
+      };
+    };
+    expect(await shown(howTo)).toEqual({
+      badge: '12:03',
+      spoken: 'Duration 12 minutes 3 seconds',
+      views: '1.2M views',
+      viewsTitle: '1,234,567 views',
+      likes: '35K likes',
+      likesTitle: '35,000 likes',
+    });
+    expect(await shown(kettle)).toEqual({
+      badge: '1:02:03',
+      spoken: 'Duration 1 hour 2 minutes 3 seconds',
+      views: '980 views',
+      viewsTitle: '980 views',
+      likes: '12 likes',
+      likesTitle: '12 likes',
+    });
+    // Likes hidden by the owner: no likes at all, not "0 likes".
+    expect(await shown(matcha)).toEqual({ badge: '1:35', spoken: 'Duration 1 minute 35 seconds', views: '15.4K views', viewsTitle: '15,400 views', likes: null, likesTitle: null });
+    // Not enriched: no badge, no stats line.
+    expect(await card(biscuits).locator('.badge').count()).toBe(0);
+    expect(await card(biscuits).locator('.card-stats').count()).toBe(0);
+    // The badge is beside the placeholder, not inside its role="img" (whose content is not read).
+    await card(howTo).locator('.thumb--missing').waitFor();
+    expect(await card(howTo).locator('.thumb .badge').count()).toBe(0);
+
+    // On air now: LIVE instead of a duration (YouTube says 0 while it lasts).
+    await page.getByLabel('Live', { exact: true }).selectOption('live');
+    await eventually(() => cardIds(page)).toEqual([]);
+    expect(requests).toContain('/videos?sort=newest&query=tea&live=live&limit=24');
+    await page.selectOption('#query', '');
+    await eventually(() => cardIds(page)).toEqual([onAir.videoId]);
+    expect(requests).toContain('/videos?sort=newest&live=live&limit=24');
+    expect(pageParams(page)).toEqual({ live: 'live' });
+    expect(await shown(onAir.videoId)).toEqual({ badge: null, spoken: null, views: '2.1K views', viewsTitle: '2,100 views', likes: '150 likes', likesTitle: '150 likes' });
+    expect(await card(onAir.videoId).locator('.badge--live').textContent()).toBe('LIVE');
+
+    // Scheduled: Upcoming, and when it starts (an exact time that the relative-time refresh leaves alone).
+    await page.selectOption('#live-state', 'upcoming');
+    await eventually(() => cardIds(page)).toEqual([upcoming.videoId]);
+    const scheduled = card(upcoming.videoId);
+    expect(await scheduled.locator('.badge--upcoming').textContent()).toBe('Upcoming');
+    expect(await scheduled.locator('.badge--duration').count()).toBe(0);
+    expect(await scheduled.locator('.views').textContent()).toBe('0 views');
+    expect(await scheduled.locator('.scheduled time').getAttribute('datetime')).toBe(SCHEDULED_AT.toISOString());
+    const startsText = await scheduled.locator('.scheduled').textContent();
+    expect(startsText).toMatch(/^Starts \S.*\d/);
+    expect(startsText).not.toMatch(/ago|just now/);
+
+    // Past broadcasts: the kettle test that ended; its duration shows again.
+    await page.selectOption('#live-state', 'completed');
+    await eventually(() => cardIds(page)).toEqual([kettle]);
+    expect(await card(kettle).locator('.badge [aria-hidden="true"]').textContent()).toBe('1:02:03');
+
+    // Every card of the unfiltered first page: nothing a missing or null detail could print.
+    await page.selectOption('#live-state', '');
+    await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst(stored).slice(0, PAGE_SIZE)));
+    expect(pageParams(page)).toEqual({});
+    expect(await page.locator('#videos').innerText()).not.toMatch(/\b(undefined|NaN|null|Infinity)\b|Invalid Date/);
+  });
+
+  it('sorts by views, likes and duration and filters by duration and views: the request, the order and the URL', async () => {
+    const { page, requests } = await open('/?query=tea');
+    const [howTo, kettle, matcha] = TEA_IDS;
+    // The tea videos not enriched: teaVideo004, and any another test stored for "tea".
+    const unknown = stored.filter((v) => queryOf.get(v.videoId) === 'tea' && ![howTo, kettle, matcha].includes(v.videoId)).map((v) => v.videoId);
+    /** The cards: `known` in this order, then the rest (whose value is not known) in an order of the API's choosing. */
+    const sorted = async () => {
+      const ids = await cardIds(page);
+      const tail = ids.length - unknown.length;
+      return { known: ids.slice(0, tail), unknown: [...ids.slice(tail)].sort() };
+    };
+    const sortBy = async (sort: string, request: string, known: string[]) => {
+      await page.getByLabel('Sort', { exact: true }).selectOption(sort);
+      await eventually(sorted).toEqual({ known, unknown: [...unknown].sort() });
+      expect(requests).toContain(request);
+    };
+    // Videos whose value is not known come last, in either direction.
+    await sortBy('views', '/videos?sort=views&order=desc&query=tea&limit=24', [howTo, matcha, kettle]);
+    expect(pageParams(page)).toEqual({ sort: 'views', query: 'tea' });
+    await sortBy('longest', '/videos?sort=duration&order=desc&query=tea&limit=24', [kettle, howTo, matcha]);
+    await sortBy('shortest', '/videos?sort=duration&order=asc&query=tea&limit=24', [matcha, howTo, kettle]);
+    expect(pageParams(page)).toEqual({ sort: 'shortest', query: 'tea' });
+    // Matcha's likes are hidden: it is among those whose value is not known.
+    await page.selectOption('#sort', 'likes');
+    await eventually(async () => (await cardIds(page)).slice(0, 2)).toEqual([howTo, kettle]);
+    expect(requests).toContain('/videos?sort=likes&order=desc&query=tea&limit=24');
+    expect([...(await cardIds(page)).slice(2)].sort()).toEqual([matcha, ...unknown].sort());
+
+    // Duration bands as seconds, inclusive: under 4 minutes, 4 to 20, over 20.
+    const filterBy = async (duration: string, request: string, order: Array<string | undefined>) => {
+      await page.getByLabel('Duration', { exact: true }).selectOption(duration);
+      await eventually(() => cardIds(page)).toEqual(order);
+      expect(requests).toContain(request);
+    };
+    await filterBy('short', '/videos?sort=likes&order=desc&query=tea&maxDuration=239&limit=24', [matcha]);
+    await filterBy('medium', '/videos?sort=likes&order=desc&query=tea&minDuration=240&maxDuration=1200&limit=24', [howTo]);
+    await filterBy('long', '/videos?sort=likes&order=desc&query=tea&minDuration=1201&limit=24', [kettle]);
+    expect(pageParams(page)).toEqual({ sort: 'likes', query: 'tea', duration: 'long' });
+    // The keyboard way: on the focused select, Home picks the first choice, "Any length".
+    await page.locator('#duration').focus();
+    await page.keyboard.press('Home');
+    await eventually(() => pageParams(page)).toEqual({ sort: 'likes', query: 'tea' });
+    await eventually(async () => (await cardIds(page)).slice(0, 2)).toEqual([howTo, kettle]);
+
+    // At least 10K views, most viewed first.
+    await page.selectOption('#sort', 'views');
+    await page.getByLabel('Views', { exact: true }).selectOption('10000');
+    await eventually(() => cardIds(page)).toEqual([howTo, matcha]);
+    expect(requests).toContain('/videos?sort=views&order=desc&query=tea&minViews=10000&limit=24');
+    expect(pageParams(page)).toEqual({ sort: 'views', query: 'tea', minViews: '10000' });
+
+    // A reload (or a shared link) restores the view.
+    await page.reload();
+    await page.waitForSelector('#videos[aria-busy="false"]');
+    expect(await cardIds(page)).toEqual([howTo, matcha]);
+    expect(await page.locator('#sort').inputValue()).toBe('views');
+    expect(await page.locator('#min-views').inputValue()).toBe('10000');
+    expect(await page.locator('#duration').inputValue()).toBe('');
+
+    // A search keeps the sort and the filters: /videos/search takes them too. "cup" is in three
+    // tea videos' descriptions; one has 10K views or more.
+    await page.locator('#search').fill('cup');
+    await eventually(() => cardIds(page)).toEqual([howTo]);
+    expect(requests).toContain('/videos/search?q=cup&sort=views&order=desc&query=tea&minViews=10000&limit=24');
+    expect(pageParams(page)).toEqual({ q: 'cup', sort: 'views', query: 'tea', minViews: '10000' });
+  });
+
+  it('takes a minimum of views from a shared link that the choices do not offer, and ignores nonsense', async () => {
+    const { page, requests } = await open('/?query=tea&minViews=5000&duration=forever&live=sometimes&sort=popular');
+    const [howTo, , matcha] = TEA_IDS;
+    await eventually(() => cardIds(page)).toEqual([howTo, matcha]);
+    expect(requests.filter((url) => url.startsWith('/videos?'))[0]).toBe('/videos?sort=newest&query=tea&minViews=5000&limit=24');
+    expect(await page.locator('#min-views').inputValue()).toBe('5000');
+    expect(await page.locator('#min-views option:checked').textContent()).toBe('5,000+ views');
+    expect(await page.locator('#duration').inputValue()).toBe('');
+    expect(await page.locator('#live-state').inputValue()).toBe('');
+    expect(await page.locator('#sort').inputValue()).toBe('newest');
+  });
+
+  it('keeps new videos from the stream out of a list sorted by views or filtered by a detail, and shows them once read again', async () => {
+    // Three pages on the same stream: newest first (takes new videos in), most viewed, and over 20 minutes.
+    const plain = await open('/');
+    const byViews = await open('/?sort=views');
+    const long = await open('/?duration=long');
+    await following(plain);
+    await live(byViews.page);
+    await live(long.page);
+    // Enriched videos first, by views; the others (not known) after them.
+    const byViewsIds = await cardIds(byViews.page);
+    const [howTo, kettle, matcha] = TEA_IDS;
+    expect(byViewsIds.slice(0, 5)).toEqual([howTo, matcha, onAir.videoId, kettle, upcoming.videoId]);
+    const longIds = await cardIds(long.page);
+    expect(longIds).toEqual([kettle]);
+
+    const fresh = freshVideo('Just found: not enriched, so in no views sort or duration band yet');
+    await storeAsAFetchRun([fresh], 'cooking');
+    // The newest-first page takes it in from the stream ...
+    await eventually(async () => (await cardIds(plain.page))[0]).toBe(fresh.videoId);
+    // ... the same stream's other followers leave their rows alone, and say nothing.
+    expect(await cardIds(byViews.page)).toEqual(byViewsIds);
+    expect(await cardIds(long.page)).toEqual(longIds);
+    expect(await byViews.page.locator('#notice').textContent()).toBe('');
+    expect(await long.page.locator('#notice').textContent()).toBe('');
+    // No catch-up look either: each read its listing once.
+    expect(listingRequests(byViews.requests)).toBe(1);
+    expect(listingRequests(long.requests)).toBe(1);
+
+    // Newest first again (the filter cleared): read again, the new video at the top.
+    await long.page.selectOption('#duration', '');
+    await eventually(async () => (await cardIds(long.page))[0]).toBe(fresh.videoId);
+    expect(pageParams(long.page)).toEqual({});
   });
 
   it('fits a phone screen: one column, no horizontal scrolling', async () => {
