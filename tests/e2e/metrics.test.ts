@@ -61,7 +61,10 @@ it('Bull Board shows the query schedulers and completed fetch jobs', async () =>
   const schedulers = await stack.api.app.inject({ method: 'GET', url: '/admin/queues/api/job-schedulers', headers: auth });
   expect(schedulers.statusCode).toBe(200);
   const listed = schedulers.json<{ schedulers: Array<{ id: string; every: number; template: { data: unknown } }> }>().schedulers;
-  expect(listed.map((s) => [s.id, s.every, s.template.data])).toEqual([['fetch-query-1', 10_000, { queryId: 1, query: 'cricket' }]]);
+  // The query's fetch scheduler, and the enrichment's and channel polling's one each.
+  expect(listed.map((s) => s.id).sort()).toEqual(['enrich-videos', 'fetch-query-1', 'poll-channels']);
+  const fetch = listed.find((s) => s.id === 'fetch-query-1')!;
+  expect([fetch.every, fetch.template.data]).toEqual([10_000, { queryId: 1, query: 'cricket' }]);
   const queues = await stack.api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: auth });
   const fetchQueue = queues.json<{ queues: Array<{ name: string; counts: { completed: number } }> }>().queues[0]!;
   expect(fetchQueue.name).toBe('fetch');
