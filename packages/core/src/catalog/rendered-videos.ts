@@ -22,18 +22,8 @@ export interface RenderedRow {
 /** The columns behind RenderedRow, on the `videos` table aliased as `v`. */
 export const RENDERED_COLUMNS = ['v.id', 'v.published_at', 'v.json', 'v.json_hash', 'v.json_version'] as const;
 
-/** The columns the JSON is rendered from (video-json.ts VideoJsonSource). */
-export const SOURCE_COLUMNS = [
-  'id',
-  'video_id',
-  'title',
-  'description',
-  'published_at',
-  'thumbnail_default',
-  'thumbnail_medium',
-  'thumbnail_high',
-  'channel_id',
-  'channel_title',
+/** The columns a videos.list answer writes (video-details-repository.ts), in its order. */
+export const DETAIL_COLUMNS = [
   'description_full',
   'tags',
   'category_id',
@@ -49,6 +39,21 @@ export const SOURCE_COLUMNS = [
   'scheduled_start_at',
   'actual_start_at',
   'actual_end_at',
+] as const;
+
+/** The columns the JSON is rendered from (video-json.ts VideoJsonSource). */
+export const SOURCE_COLUMNS = [
+  'id',
+  'video_id',
+  'title',
+  'description',
+  'published_at',
+  'thumbnail_default',
+  'thumbnail_medium',
+  'thumbnail_high',
+  'channel_id',
+  'channel_title',
+  ...DETAIL_COLUMNS,
   'available',
   'unavailable_since',
   'details_at',

@@ -17,7 +17,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
 import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
-import { SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
+import { DETAIL_COLUMNS, SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
 import { VIDEO_JSON_VERSION } from './video-json.js';
 import type { VideoDetails } from './video-details.js';
 
@@ -54,25 +54,7 @@ export type VideoDetailsRepository = ReturnType<typeof createVideoDetailsReposit
 
 const bit = (value: boolean | null): number | null => (value === null ? null : value ? 1 : 0);
 
-/** The columns a videos.list answer writes, in the order derivedRow takes their values. */
-const DETAIL_COLUMNS = [
-  'description_full',
-  'tags',
-  'category_id',
-  'default_language',
-  'duration_s',
-  'definition',
-  'has_captions',
-  'made_for_kids',
-  'view_count',
-  'like_count',
-  'comment_count',
-  'live_state',
-  'scheduled_start_at',
-  'actual_start_at',
-  'actual_end_at',
-] as const;
-
+// Values in DETAIL_COLUMNS' order (rendered-videos.ts), as derivedRow takes them.
 type DetailValue = string | number | Date | null;
 
 /** One row of the batch's derived table, every column named (any row may come first). */
