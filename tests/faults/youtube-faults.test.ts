@@ -60,6 +60,8 @@ let firstOkAt = 0;
 let faultsFrom = 0;
 let faultsUntil = 0;
 let finalRun: Run;
+/** Jobs BullMQ found stalled and ran again. */
+let stalled = 0;
 /** The query's overlap sweep mark after the final run. */
 let completeUntil: Date;
 
@@ -99,6 +101,9 @@ beforeAll(async () => {
   };
   worker.on('completed', (job, result: FetchRunResult) => end(job.id, 'completed', result));
   worker.on('failed', (job) => end(job?.id, 'failed'));
+  // A job whose lock lapsed (the process too busy to renew it) is run again by BullMQ: a second
+  // attempt that is no tick of its own, and no loop either.
+  worker.on('stalled', () => void stalled++);
 
   // Calm first: the first run takes the look-back.
   await until('a first complete run', () => (runs.some((run) => run.result?.outcome === 'ok') ? true : undefined), 30_000);
@@ -218,15 +223,17 @@ describe('YouTube answering 5xx, rate limits, 5-second stalls and dropped connec
     const last = finalRun.end!;
     const attempts = runs.filter((run) => run.start >= first && run.start <= last);
     const failed = attempts.filter((run) => run.outcome === 'failed').length;
-    const ticks = Math.floor((last - first) / INTERVAL_MS) + 1;
-    expect(attempts.length).toBeLessThanOrEqual(ticks + failed);
+    // The first attempt may start up to an interval after its own tick (jobs wait for a busy
+    // worker), so the ticks behind the window's attempts begin up to one interval before it.
+    const ticks = Math.floor((last - first) / INTERVAL_MS) + 2;
+    expect(attempts.length).toBeLessThanOrEqual(ticks + failed + stalled);
     const calls = searchCalls().filter((call) => at(call) >= first && at(call) <= last).length;
     const bound = attempts.length * MAX_PAGES * (RETRY.retries + 1);
     expect(calls).toBeLessThanOrEqual(bound);
     // eslint-disable-next-line no-console -- the scenario's figures, for the record
     console.info(
-      `youtube-faults: ${calls} calls in ${attempts.length} run attempts (${failed} failed) over ${last - first} ms;` +
-        ` bounds: ${ticks + failed} attempts, ${bound} calls`,
+      `youtube-faults: ${calls} calls in ${attempts.length} run attempts (${failed} failed, ${stalled} stalled) over ${last - first} ms;` +
+        ` bounds: ${ticks + failed + stalled} attempts, ${bound} calls`,
     );
   });
 
