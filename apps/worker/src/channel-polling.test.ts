@@ -3,7 +3,8 @@
 // unit, nothing for a channel already known), a channel's whole uploads playlist stored once at
 // 1 unit per page of 50, new uploads picked up by the next poll for 1 unit with no old page read
 // or stored again, a poll that dies half way read again without duplicates, no call without a
-// key, and all polls of a day within CHANNEL_UNITS_SHARE of the units.
+// key, all polls of a day within CHANNEL_UNITS_SHARE of the units, and never a project's reserve
+// (ENRICH_UNITS_RESERVE), which stays for calls that take no reserve, such as key checks.
 import {
   InvalidRequestError,
   ManualClock,
@@ -79,7 +80,9 @@ const eventsOf = async (channelId: string) =>
 /** The simulator's channels, most uploads first. */
 const channelsByUploads = (): GroundTruthChannel[] => sim.channels().sort((a, b) => uploadsOf(b.channelId).length - uploadsOf(a.channelId).length);
 
-function services(options: { keys?: readonly string[]; share?: number; unitsPerDay?: number; youtube?: (client: ChannelClient) => ChannelClient } = {}) {
+function services(
+  options: { keys?: readonly string[]; share?: number; unitsPerDay?: number; reserveUnits?: number; youtube?: (client: ChannelClient) => ChannelClient } = {},
+) {
   const pool = createKeyPool({
     redis,
     prefix,
@@ -117,8 +120,9 @@ function services(options: { keys?: readonly string[]; share?: number; unitsPerD
     log: silentLogger,
     settings: { pollIntervalMs: INTERVAL, unitsShare: options.share ?? 0.5 },
     retry: RETRY,
+    ...(options.reserveUnits === undefined ? {} : { reserveUnits: options.reserveUnits }),
   });
-  return { admin, polling, channels, batches };
+  return { admin, polling, channels, batches, pool, youtube };
 }
 
 describe('followed channels against the simulator', () => {
@@ -362,5 +366,44 @@ describe('followed channels against the simulator', () => {
     expect(sim.quota()[0]).toMatchObject({ units: { used: 3 + 4 } });
     expect(outcomes.at(-1)).toBe('no-budget');
     expect((await admin.list()).pacing).toMatchObject({ limit: 'share-spent', dayCapUnits: 4, spentToday: 4, unitsLeftToday: 0 });
+  });
+
+  it("spends a project's units down to the reserve and no further, leaving the reserve to a call made without one", async () => {
+    // A project of 506 units a day (on both sides: the simulator's bucket and the pool's count)
+    // with the default reserve of 500: once the three channels are looked up (3 units), 3 units
+    // are left above the reserve, fewer than the channels' first reads need. The share (all of
+    // the day's units) is no limit here: the reserve is.
+    const RESERVE = 500;
+    const LIMIT = RESERVE + 6;
+    await startWorld({ unitsPerDay: LIMIT });
+    const { admin, polling, pool, youtube } = services({ share: 1, unitsPerDay: LIMIT, reserveUnits: RESERVE });
+    const followed = channelsByUploads().slice(0, 3);
+    for (const channel of followed) await admin.follow(channel.channelId);
+    const needed = followed.reduce((sum, c) => sum + Math.ceil(uploadsOf(c.channelId).length / 50), 0);
+    expect(needed).toBeGreaterThan(3);
+    expect(sim.quota()[0]).toMatchObject({ units: { limit: LIMIT, used: 3 } });
+    sim.resetCalls();
+
+    // Three pages read, then no project has a unit above its reserve: the tick ends there, and
+    // says that no units are left to it (the pool refuses as when every bucket is spent).
+    expect(await polling.run()).toMatchObject({ outcome: 'quota-exhausted' });
+    expect(await polling.spentToday()).toBe(3);
+    expect(calls('playlistItems.list')).toHaveLength(3);
+    expect(calls('playlistItems.list').every((c) => c.status === 200)).toBe(true);
+    expect(sim.quota()[0]).toMatchObject({ units: { used: LIMIT - RESERVE, remaining: RESERVE } });
+
+    // Later ticks send nothing more: the reserve stays whole all day.
+    advance(INTERVAL);
+    expect(await polling.run()).toMatchObject({ outcome: 'quota-exhausted', units: 0 });
+    expect(await polling.spentToday()).toBe(3);
+    expect(calls('playlistItems.list')).toHaveLength(3);
+    // Not taken for spent: the project stays usable for callers without a reserve.
+    expect((await pool.status()).projects[0]).toMatchObject({ usable: true, buckets: { units: { used: LIMIT - RESERVE, exhaustedUntil: null } } });
+
+    // A key check (a plain pool call, no reserve) still finds its unit, and YouTube answers it.
+    const lease = await pool.acquire('units');
+    const page = await youtube.uploadsPage(lease.key.secret, followed[0]!.uploadsPlaylistId, undefined);
+    expect(page.videos.length).toBeGreaterThan(0);
+    expect(sim.quota()[0]).toMatchObject({ units: { used: LIMIT - RESERVE + 1, remaining: RESERVE - 1 } });
   });
 });
