@@ -71,8 +71,14 @@ const queryIds = new Map<string, number>();
 /** The followed query each stored video was found by, and how many each query's seeding run stored. */
 const queryOf = new Map<string, string>();
 const seededCount = new Map<string, number>();
-/** Everything stored so far (tests that store more add to it). */
+/** Everything stored so far (tests that store more add to it); unavailable videos are not in it. */
 const stored: VideoInput[] = [];
+/** The language enrichment read for each enriched video (BCP 47, as YouTube writes it). */
+const languageOf = new Map<string, string>();
+/** Videos of the "tea" query that YouTube no longer returns (enrichment found them missing). */
+let unavailable: VideoInput[] = [];
+/** The channel of one of them, with no other tea video. */
+const TASTING_ROOM = { channelId: 'UCtastingRoomArchive0001', channelTitle: 'Tasting Room Archive' };
 
 function video(videoId: string, title: string, description: string, publishedAt: Date, channel = STEEPED): VideoInput {
   return {
@@ -216,14 +222,33 @@ beforeAll(async () => {
   const others = newestFirst(stored.filter((v) => queryOf.get(v.videoId) !== 'tea'));
   onAir = others[5]!;
   upcoming = others[9]!;
+  // Two videos of "tea" that YouTube stopped returning (deleted, made private): kept, but hidden
+  // unless asked for; not in `stored`, which is what every listing shows by default.
+  unavailable = [
+    video('goneVideo01', 'Removed by its owner: first steeping notes', 'No longer on YouTube.', new Date(now - 40 * MINUTE)),
+    video('goneVideo02', 'Made private: archive tasting session', 'No longer on YouTube.', new Date(now - 26 * HOUR), TASTING_ROOM),
+  ];
+  await videos.upsertBatch(unavailable, { queryId: queryIds.get('tea')! });
+  const found = [
+    ...teaDetails(stored.filter((v) => queryOf.get(v.videoId) === 'tea')),
+    enriched(onAir, { durationS: 0, viewCount: 2_100, likeCount: 150, liveState: 'live', actualStartAt: new Date(now - 25 * MINUTE) }),
+    enriched(upcoming, { durationS: 0, viewCount: 0, liveState: 'upcoming', scheduledStartAt: SCHEDULED_AT }),
+    // Languages other than plain English (the others enriched say `en`); no other detail known.
+    ...(
+      [
+        [others[1]!, 'en-GB'],
+        [others[2]!, 'pt-BR'],
+        [others[3]!, 'pt'],
+        [others[12]!, 'fr'],
+        [others[14]!, 'en-US'],
+      ] as const
+    ).map(([video, defaultLanguage]) => enriched(video, { defaultLanguage })),
+  ];
+  for (const details of found) if (details.defaultLanguage !== null) languageOf.set(details.videoId, details.defaultLanguage);
   await createVideoDetailsRepository({ db: db.kysely }).store({
     at: new Date(),
-    found: [
-      ...teaDetails(stored.filter((v) => queryOf.get(v.videoId) === 'tea')),
-      enriched(onAir, { durationS: 0, viewCount: 2_100, likeCount: 150, liveState: 'live', actualStartAt: new Date(now - 25 * MINUTE) }),
-      enriched(upcoming, { durationS: 0, viewCount: 0, liveState: 'upcoming', scheduledStartAt: SCHEDULED_AT }),
-    ].map((details) => ({ details, dueAt: new Date(now + HOUR) })),
-    missing: [],
+    found: found.map((details) => ({ details, dueAt: new Date(now + HOUR) })),
+    missing: unavailable.map((video) => ({ videoId: video.videoId, dueAt: new Date(now + HOUR) })),
   });
   for (const [text, id] of queryIds) {
     seededCount.set(text, stored.filter((video) => queryOf.get(video.videoId) === text).length);
@@ -466,6 +491,140 @@ describe('dashboard', () => {
     await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst(stored).slice(0, PAGE_SIZE)));
     expect(await page.locator('#channel-chip').textContent()).toBe('');
     expect(pageParams(page)).toEqual({});
+  });
+
+  it('filters by language: a bare language lists its regional variants too, a tag that is no language is refused in the page', async () => {
+    const { page, requests } = await open('/');
+    /** The videos enrichment found in this language or one of its regional variants, newest first. */
+    const inLanguage = (tag: string) =>
+      idsOf(
+        newestFirst(
+          stored.filter((v) => {
+            const language = languageOf.get(v.videoId)?.toLowerCase();
+            return language !== undefined && (language === tag.toLowerCase() || language.startsWith(`${tag.toLowerCase()}-`));
+          }),
+        ),
+      );
+    const languages = () => page.evaluate<string[]>(`[...document.querySelectorAll('#videos .card-title')].map((title) => title.lang)`);
+    const box = page.getByLabel('Language', { exact: true });
+
+    // "en": plain English and its regions, nothing else (and none of the videos whose language is not known).
+    const english = inLanguage('en');
+    await box.fill('en');
+    await eventually(() => cardIds(page)).toEqual(english);
+    expect(new Set(await languages())).toEqual(new Set(['en', 'en-GB', 'en-US']));
+    expect(requests).toContain('/videos?sort=newest&language=en&limit=24');
+    expect(pageParams(page)).toEqual({ language: 'en' });
+
+    // A region: that region only, in any case (the API reads pt-br as pt-BR).
+    const brazil = inLanguage('pt-BR');
+    expect(brazil).toHaveLength(1);
+    await box.fill('pt-br');
+    await eventually(() => cardIds(page)).toEqual(brazil);
+    expect(await languages()).toEqual(['pt-BR']);
+
+    // Combined with a sort: Portuguese with its regions, oldest first.
+    const portuguese = inLanguage('pt');
+    expect(portuguese).toHaveLength(2);
+    await box.fill('pt');
+    await eventually(() => cardIds(page)).toEqual(portuguese);
+    await page.selectOption('#sort', 'oldest');
+    await eventually(() => cardIds(page)).toEqual([...portuguese].reverse());
+    expect(requests).toContain('/videos?sort=oldest&language=pt&limit=24');
+    expect(pageParams(page)).toEqual({ sort: 'oldest', language: 'pt' });
+
+    // Not a language tag the API takes: said beside the box, nothing asked, the list as it was.
+    const asked = requests.length;
+    await box.fill('portuguese!');
+    await box.press('Enter');
+    await page.locator('#language-error').filter({ hasText: 'Type a language code such as en or pt-BR.' }).waitFor();
+    expect(await box.getAttribute('aria-invalid')).toBe('true');
+    expect(await box.getAttribute('aria-describedby')).toBe('language-error');
+    expect(requests.slice(asked).filter((url) => url.includes('language=portuguese'))).toEqual([]);
+    expect(await cardIds(page)).toEqual([...portuguese].reverse());
+    expect(pageParams(page)).toEqual({ sort: 'oldest', language: 'pt' });
+
+    // A reload (or a shared link) restores the view.
+    await page.reload();
+    await page.waitForSelector('#videos[aria-busy="false"]');
+    expect(await cardIds(page)).toEqual([...portuguese].reverse());
+    expect(await box.inputValue()).toBe('pt');
+    expect(await page.locator('#sort').inputValue()).toBe('oldest');
+    expect(await page.locator('#language-error').isHidden()).toBe(true);
+
+    // Cleared: every language again (and the videos whose language is not known).
+    await box.fill('');
+    await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst(stored).reverse().slice(0, PAGE_SIZE)));
+    expect(pageParams(page)).toEqual({ sort: 'oldest' });
+  });
+
+  it('lists videos YouTube no longer returns only when asked, greyed with an Unavailable badge, and keeps the choice in the URL', async () => {
+    const { page, requests } = await open('/?query=tea');
+    const tea = stored.filter((v) => queryOf.get(v.videoId) === 'tea');
+    expect(await cardIds(page)).toEqual(idsOf(newestFirst(tea)));
+    expect(await page.locator('#videos .card--unavailable').count()).toBe(0);
+    const checkbox = page.getByLabel('Show unavailable', { exact: true });
+    expect(await checkbox.isChecked()).toBe(false);
+
+    await checkbox.check();
+    await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst([...tea, ...unavailable])));
+    expect(requests).toContain('/videos?sort=newest&query=tea&includeUnavailable=true&limit=24');
+    expect(pageParams(page)).toEqual({ query: 'tea', includeUnavailable: 'true' });
+    // Exactly those marked: greyed, with the badge (its reason on hover).
+    const marked = await page.evaluate<string[]>(`[...document.querySelectorAll('#videos .card--unavailable')].map((card) => card.dataset.videoId)`);
+    expect(marked.sort()).toEqual(idsOf(unavailable).sort());
+    for (const { videoId } of unavailable) {
+      const card = page.locator(`#videos .card[data-video-id="${videoId}"]`);
+      expect(await card.locator('.badge--unavailable').textContent()).toBe('Unavailable');
+      expect(await card.locator('.badge--unavailable').getAttribute('title')).toMatch(/^YouTube no longer returns this video \(deleted or made private\) since \S/);
+      expect(await page.evaluate<string>(`getComputedStyle(document.querySelector('#videos .card[data-video-id="${videoId}"] .card-body')).filter`)).toBe('grayscale(1)');
+    }
+    expect(await page.locator('#videos .card:not(.card--unavailable) .badge--unavailable').count()).toBe(0);
+
+    // Combined with a sort, and restored by a reload.
+    await page.selectOption('#sort', 'oldest');
+    await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst([...tea, ...unavailable])).reverse());
+    expect(pageParams(page)).toEqual({ sort: 'oldest', query: 'tea', includeUnavailable: 'true' });
+    await page.reload();
+    await page.waitForSelector('#videos[aria-busy="false"]');
+    expect(await cardIds(page)).toEqual(idsOf(newestFirst([...tea, ...unavailable])).reverse());
+    expect(await checkbox.isChecked()).toBe(true);
+
+    // Unticked (the keyboard way): hidden again.
+    await checkbox.focus();
+    await page.keyboard.press('Space');
+    await eventually(() => cardIds(page)).toEqual(idsOf(newestFirst(tea)).reverse());
+    expect(pageParams(page)).toEqual({ sort: 'oldest', query: 'tea' });
+  });
+
+  it("keeps the channel in the URL with the other filters and sorts: the channel's videos only, the same after a reload", async () => {
+    const { page, requests } = await open('/?query=tea&includeUnavailable=true&sort=oldest');
+    const tea = [...stored.filter((v) => queryOf.get(v.videoId) === 'tea'), ...unavailable];
+    const oldestFirst = (list: readonly VideoInput[]) => idsOf(newestFirst(list)).reverse();
+    expect(await cardIds(page)).toEqual(oldestFirst(tea));
+    const steeped = tea.filter((v) => v.channelId === STEEPED.channelId);
+    // The other channel's video is left out.
+    expect(steeped.length).toBeLessThan(tea.length);
+
+    // The channel of an unavailable video is a channel like any other.
+    await page.locator('#videos .card[data-video-id="goneVideo01"] .channel').click();
+    await eventually(() => cardIds(page)).toEqual(oldestFirst(steeped));
+    expect(requests).toContain(`/videos?sort=oldest&query=tea&channel=${STEEPED.channelId}&includeUnavailable=true&limit=24`);
+    expect(pageParams(page)).toEqual({ sort: 'oldest', query: 'tea', channel: STEEPED.channelId, includeUnavailable: 'true' });
+    expect(await page.locator('#channel-chip .chip-label').textContent()).toBe(`Channel: ${STEEPED.channelTitle}`);
+    expect(new Set(await page.evaluate<string[]>(`[...document.querySelectorAll('#videos .card')].map((card) => card.dataset.channelId)`))).toEqual(new Set([STEEPED.channelId]));
+
+    await page.reload();
+    await page.waitForSelector('#videos[aria-busy="false"]');
+    expect(await cardIds(page)).toEqual(oldestFirst(steeped));
+    await page.locator('#channel-chip .chip-label').filter({ hasText: `Channel: ${STEEPED.channelTitle}` }).waitFor();
+    expect(await page.locator('#sort').inputValue()).toBe('oldest');
+    expect(await page.getByLabel('Show unavailable', { exact: true }).isChecked()).toBe(true);
+
+    // Removed: the other filters stay.
+    await page.getByRole('button', { name: `Remove channel filter ${STEEPED.channelTitle}` }).click();
+    await eventually(() => cardIds(page)).toEqual(oldestFirst(tea));
+    expect(pageParams(page)).toEqual({ sort: 'oldest', query: 'tea', includeUnavailable: 'true' });
   });
 
   it('shows a video stored after the page loaded at the top of the first page, once, without a reload', async () => {
@@ -817,7 +976,7 @@ describe('dashboard', () => {
   });
 
   it('takes a minimum of views from a shared link that the choices do not offer, and ignores nonsense', async () => {
-    const { page, requests } = await open('/?query=tea&minViews=5000&duration=forever&live=sometimes&sort=popular');
+    const { page, requests } = await open('/?query=tea&minViews=5000&duration=forever&live=sometimes&sort=popular&language=english!&includeUnavailable=yes');
     const [howTo, , matcha] = TEA_IDS;
     await eventually(() => cardIds(page)).toEqual([howTo, matcha]);
     expect(requests.filter((url) => url.startsWith('/videos?'))[0]).toBe('/videos?sort=newest&query=tea&minViews=5000&limit=24');
@@ -826,35 +985,44 @@ describe('dashboard', () => {
     expect(await page.locator('#duration').inputValue()).toBe('');
     expect(await page.locator('#live-state').inputValue()).toBe('');
     expect(await page.locator('#sort').inputValue()).toBe('newest');
+    expect(await page.locator('#language').inputValue()).toBe('');
+    expect(await page.locator('#include-unavailable').isChecked()).toBe(false);
   });
 
   it('keeps new videos from the stream out of a list sorted by views or filtered by a detail, and shows them once read again', async () => {
-    // Three pages on the same stream: newest first (takes new videos in), most viewed, and over 20 minutes.
+    // Pages on the same stream: newest first (takes new videos in), the same with unavailable
+    // videos too (a new video is available: taken in as well), most viewed, over 20 minutes, and English.
     const plain = await open('/');
+    const withUnavailable = await open('/?includeUnavailable=true');
     const byViews = await open('/?sort=views');
     const long = await open('/?duration=long');
+    const english = await open('/?language=en');
     await following(plain);
+    await following(withUnavailable);
     await live(byViews.page);
     await live(long.page);
+    await live(english.page);
     // Enriched videos first, by views; the others (not known) after them.
     const byViewsIds = await cardIds(byViews.page);
     const [howTo, kettle, matcha] = TEA_IDS;
     expect(byViewsIds.slice(0, 5)).toEqual([howTo, matcha, onAir.videoId, kettle, upcoming.videoId]);
     const longIds = await cardIds(long.page);
     expect(longIds).toEqual([kettle]);
+    const englishIds = await cardIds(english.page);
+    expect(englishIds.length).toBeGreaterThan(0);
 
     const fresh = freshVideo('Just found: not enriched, so in no views sort or duration band yet');
     await storeAsAFetchRun([fresh], 'cooking');
     // The newest-first page takes it in from the stream ...
     await eventually(async () => (await cardIds(plain.page))[0]).toBe(fresh.videoId);
+    await eventually(async () => (await cardIds(withUnavailable.page))[0]).toBe(fresh.videoId);
     // ... the same stream's other followers leave their rows alone, and say nothing.
     expect(await cardIds(byViews.page)).toEqual(byViewsIds);
     expect(await cardIds(long.page)).toEqual(longIds);
-    expect(await byViews.page.locator('#notice').textContent()).toBe('');
-    expect(await long.page.locator('#notice').textContent()).toBe('');
+    expect(await cardIds(english.page)).toEqual(englishIds);
+    for (const { page } of [byViews, long, english]) expect(await page.locator('#notice').textContent()).toBe('');
     // No catch-up look either: each read its listing once.
-    expect(listingRequests(byViews.requests)).toBe(1);
-    expect(listingRequests(long.requests)).toBe(1);
+    for (const { requests } of [byViews, long, english]) expect(listingRequests(requests)).toBe(1);
 
     // Newest first again (the filter cleared): read again, the new video at the top.
     await long.page.selectOption('#duration', '');

@@ -9,6 +9,7 @@ import { startStatusHeader } from './status-header.js';
 import { createVideoList } from './video-list.js';
 import {
   effectiveSort,
+  isLanguageTag,
   isSearching,
   readState,
   sameState,
@@ -31,6 +32,9 @@ const to = byId('to', HTMLInputElement);
 const duration = byId('duration', HTMLSelectElement);
 const minViews = byId('min-views', HTMLSelectElement);
 const liveState = byId('live-state', HTMLSelectElement);
+const language = byId('language', HTMLInputElement);
+const languageError = byId('language-error', HTMLElement);
+const includeUnavailable = byId('include-unavailable', HTMLInputElement);
 const channelChip = byId('channel-chip', HTMLElement);
 const heading = byId('results-heading', HTMLHeadingElement);
 
@@ -118,7 +122,36 @@ function showState(): void {
   if (state.minViews !== undefined) ensureMinViewsOption(state.minViews);
   minViews.value = state.minViews === undefined ? '' : String(state.minViews);
   liveState.value = state.live ?? '';
+  // Text being typed that is not (yet) a language is left alone; an applied one shows as typed.
+  if (state.language !== undefined || isLanguageTag(language.value.trim())) language.value = state.language ?? '';
+  if (state.language !== undefined) showLanguageError(false);
+  includeUnavailable.checked = state.includeUnavailable === true;
   renderChannelChip();
+}
+
+function showLanguageError(shown: boolean): void {
+  languageError.textContent = shown ? 'Type a language code such as en or pt-BR.' : '';
+  languageError.hidden = !shown;
+  if (shown) language.setAttribute('aria-invalid', 'true');
+  else language.removeAttribute('aria-invalid');
+}
+
+/**
+ * The language the box holds: `undefined` when empty (no filter), `null` when it is no language
+ * tag the API takes (nothing is asked for; said next to the box unless `quiet`).
+ */
+function typedLanguage(quiet: boolean): string | undefined | null {
+  const text = language.value.trim();
+  if (text === '') {
+    showLanguageError(false);
+    return undefined;
+  }
+  if (isLanguageTag(text)) {
+    showLanguageError(false);
+    return text;
+  }
+  if (!quiet) showLanguageError(true);
+  return null;
 }
 
 function reload(options: { focusResults?: boolean } = {}): void {
@@ -149,8 +182,26 @@ search.addEventListener('input', () => {
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   clearTimeout(debounce);
-  change({ ...state, q: search.value.trim() });
+  clearTimeout(languageDebounce);
+  const typed = typedLanguage(false);
+  change({ ...state, q: search.value.trim(), ...(typed === null ? {} : { language: typed }) });
 });
+// Like the search box: applied once typing pauses (a half-typed tag such as "p" waits quietly),
+// and when the box is left or Enter is pressed, which also says what is wrong with it.
+let languageDebounce: ReturnType<typeof setTimeout> | undefined;
+language.addEventListener('input', () => {
+  clearTimeout(languageDebounce);
+  languageDebounce = setTimeout(() => {
+    const typed = typedLanguage(true);
+    if (typed !== null) change({ ...state, language: typed }, { replace: true });
+  }, SEARCH_DEBOUNCE_MS);
+});
+language.addEventListener('change', () => {
+  clearTimeout(languageDebounce);
+  const typed = typedLanguage(false);
+  if (typed !== null) change({ ...state, language: typed });
+});
+includeUnavailable.addEventListener('change', () => change({ ...state, includeUnavailable: includeUnavailable.checked ? true : undefined }));
 sort.addEventListener('change', () => change(withSort(state, sort.value as Sort)));
 query.addEventListener('change', () => change({ ...state, query: query.value === '' ? undefined : query.value }));
 // The selects offer only values readState accepts, so the casts hold.

@@ -1,7 +1,8 @@
 // One video as a card: thumbnail (with a drawn placeholder when it cannot load) with the
 // duration or a LIVE / Upcoming badge on it, title linking to YouTube, the channel as a button
 // that filters by it, the publish time, and the views and likes once enrichment has read them.
-// A detail not known (not enriched yet, hidden by the owner) shows nothing at all.
+// A detail not known (not enriched yet, hidden by the owner) shows nothing at all. A video
+// YouTube no longer returns (listed only when asked for) is greyed, with an Unavailable badge.
 import type { Video } from './api-client.js';
 import { el } from './element.js';
 import { exactTime, timeElement } from './relative-time.js';
@@ -44,11 +45,20 @@ function thumbnail(video: Video): HTMLElement {
   return frame;
 }
 
+/** What the Unavailable badge says on hover. */
+function unavailableTitle(video: Video): string {
+  const since = video.unavailable_since === null ? null : new Date(video.unavailable_since);
+  const when = since === null || Number.isNaN(since.getTime()) ? '' : ` since ${exactTime(since)}`;
+  return `YouTube no longer returns this video (deleted or made private)${when}`;
+}
+
 /**
- * The badge on the thumbnail: LIVE while on air, Upcoming while scheduled, else the duration
- * (none while it is unknown, or 0 as YouTube says of a broadcast that has not ended).
+ * The badge on the thumbnail: Unavailable when YouTube no longer returns the video, LIVE while
+ * on air, Upcoming while scheduled, else the duration (none while it is unknown, or 0 as YouTube
+ * says of a broadcast that has not ended).
  */
-function badge({ liveState, durationSeconds }: VideoDetails): HTMLElement | null {
+function badge(video: Video, { liveState, durationSeconds }: VideoDetails): HTMLElement | null {
+  if (video.available === false) return el('span', { class: 'badge badge--unavailable', title: unavailableTitle(video) }, 'Unavailable');
   if (liveState === 'live') return el('span', { class: 'badge badge--live' }, 'LIVE');
   if (liveState === 'upcoming') return el('span', { class: 'badge badge--upcoming' }, 'Upcoming');
   if (durationSeconds === null || durationSeconds === 0) return null;
@@ -94,14 +104,15 @@ export function videoCard(video: Video, onChannel: (channelId: string, channelTi
   channel.addEventListener('click', () => onChannel(video.channel_id, video.channel_title));
   return el(
     'li',
-    { class: 'card', 'data-video-id': video.video_id, 'data-channel-id': video.channel_id },
+    { class: video.available === false ? 'card card--unavailable' : 'card', 'data-video-id': video.video_id, 'data-channel-id': video.channel_id },
     // The badge beside the thumbnail, not in it: a placeholder is role="img", whose content a
     // screen reader does not read.
-    el('div', { class: 'media' }, thumbnail(video), badge(details)),
+    el('div', { class: 'media' }, thumbnail(video), badge(video, details)),
     el(
       'div',
       { class: 'card-body' },
-      el('h3', { class: 'card-title' }, el('a', { href: video.url, target: '_blank', rel: 'noopener' }, video.title)),
+      // The title's language, once enrichment has read it: screen readers pronounce it so.
+      el('h3', { class: 'card-title', lang: video.default_language ?? undefined }, el('a', { href: video.url, target: '_blank', rel: 'noopener' }, video.title)),
       el('p', { class: 'card-meta' }, channel, el('span', { class: 'sep', 'aria-hidden': 'true' }, '·'), timeElement(video.published_at)),
       stats(details),
     ),

@@ -24,6 +24,10 @@ export interface ViewState {
   readonly duration?: DurationBand;
   readonly minViews?: number;
   readonly live?: LiveFilter;
+  /** A BCP 47 tag or its start, as typed ("en" also lists en-GB); the API matches it in any case. */
+  readonly language?: string;
+  /** Also list videos YouTube no longer returns (hidden unless asked for). */
+  readonly includeUnavailable?: boolean;
 }
 
 const SORTS: readonly Sort[] = ['relevance', 'newest', 'oldest', 'views', 'likes', 'longest', 'shortest'];
@@ -48,8 +52,13 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CHANNEL = /^[A-Za-z0-9_-]{1,64}$/;
 /** A whole number of views, as the API takes it (up to 2^53 - 1: at most 16 digits). */
 const COUNT = /^\d{1,16}$/;
-/** Parameters of the page that are not view state: kept when the URL is rewritten. */
-const STATE_PARAMS = ['q', 'sort', 'query', 'channel', 'from', 'to', 'duration', 'minViews', 'live'];
+/** The API's pattern for `language` (routes/videos.ts): a language, then up to three subtags. */
+const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
+/** The view state's parameters in the page URL; any other parameter is kept when the URL is rewritten. */
+const STATE_PARAMS = ['q', 'sort', 'query', 'channel', 'from', 'to', 'duration', 'minViews', 'live', 'language', 'includeUnavailable'];
+
+/** Whether the API takes this as a language filter (checked here so a typo costs no request). */
+export const isLanguageTag = (text: string): boolean => LANGUAGE.test(text);
 
 export const isSearching = (state: ViewState): boolean => state.q !== '';
 
@@ -80,6 +89,7 @@ export function readState(search: URLSearchParams): ViewState {
   const duration = text('duration');
   const minViews = text('minViews');
   const live = text('live');
+  const language = text('language');
   const views = minViews !== undefined && COUNT.test(minViews) ? Number(minViews) : undefined;
   return {
     q: text('q') ?? '',
@@ -92,6 +102,9 @@ export function readState(search: URLSearchParams): ViewState {
     // 0 views is no filter at all: read as none, so the URL and the control agree.
     minViews: views !== undefined && views > 0 && Number.isSafeInteger(views) ? views : undefined,
     live: BROADCAST_STATES.find((state) => state === live),
+    language: language !== undefined && isLanguageTag(language) ? language : undefined,
+    // Only `true` shows them, as with the API's includeUnavailable.
+    includeUnavailable: text('includeUnavailable') === 'true' ? true : undefined,
   };
 }
 
@@ -109,6 +122,8 @@ export function stateSearch(state: ViewState, current: URLSearchParams): string 
     ['duration', state.duration],
     ['minViews', state.minViews === undefined ? undefined : String(state.minViews)],
     ['live', state.live],
+    ['language', state.language],
+    ['includeUnavailable', state.includeUnavailable === true ? 'true' : undefined],
   ];
   for (const [name, value] of entries) if (value !== undefined) search.set(name, value);
   for (const [name, value] of current) if (!STATE_PARAMS.includes(name)) search.append(name, value);
@@ -135,6 +150,8 @@ export function apiParams(state: ViewState, limit: number, cursor: string | null
     maxDuration: band.maxDuration === undefined ? undefined : String(band.maxDuration),
     minViews: state.minViews === undefined ? undefined : String(state.minViews),
     live: state.live,
+    language: state.language,
+    includeUnavailable: state.includeUnavailable === true ? 'true' : undefined,
     limit: String(limit),
     cursor: cursor ?? undefined,
   };
@@ -144,9 +161,9 @@ export function sameState(a: ViewState, b: ViewState): boolean {
   return stateSearch(a, new URLSearchParams()) === stateSearch(b, new URLSearchParams());
 }
 
-/** Whether a filter on enrichment's details (duration, views, live state) is set. */
+/** Whether a filter on enrichment's details (duration, views, live state, language) is set. */
 export function filtersDetails(state: ViewState): boolean {
-  return state.duration !== undefined || state.minViews !== undefined || state.live !== undefined;
+  return state.duration !== undefined || state.minViews !== undefined || state.live !== undefined || state.language !== undefined;
 }
 
 /**
@@ -154,8 +171,9 @@ export function filtersDetails(state: ViewState): boolean {
  * listing without a details filter. Search results are ranked (or filtered) by words only the
  * server can match; an oldest-first list ends with the new videos, however far away that is; a
  * video just found is not enriched yet, so it comes last in a views, likes or duration sort and
- * passes no details filter (the API leaves out videos whose detail is not known). Such views
- * show it when read again, once enriched, not before.
+ * passes no details filter, language included (the API leaves out videos whose detail is not
+ * known). Such views show it when read again, once enriched, not before. Showing unavailable
+ * videos too changes none of this: a new video is available, and sorts where it sorts.
  */
 export function followsLive(state: ViewState): boolean {
   return !isSearching(state) && effectiveSort(state) === 'newest' && !filtersDetails(state);
