@@ -231,6 +231,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
       pageAt: async (scope, located, limit) => onFeedPages((repository) => repository.pageAt(scope, located, limit)),
     },
     queries,
+    channels: followedChannels,
     clock,
     snapshots,
   });

@@ -3,7 +3,19 @@
 // the poll-channels queue's scheduler; after a restart there is still one scheduler, nothing is
 // stored twice, and no job holds a key.
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHANNEL_QUEUE, bullPrefix, channelFeed, createChannelQueue, createDb, dropDatabase, systemClock, type Config } from '@tubefeed/core';
+import {
+  CHANNEL_QUEUE,
+  bullPrefix,
+  channelFeed,
+  channelScope,
+  createChannelQueue,
+  createDb,
+  decodeSnapshot,
+  dropDatabase,
+  snapshotKey,
+  systemClock,
+  type Config,
+} from '@tubefeed/core';
 import { clearRedisPrefix, createTestRedis, silentLogger, testConfig, until } from '@tubefeed/core/testing';
 import { createYoutubeSimulator } from '@tubefeed/youtube-sim';
 import { startWorkerRuntime } from './worker-runtime.js';
@@ -66,6 +78,20 @@ describe('followed channels in the worker', () => {
     }
     const lookups = sim.calls().filter((c) => c.endpoint === 'channels.list');
     expect(lookups).toHaveLength(2);
+
+    // Page 1 of each channel's own feed (/getData?channel=) is rebuilt by the worker from what
+    // it stored: the snapshot in Redis lists the channel's newest videos with its true total.
+    for (const channel of [a!, b!]) {
+      const { id } = await db.kysely.selectFrom('followed_channels').select('id').where('channel_id', '=', channel.channelId).executeTakeFirstOrThrow();
+      await until(`page 1 of ${channel.channelId}'s feed`, async () => {
+        const raw = await redis.get(snapshotKey(config.redis.prefix, channelScope(id)));
+        if (raw === null) return undefined;
+        const snapshot = decodeSnapshot(raw);
+        const have = await stored(channel.channelId);
+        const listed = snapshot.videos.map((line) => (JSON.parse(line) as { video_id: string }).video_id);
+        return snapshot.total === have.length && listed.length === Math.min(have.length, 100) && listed.every((videoId) => have.includes(videoId)) ? true : undefined;
+      }, 20_000);
+    }
 
     // A restart: the table says what is followed, nothing is looked up or stored again.
     await first.close(5000);

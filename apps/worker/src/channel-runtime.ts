@@ -45,8 +45,8 @@ export interface ChannelRuntimeOptions {
   readonly redis: RedisClient;
   /** Backoff of retried YouTube calls (tests shorten it). */
   readonly retry: RetrySettings;
-  /** Told after a tick stored new videos (the worker kicks its relay and rebuilds page 1). */
-  readonly onStored?: (inserted: number) => void | Promise<void>;
+  /** Told after a tick stored new videos, with their followed channels' feed scopes (the worker kicks its relay and rebuilds page 1). */
+  readonly onStored?: (inserted: number, scopes: readonly number[]) => void | Promise<void>;
   readonly onResult?: (result: ChannelRunResult) => void | Promise<void>;
 }
 

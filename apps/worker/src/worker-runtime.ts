@@ -15,6 +15,7 @@ import {
   FETCH_QUEUE,
   bullPrefix,
   bullmqFetchSchedule,
+  channelScope,
   createApiKeyRepository,
   createChannelSubscriber,
   createControlChannel,
@@ -27,6 +28,7 @@ import {
   createFetchPlanner,
   createFetchQueue,
   createFetchStack,
+  createFollowedChannelRepository,
   createRedis,
   createSharedCounters,
   createSnapshotWriter,
@@ -208,13 +210,14 @@ export async function startWorkerRuntime({ config, log, clock, retry = DEFAULT_R
     pool,
     redis,
     retry,
-    onStored: async () => {
+    onStored: async (_inserted, scopes) => {
       relay.kick();
-      await snapshots.refresh([ALL_VIDEOS_SCOPE]);
+      await snapshots.refresh([ALL_VIDEOS_SCOPE, ...scopes]);
     },
   });
   const followed = await queries.list({ enabledOnly: true });
-  await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id)]);
+  const channelsFollowed = await createFollowedChannelRepository({ db: db.kysely, clock }).list();
+  await snapshots.refresh([ALL_VIDEOS_SCOPE, ...followed.map((q) => q.id), ...channelsFollowed.map((c) => channelScope(c.id))]);
 
   // Keys or queries changed through the admin API: re-read them and reschedule.
   const control = createControlChannel({ redis, channels, prefix: config.redis.prefix, log });

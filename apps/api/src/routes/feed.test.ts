@@ -151,8 +151,8 @@ describe('GET /getData', () => {
     ['?pageNo=1&pageNo=2', 'pageNo must be given once, as an integer from 1 to 1000000000'],
     ['?query=', 'query must be text of 1 to 200 characters (got "")'],
     ['?query=nope', 'query "nope" is not a followed search query'],
-    ['?limt=5', 'unknown parameter limt; allowed: limit, pageNo, query'],
-    ['?limit=5&__=1', 'unknown parameter __; allowed: limit, pageNo, query'],
+    ['?limt=5', 'unknown parameter limt; allowed: limit, pageNo, query, channel'],
+    ['?limit=5&__=1', 'unknown parameter __; allowed: limit, pageNo, query, channel'],
   ])('rejects %s with 400 naming the parameter', async (query, message) => {
     const { status, body } = await getData(query);
     expect(status).toBe(400);

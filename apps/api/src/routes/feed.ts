@@ -15,6 +15,14 @@ const GetDataQuery = Type.Object(
     query: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: 'Only videos found by this followed search query' }),
     ),
+    channel: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'Only videos of this followed channel, by its id (UC…) or @handle; not with `query`',
+        examples: ['UCddiUEpeqJcYeBxX1IVBKvQ', '@verge'],
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -44,8 +52,8 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ feed: FeedService }> = asyn
       },
     },
     async (request, reply) => {
-      const { limit, pageNo, query } = request.query;
-      const page = await feed.getPage({ limit, pageNo, query });
+      const { limit, pageNo, query, channel } = request.query;
+      const page = await feed.getPage({ limit, pageNo, query, channel });
       if (page.etag !== null) reply.header('etag', page.etag);
       return reply.type('application/json; charset=utf-8').send(page.body);
     },

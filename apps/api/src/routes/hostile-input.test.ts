@@ -80,7 +80,7 @@ afterAll(async () => {
 // ---- what may be sent -------------------------------------------------------------------------
 
 const ROUTES: Record<string, readonly string[]> = {
-  '/getData': ['limit', 'pageNo', 'query'],
+  '/getData': ['limit', 'pageNo', 'query', 'channel'],
   '/videos': ['query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
   '/videos/search': ['q', 'query', 'channel', 'publishedAfter', 'publishedBefore', 'limit', 'cursor', 'sort'],
   '/queries': [],

@@ -30,7 +30,7 @@ describe('OpenAPI', () => {
     const publicRoutes = {
       '/health': [],
       '/health/live': [],
-      '/getData': ['limit', 'pageNo', 'query'],
+      '/getData': ['limit', 'pageNo', 'query', 'channel'],
       '/videos': ['query', 'channel', 'publishedAfter', 'publishedBefore', ...listingDetails, 'limit', 'cursor', 'sort', 'order'],
       '/videos/search': ['q', 'query', 'channel', 'publishedAfter', 'publishedBefore', ...listingDetails, 'limit', 'cursor', 'sort', 'order'],
       '/queries': [],

@@ -71,6 +71,7 @@ export function fetchVideosProcessor({ fetch, snapshots, leases, log, sweepSearc
     if (result.videosChanged) {
       stale.add(ALL_VIDEOS_SCOPE);
       stale.add(queryId);
+      for (const scope of result.channelScopes) stale.add(scope);
     }
     if (stale.size > 0) {
       const scopes = [...stale];

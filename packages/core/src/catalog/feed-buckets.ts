@@ -1,5 +1,13 @@
 // Hourly video counts per feed scope, with a running count of everything older.
 //
+// Scopes: 0 is every video, a search query's id its linked videos, and CHANNEL_SCOPE_BASE plus
+// a followed channel's row id that channel's videos (above every query id, so the ascending
+// lock order is: all videos, queries, channels). A channel's counts exist while it is in
+// followed_channels: built when it is followed, dropped when it is removed. A writer that adds
+// videos locks scope 0 before it looks up which of their channels are followed, and following
+// locks scope 0 before it counts, so no video can be stored between the count and the follow
+// without being counted (countChannelOnFollow).
+//
 // Why: `/getData` pages by offset. `OFFSET 500000` on a million rows walks half an index on every
 // request, and `COUNT(*)` walks all of it. Instead every scope (0 = all videos, otherwise a
 // search query's id) keeps one row per hour that has videos: `n` videos in that hour and `below`
@@ -18,6 +26,23 @@ import type { Database } from '../platform/db/schema.js';
 export const BUCKET_MS = 3_600_000;
 
 export const ALL_VIDEOS_SCOPE = 0;
+
+/** Scopes from here up are followed channels (feed_scopes.scope is INT UNSIGNED). */
+export const CHANNEL_SCOPE_BASE = 2 ** 31;
+
+/** The feed scope of a followed channel, by its followed_channels row id. */
+export const channelScope = (followedChannelId: number): number => CHANNEL_SCOPE_BASE + followedChannelId;
+
+/** The followed_channels row id of a channel scope, or null when the scope is not a channel's. */
+export const followedChannelOf = (scope: number): number | null => (scope >= CHANNEL_SCOPE_BASE ? scope - CHANNEL_SCOPE_BASE : null);
+
+/**
+ * Creates a scope's row if needed and, either way, takes its exclusive lock until the
+ * transaction ends (re-entrant: a second call in the same transaction returns at once).
+ */
+export async function lockScope(trx: Transaction<Database>, scope: number): Promise<void> {
+  await sql`INSERT INTO feed_scopes (scope, total) VALUES (${scope}, 0) ON DUPLICATE KEY UPDATE scope = scope`.execute(trx);
+}
 
 export function bucketOf(date: Date): number {
   return Math.floor(date.getTime() / BUCKET_MS) * BUCKET_MS;
@@ -61,10 +86,7 @@ export interface ApplyResult {
 export async function applyBucketDeltas(trx: Transaction<Database>, deltas: BucketDeltas): Promise<ApplyResult> {
   let drifted = false;
   for (const [scope, changes] of deltas.entries()) {
-    // Creates the scope row if needed and, either way, takes its exclusive lock.
-    await sql`INSERT INTO feed_scopes (scope, total) VALUES (${scope}, 0) ON DUPLICATE KEY UPDATE scope = scope`.execute(
-      trx,
-    );
+    await lockScope(trx, scope);
     const scopeRow = await trx
       .selectFrom('feed_scopes')
       .select('total')
@@ -139,8 +161,39 @@ export async function applyBucketDeltas(trx: Transaction<Database>, deltas: Buck
 const HOUR_OF = (column: string) => sql.raw(`DATE_FORMAT(${column}, '%Y-%m-%d %H:00:00')`);
 
 /**
- * Recomputes every scope's buckets and totals from the videos and video_queries tables. Takes
- * every scope's lock first (ascending), so it is safe while the worker writes.
+ * Counts a followed channel's stored videos into its scope, from nothing, inside the caller's
+ * transaction (which follows or re-enables the channel). Scope 0's lock is taken first: a
+ * writer storing videos holds it from before it looks up followed channels until it commits,
+ * so every video is either committed before this count reads (and counted here) or stored
+ * after it and counted by its writer, who then sees the channel followed.
+ */
+export async function countChannelOnFollow(trx: Transaction<Database>, followedChannelId: number, channelId: string): Promise<void> {
+  await lockScope(trx, ALL_VIDEOS_SCOPE);
+  const scope = channelScope(followedChannelId);
+  await lockScope(trx, scope);
+  await sql`DELETE FROM feed_buckets WHERE scope = ${scope}`.execute(trx);
+  await sql`
+    INSERT INTO feed_buckets (scope, bucket_start, n, below)
+    SELECT ${scope}, bucket_start, n, SUM(n) OVER (ORDER BY bucket_start) - n
+    FROM (SELECT ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n FROM videos
+          WHERE channel_id = ${channelId} GROUP BY 1) AS hours`.execute(trx);
+  await sql`
+    UPDATE feed_scopes SET total = (SELECT COALESCE(SUM(n), 0) FROM feed_buckets WHERE scope = ${scope})
+    WHERE scope = ${scope}`.execute(trx);
+}
+
+/** Drops a followed channel's counts, inside the transaction that removes the channel. */
+export async function dropChannelCounts(trx: Transaction<Database>, followedChannelId: number): Promise<void> {
+  await lockScope(trx, ALL_VIDEOS_SCOPE);
+  const scope = channelScope(followedChannelId);
+  await sql`DELETE FROM feed_buckets WHERE scope = ${scope}`.execute(trx);
+  await sql`DELETE FROM feed_scopes WHERE scope = ${scope}`.execute(trx);
+}
+
+/**
+ * Recomputes every scope's buckets and totals from the videos, video_queries and
+ * followed_channels tables. Takes every scope's lock first (ascending), so it is safe while the
+ * worker writes.
  */
 export async function rebuildFeedCounts(db: Kysely<Database>): Promise<void> {
   await db.transaction().execute(async (trx) => {
@@ -148,7 +201,12 @@ export async function rebuildFeedCounts(db: Kysely<Database>): Promise<void> {
     await sql`INSERT INTO feed_scopes (scope, total) SELECT id, 0 FROM search_queries ON DUPLICATE KEY UPDATE scope = feed_scopes.scope`.execute(
       trx,
     );
+    await sql`INSERT INTO feed_scopes (scope, total) SELECT ${CHANNEL_SCOPE_BASE} + id, 0 FROM followed_channels
+      ON DUPLICATE KEY UPDATE scope = feed_scopes.scope`.execute(trx);
     await sql`SELECT scope FROM feed_scopes ORDER BY scope FOR UPDATE`.execute(trx);
+    // Channels no longer followed (a row removed by hand) have no counts to keep.
+    await sql`DELETE FROM feed_scopes WHERE scope >= ${CHANNEL_SCOPE_BASE}
+      AND scope - ${CHANNEL_SCOPE_BASE} NOT IN (SELECT id FROM followed_channels)`.execute(trx);
     await sql`DELETE FROM feed_buckets`.execute(trx);
     await sql`
       INSERT INTO feed_buckets (scope, bucket_start, n, below)
@@ -161,6 +219,11 @@ export async function rebuildFeedCounts(db: Kysely<Database>): Promise<void> {
       SELECT query_id, bucket_start, n, SUM(n) OVER (PARTITION BY query_id ORDER BY bucket_start) - n
       FROM (SELECT query_id, ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n
             FROM video_queries GROUP BY query_id, 2) AS hours`.execute(trx);
+    await sql`
+      INSERT INTO feed_buckets (scope, bucket_start, n, below)
+      SELECT scope, bucket_start, n, SUM(n) OVER (PARTITION BY scope ORDER BY bucket_start) - n
+      FROM (SELECT ${CHANNEL_SCOPE_BASE} + c.id AS scope, ${HOUR_OF('v.published_at')} AS bucket_start, COUNT(*) AS n
+            FROM followed_channels c JOIN videos v ON v.channel_id = c.channel_id GROUP BY 1, 2) AS hours`.execute(trx);
     await sql`
       UPDATE feed_scopes s
       LEFT JOIN (SELECT scope, SUM(n) AS total FROM feed_buckets GROUP BY scope) t ON t.scope = s.scope

@@ -1,10 +1,13 @@
 // The channels the service follows through their uploads playlists (followed_channels). A
 // channel is found by channels.list before it is stored here; its videos live in the videos
 // table like any other (the `all` and `c:<channel id>` feeds), so deleting a row stops the
-// polling and keeps the videos.
+// polling and keeps the videos. While a channel is here (polled or not) its videos are counted
+// in a feed scope of its own (feed-buckets.ts), so `/getData?channel=` pages like a query's.
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Database, FollowedChannelRow } from '../platform/db/schema.js';
+import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
+import { countChannelOnFollow, dropChannelCounts } from './feed-buckets.js';
 
 /** What channels.list told about a channel (ingest/youtube/channel-client.ts ChannelInfo). */
 export interface FollowedChannelInput {
@@ -59,19 +62,38 @@ export function createFollowedChannelRepository({ db, clock }: { db: Kysely<Data
    */
   async function follow(channel: FollowedChannelInput, origin: ChannelOrigin): Promise<FollowedChannelRow> {
     const fields = { title: channel.title.slice(0, 200), handle: channel.handle?.slice(0, 100) ?? null, uploads_playlist_id: channel.uploadsPlaylistId };
-    await db
-      .insertInto('followed_channels')
-      .values({ channel_id: channel.channelId, ...fields, enabled: 1, origin, created_at: clock.now() })
-      .onDuplicateKeyUpdate(origin === 'admin' ? { ...fields, enabled: 1, origin } : { ...fields, enabled: 1 })
-      .execute();
-    const row = await findByChannelId(channel.channelId);
-    if (row === undefined) throw new Error(`followed channel ${channel.channelId} vanished after insert`);
-    return row;
+    return withDeadlockRetry(() =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          const existing = await trx.selectFrom('followed_channels').select('id').where('channel_id', '=', channel.channelId).executeTakeFirst();
+          await trx
+            .insertInto('followed_channels')
+            .values({ channel_id: channel.channelId, ...fields, enabled: 1, origin, created_at: clock.now() })
+            .onDuplicateKeyUpdate(origin === 'admin' ? { ...fields, enabled: 1, origin } : { ...fields, enabled: 1 })
+            .execute();
+          const row = await trx.selectFrom('followed_channels').selectAll().where('channel_id', '=', channel.channelId).executeTakeFirst();
+          if (row === undefined) throw new Error(`followed channel ${channel.channelId} vanished after insert`);
+          // A channel followed before has been counted all along.
+          if (existing === undefined) await countChannelOnFollow(trx, row.id, row.channel_id);
+          return row;
+        }),
+    );
   }
 
   async function remove(id: number): Promise<boolean> {
-    const result = await db.deleteFrom('followed_channels').where('id', '=', id).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return withDeadlockRetry(() =>
+      db
+        .transaction()
+        .setIsolationLevel('read committed')
+        .execute(async (trx) => {
+          const result = await trx.deleteFrom('followed_channels').where('id', '=', id).executeTakeFirst();
+          if (Number(result.numDeletedRows) === 0) return false;
+          await dropChannelCounts(trx, id);
+          return true;
+        }),
+    );
   }
 
   /** Stops polling configured channels no longer in YOUTUBE_CHANNELS (their rows and videos stay). */

@@ -16,7 +16,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
-import { ALL_VIDEOS_SCOPE } from './feed-buckets.js';
+import { ALL_VIDEOS_SCOPE, channelScope } from './feed-buckets.js';
 import { DETAIL_COLUMNS, SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
 import { VIDEO_JSON_VERSION } from './video-json.js';
 import type { VideoDetails } from './video-details.js';
@@ -44,8 +44,9 @@ export interface DetailsStoreResult {
   /** Of those, the videos whose public JSON changed (new counts, a live state, gone, ...). */
   readonly rendered: number;
   /**
-   * The feed scopes listing a video whose JSON changed: every video's (ALL_VIDEOS_SCOPE) and
-   * the followed queries' that found one; empty when no JSON changed.
+   * The feed scopes listing a video whose JSON changed: every video's (ALL_VIDEOS_SCOPE), the
+   * followed queries' that found one and the followed channels' it belongs to; empty when no
+   * JSON changed.
    */
   readonly scopes: readonly number[];
 }
@@ -155,23 +156,20 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
             return old.json_version !== VIDEO_JSON_VERSION || old.json_hash === null || !hash.equals(old.json_hash);
           });
           await storeJson(trx, changed);
-          const links =
-            changed.length === 0
-              ? []
-              : await trx
-                  .selectFrom('video_queries')
-                  .select('query_id')
-                  .distinct()
-                  .where(
-                    'video_pk',
-                    'in',
-                    changed.map((row) => row.id),
-                  )
-                  .execute();
+          if (changed.length === 0) return { matched: Number(result.numAffectedRows ?? 0n), rendered: 0, scopes: [] };
+          const changedPks = changed.map((row) => row.id);
+          const links = await trx.selectFrom('video_queries').select('query_id').distinct().where('video_pk', 'in', changedPks).execute();
+          const followed = await trx
+            .selectFrom('followed_channels as c')
+            .innerJoin('videos as v', 'v.channel_id', 'c.channel_id')
+            .select('c.id')
+            .distinct()
+            .where('v.id', 'in', changedPks)
+            .execute();
           return {
             matched: Number(result.numAffectedRows ?? 0n),
             rendered: changed.length,
-            scopes: changed.length === 0 ? [] : [ALL_VIDEOS_SCOPE, ...links.map((link) => link.query_id).sort((a, b) => a - b)],
+            scopes: [ALL_VIDEOS_SCOPE, ...links.map((link) => link.query_id), ...followed.map((row) => channelScope(row.id))].sort((a, b) => a - b),
           };
         }),
     );

@@ -5,7 +5,7 @@ import { sql, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Clock } from '../platform/clock.js';
 import type { Database, VideoRow } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
-import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, rebuildFeedCounts } from './feed-buckets.js';
+import { ALL_VIDEOS_SCOPE, BUCKET_MS, BucketDeltas, applyBucketDeltas, channelScope, followedChannelOf, lockScope, rebuildFeedCounts } from './feed-buckets.js';
 import { MAX_BODY_TEXT, MAX_TITLE_TEXT, searchText } from './search-text.js';
 import type { VideoInput } from './video.js';
 import { NOT_ENRICHED, VIDEO_JSON_VERSION, fragmentHash, serializeVideo } from './video-json.js';
@@ -24,6 +24,11 @@ export interface UpsertResult {
   readonly insertedVideoIds: readonly string[];
   /** True when the feed counts were found inconsistent and should be rebuilt. */
   readonly countsDrifted: boolean;
+  /**
+   * The feed scopes of followed channels that list a video of the batch (page 1 of each may
+   * show a changed or new video); empty when nothing was written.
+   */
+  readonly channelScopes: readonly number[];
 }
 
 /** A listed video: its keyset position and its current JSON (rendered-videos.ts). */
@@ -174,6 +179,10 @@ function normaliseBatch(videos: readonly VideoInput[]): VideoInput[] {
 /** Newest first, ties broken by id, newest id first: the feed's order. */
 const newestFirst = (a: RenderedRow, b: RenderedRow): number => b.published_at.getTime() - a.published_at.getTime() || b.id - a.id;
 
+/** A followed channel's YouTube id, as a subquery (a constant for the optimiser: one row by key). */
+const channelOfFollowed = (db: Kysely<Database>, followedChannelId: number) =>
+  db.selectFrom('followed_channels').select('channel_id').where('id', '=', followedChannelId);
+
 /**
  * Newest-first rows of a scope published before `end` (or all), after skipping `skip`. The
  * skipping is done on the feed index alone (the ids of the page are found there, a "deferred
@@ -188,11 +197,13 @@ async function selectNewestBefore(
   skip: number,
   limit: number,
 ): Promise<ListedVideo[]> {
+  const followed = followedChannelOf(scope);
   const ids =
-    scope === ALL_VIDEOS_SCOPE
+    scope === ALL_VIDEOS_SCOPE || followed !== null
       ? db
           .selectFrom('videos')
           .select('id')
+          .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed!)))
           .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
           .orderBy('published_at', 'desc')
           .orderBy('id', 'desc')
@@ -221,7 +232,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
   async function upsertBatch(videos: readonly VideoInput[], options: { queryId?: number } = {}): Promise<UpsertResult> {
     const batch = normaliseBatch(videos);
     if (batch.length === 0) {
-      return { inserted: 0, updated: 0, linked: 0, insertedVideoIds: [], countsDrifted: false };
+      return { inserted: 0, updated: 0, linked: 0, insertedVideoIds: [], countsDrifted: false, channelScopes: [] };
     }
     return withDeadlockRetry(() =>
       db
@@ -239,6 +250,13 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     const now = clock.now();
     const token = newIngestToken();
     const ids = batch.map((v) => v.videoId);
+
+    // Writers take scope 0's lock first and hold it to the commit, so they store one at a
+    // time: a video another writer is inserting cannot appear between the read below and the
+    // upsert (READ COMMITTED takes no gap locks, and its move between hours would go
+    // uncounted), and a channel followed meanwhile is seen (feed-buckets.ts). Readers take no
+    // locks and are not held up.
+    await lockScope(trx, ALL_VIDEOS_SCOPE);
 
     // Lock the rows that already exist and remember their publish times: a changed publish
     // time moves the video between hourly buckets.
@@ -296,6 +314,28 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     const affected = Number(written.numInsertedOrUpdatedRows ?? 0n);
     const updated = Math.max(0, Math.round((affected - insertedVideoIds.length) / 2));
 
+    // Followed channels' counts (and the scopes whose page 1 shows a written video), looked up
+    // under scope 0's lock: a channel followed meanwhile has counted what was committed before.
+    let channelScopes: number[] = [];
+    if (affected > 0) {
+      const channelIds = [...new Set(stored.map((row) => row.channel_id))];
+      const followed = await trx.selectFrom('followed_channels').select(['id', 'channel_id']).where('channel_id', 'in', channelIds).execute();
+      const scopeOf = new Map(followed.map((row) => [row.channel_id, channelScope(row.id)]));
+      channelScopes = [...new Set(scopeOf.values())].sort((a, b) => a - b);
+      const insertedIds = new Set(insertedVideoIds);
+      const movedByPk = new Map(moved.map((move) => [move.pk, move]));
+      for (const row of stored) {
+        const scope = scopeOf.get(row.channel_id);
+        if (scope === undefined) continue;
+        if (insertedIds.has(row.video_id)) deltas.add(scope, row.published_at, +1);
+        const move = movedByPk.get(row.id);
+        if (move !== undefined) {
+          deltas.add(scope, move.from, -1);
+          deltas.add(scope, move.to, +1);
+        }
+      }
+    }
+
     if (moved.length > 0) {
       const links = await trx
         .selectFrom('video_queries')
@@ -352,7 +392,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     if (events.length > 0) await trx.insertInto('feed_events').values(events).execute();
 
     const { drifted } = await applyBucketDeltas(trx, deltas);
-    return { inserted: insertedVideoIds.length, updated, linked, insertedVideoIds, countsDrifted: drifted };
+    return { inserted: insertedVideoIds.length, updated, linked, insertedVideoIds, countsDrifted: drifted, channelScopes };
   }
 
   /** Total stored videos in a scope (0 = all), from the maintained count: no table scan. */
@@ -409,9 +449,16 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
 
   /** The newest stored publish time of a scope, or null when it has no videos. */
   async function newestPublishedAt(scope: number): Promise<Date | null> {
+    const followed = followedChannelOf(scope);
     const row =
-      scope === ALL_VIDEOS_SCOPE
-        ? await db.selectFrom('videos').select('published_at').orderBy('published_at', 'desc').limit(1).executeTakeFirst()
+      scope === ALL_VIDEOS_SCOPE || followed !== null
+        ? await db
+            .selectFrom('videos')
+            .select('published_at')
+            .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed!)))
+            .orderBy('published_at', 'desc')
+            .limit(1)
+            .executeTakeFirst()
         : await db
             .selectFrom('video_queries')
             .select('published_at')

@@ -74,7 +74,7 @@ export interface ChannelPollServiceDeps {
   readonly settings: ChannelPollSettings;
   readonly retry: RetrySettings;
   /** Told after a run stored new videos (the worker kicks its feed relay and page-1 snapshot). */
-  readonly onStored?: (inserted: number) => void | Promise<void>;
+  readonly onStored?: (inserted: number, scopes: readonly number[]) => void | Promise<void>;
   /**
    * Units of every project polling never takes (ENRICH_UNITS_RESERVE, shared with enrichment):
    * kept for key checks and operator actions.
@@ -101,7 +101,12 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
   }
 
   /** Reads one channel's new uploads, spending at most `maxUnits`; records the outcome on its row. */
-  async function poll(channel: FollowedChannelRow, maxUnits: number, runLog: Logger): Promise<{ units: number; inserted: number; outcome: ChannelPollOutcome }> {
+  async function poll(
+    channel: FollowedChannelRow,
+    maxUnits: number,
+    runLog: Logger,
+    scopes: Set<number>,
+  ): Promise<{ units: number; inserted: number; outcome: ChannelPollOutcome }> {
     const startedAt = clock.now();
     const mark = channel.newest_published_at;
     const pollLog = runLog.child({ channelId: channel.channel_id });
@@ -127,7 +132,11 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
         const newer = mark === null ? page.videos : page.videos.filter((video) => video.publishedAt > mark);
         const known = await channels.storedVideoIds(newer.map((video) => video.videoId));
         const fresh = newer.filter((video) => !known.has(video.videoId));
-        if (fresh.length > 0) inserted += (await videos.upsertBatch(fresh)).inserted;
+        if (fresh.length > 0) {
+          const stored = await videos.upsertBatch(fresh);
+          inserted += stored.inserted;
+          for (const scope of stored.channelScopes) scopes.add(scope);
+        }
         for (const video of page.videos) if (newest === null || video.publishedAt > newest) newest = video.publishedAt;
         const reachedMark = mark !== null && page.videos.some((video) => video.publishedAt <= mark);
         if (reachedMark || page.nextPageToken === null) {
@@ -166,8 +175,10 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
     const runLog = log.child({ run: startedAt.toISOString() });
     const [status, plan, count] = await Promise.all([pool.status(), pacing(), channels.countEnabled()]);
     const totals = { units: 0, polled: 0, inserted: 0 };
+    // The followed channels' feed scopes whose page 1 the stored videos change.
+    const scopes = new Set<number>();
     const finish = async (outcome: ChannelRunOutcome, reason: string): Promise<ChannelRunResult> => {
-      if (totals.inserted > 0) await deps.onStored?.(totals.inserted);
+      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...scopes]);
       const result = { outcome, reason, intervalMs: plan.intervalMs, ...totals };
       // Ticks come every few seconds: only what stored something, or a quota surprise, is
       // worth a line at info level; a day without budget would otherwise log all afternoon.
@@ -185,7 +196,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
       for (const channel of due) {
         const left = plan.unitsLeftToday - totals.units;
         if (left <= 0 || options.signal?.aborted === true) break;
-        const done = await poll(channel, left, runLog);
+        const done = await poll(channel, left, runLog, scopes);
         totals.units += done.units;
         totals.inserted += done.inserted;
         totals.polled += 1;
@@ -194,7 +205,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
       if (error instanceof QuotaExhaustedError) return finish('quota-exhausted', `every project's units bucket is spent until ${error.resetAt.toISOString()}`);
       if (error instanceof NoUsableKeyError) return finish('no-usable-key', error.message);
       runLog.warn({ ...totals, err: error instanceof Error ? error.message : String(error) }, 'channel polling failed; what it stored stays');
-      if (totals.inserted > 0) await deps.onStored?.(totals.inserted);
+      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...scopes]);
       throw error;
     }
     return finish('polled', `${totals.polled} channel${totals.polled === 1 ? '' : 's'} polled, ${totals.inserted} new videos, ${totals.units} units (${plan.summary})`);

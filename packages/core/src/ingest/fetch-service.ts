@@ -145,6 +145,8 @@ export interface FetchRunResult {
    * outside the window): the page-1 snapshots of every video and of this query are behind.
    */
   readonly videosChanged: boolean;
+  /** The feed scopes of followed channels that list a video the run wrote (their page 1 is behind too). */
+  readonly channelScopes: readonly number[];
 }
 
 export interface FetchServiceDeps {
@@ -209,6 +211,8 @@ interface RunLedger {
   unverifiedSeconds: number;
   rangesSetAside: number;
   pending: readonly TimeRange[];
+  /** Followed channels' feed scopes that list a video the run wrote. */
+  channelScopes: Set<number>;
 }
 
 /** One run: its query, its settled start, its logger, and its ledger. */
@@ -264,6 +268,7 @@ export function createFetchService(deps: FetchServiceDeps) {
 }
 
 const emptyLedger = (): RunLedger => ({
+  channelScopes: new Set(),
   searchCalls: 0,
   inserted: 0,
   updated: 0,
@@ -469,6 +474,7 @@ async function storePage(deps: RunDeps, run: Run, inside: readonly VideoInput[],
       run.log.error('feed counts found inconsistent; rebuilding them');
       await deps.videos.rebuildCounts();
     }
+    for (const scope of stored.channelScopes) run.ledger.channelScopes.add(scope);
     if (counted) {
       run.ledger.inserted += stored.inserted;
       run.ledger.updated += stored.updated;
@@ -600,5 +606,6 @@ function runResult(clock: Clock, run: Pick<Run, 'queryId' | 'startedAt' | 'ledge
     startedAt: new Date(run.startedAt).toISOString(),
     durationMs: clock.now().getTime() - run.startedAt,
     videosChanged: ledger.inserted + ledger.updated + ledger.linked + ledger.outsideWindow > 0,
+    channelScopes: [...ledger.channelScopes].sort((a, b) => a - b),
   };
 }

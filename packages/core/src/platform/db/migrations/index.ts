@@ -18,6 +18,7 @@ import * as webhooks from './20261210100000_webhooks.js';
 import * as videoDetails from './20261211090000_video_details.js';
 import * as listingSortIndexes from './20261211100000_listing_sort_indexes.js';
 import * as followedChannels from './20261211110000_followed_channels.js';
+import * as channelFeedCounts from './20261212090000_channel_feed_counts.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -37,4 +38,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261211090000_video_details': videoDetails,
   '20261211100000_listing_sort_indexes': listingSortIndexes,
   '20261211110000_followed_channels': followedChannels,
+  '20261212090000_channel_feed_counts': channelFeedCounts,
 };
