@@ -292,7 +292,7 @@ export async function createApiRuntime({ config, log, clock, prepareDatabase = t
         retry: CHANNEL_LOOKUP_RETRY,
         log: log.child({ module: 'admin' }),
       }),
-      pacing: createChannelPacingReader({ pool, channels: followedChannels, redis, prefix: config.redis.prefix, clock, settings: config.channels }),
+      pacing: createChannelPacingReader({ pool, channels: followedChannels, redis, prefix: config.redis.prefix, clock, settings: config.channels, reserveUnits: config.enrich.reserveUnits }),
       log: log.child({ module: 'admin' }),
     }),
     webhookAdmin: createWebhookAdmin({ webhooks: createWebhookRepository({ db: db.kysely, clock }), queries, log: log.child({ module: 'admin' }) }),

@@ -106,7 +106,15 @@ function services(
   const admin = createChannelAdmin({
     channels,
     resolve: createChannelResolver({ pool, youtube, retry: RETRY, log: silentLogger }),
-    pacing: createChannelPacingReader({ pool, channels, redis, prefix, clock, settings: { pollIntervalMs: INTERVAL, unitsShare: options.share ?? 0.5 } }),
+    pacing: createChannelPacingReader({
+      pool,
+      channels,
+      redis,
+      prefix,
+      clock,
+      settings: { pollIntervalMs: INTERVAL, unitsShare: options.share ?? 0.5 },
+      ...(options.reserveUnits === undefined ? {} : { reserveUnits: options.reserveUnits }),
+    }),
     log: silentLogger,
   });
   const polling = createChannelPollService({
@@ -384,17 +392,20 @@ describe('followed channels against the simulator', () => {
     expect(sim.quota()[0]).toMatchObject({ units: { limit: LIMIT, used: 3 } });
     sim.resetCalls();
 
-    // Three pages read, then no project has a unit above its reserve: the tick ends there, and
-    // says that no units are left to it (the pool refuses as when every bucket is spent).
-    expect(await polling.run()).toMatchObject({ outcome: 'quota-exhausted' });
+    // The pacing gives the tick the 3 units above the reserve: three pages read, all counted.
+    const firstTick = await polling.run();
+    expect(firstTick).toMatchObject({ outcome: "polled", units: 3 });
     expect(await polling.spentToday()).toBe(3);
     expect(calls('playlistItems.list')).toHaveLength(3);
     expect(calls('playlistItems.list').every((c) => c.status === 200)).toBe(true);
     expect(sim.quota()[0]).toMatchObject({ units: { used: LIMIT - RESERVE, remaining: RESERVE } });
 
-    // Later ticks send nothing more: the reserve stays whole all day.
+    // Later ticks send nothing more, and say why: the reserve stays whole all day.
     advance(INTERVAL);
-    expect(await polling.run()).toMatchObject({ outcome: 'quota-exhausted', units: 0 });
+    const later = await polling.run();
+    expect(later).toMatchObject({ outcome: 'no-budget', units: 0 });
+    expect(later.reason).toMatch(/down to the reserve of 500/);
+    expect((await admin.list()).pacing).toMatchObject({ limit: 'units-spent', unitsLeftToday: 0 });
     expect(await polling.spentToday()).toBe(3);
     expect(calls('playlistItems.list')).toHaveLength(3);
     // Not taken for spent: the project stays usable for callers without a reserve.

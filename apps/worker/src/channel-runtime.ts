@@ -69,7 +69,7 @@ export async function startChannelRuntime({ config, log, clock, db, pool, redis,
   const admin = createChannelAdmin({
     channels,
     resolve: createChannelResolver({ pool, youtube, retry, log: moduleLog }),
-    pacing: createChannelPacingReader({ pool, channels, redis, prefix: config.redis.prefix, clock, settings: config.channels }),
+    pacing: createChannelPacingReader({ pool, channels, redis, prefix: config.redis.prefix, clock, settings: config.channels, reserveUnits: config.enrich.reserveUnits }),
     log: moduleLog,
   });
   const polling = createChannelPollService({

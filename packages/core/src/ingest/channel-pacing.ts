@@ -11,7 +11,8 @@
 // each) and many are polled less often rather than spending the bucket by noon. Recomputed at
 // every tick from what the pool and the day's count say, so costly polls (new uploads, a first
 // read of a whole playlist) lengthen the intervals that follow. With no usable key, or the
-// share or the bucket spent, nothing is polled until the reset.
+// share or the bucket spent (down to ENRICH_UNITS_RESERVE per project), nothing is polled until
+// the reset.
 import type { Clock } from '../platform/clock.js';
 import { redisKey, type RedisClient } from '../platform/redis/create-redis.js';
 import { nextPacificMidnight, pacificDayKey } from '../platform/time/pacific-time.js';
@@ -30,6 +31,8 @@ export interface ChannelPacingInput {
   readonly share: number;
   /** CHANNEL_POLL_INTERVAL_MS: never poll a channel more often. */
   readonly minIntervalMs: number;
+  /** ENRICH_UNITS_RESERVE: units of every project's bucket polling never touches (key checks). */
+  readonly reserveUnits?: number;
 }
 
 export type ChannelPacingLimit = 'no-usable-key' | 'share-spent' | 'units-spent' | 'paced' | 'min-interval';
@@ -49,14 +52,14 @@ export interface ChannelPacing {
   readonly summary: string;
 }
 
-export function computeChannelPacing({ now, projects, spentToday, channels, share, minIntervalMs }: ChannelPacingInput): ChannelPacing {
+export function computeChannelPacing({ now, projects, spentToday, channels, share, minIntervalMs, reserveUnits = 0 }: ChannelPacingInput): ChannelPacing {
   const resetAt = nextPacificMidnight(now);
   const msLeft = Math.max(0, resetAt.getTime() - now.getTime());
   const usable = projects.filter((p) => p.usable);
   const dayCapUnits = Math.floor(share * usable.reduce((sum, p) => sum + p.buckets.units.limit, 0));
   const bucketLeft = usable.reduce((sum, p) => {
     const units = p.buckets.units;
-    return sum + (units.exhaustedUntil !== null && units.exhaustedUntil > now ? 0 : Math.max(0, units.remaining));
+    return sum + (units.exhaustedUntil !== null && units.exhaustedUntil > now ? 0 : Math.max(0, units.remaining - reserveUnits));
   }, 0);
   const shareLeft = Math.max(0, dayCapUnits - spentToday);
   const unitsLeftToday = Math.min(shareLeft, bucketLeft);
@@ -69,7 +72,12 @@ export function computeChannelPacing({ now, projects, spentToday, channels, shar
   const perChannel = Math.floor(unitsLeftToday / Math.max(1, channels));
   if (perChannel === 0) {
     const limit = shareLeft <= bucketLeft ? 'share-spent' : 'units-spent';
-    const why = limit === 'share-spent' ? `channels spent their share of ${dayCapUnits} units` : 'the units bucket is spent';
+    const why =
+      limit === 'share-spent'
+        ? `channels spent their share of ${dayCapUnits} units`
+        : reserveUnits > 0
+          ? `the units bucket is spent down to the reserve of ${reserveUnits} in every project`
+          : 'the units bucket is spent';
     return { ...common, intervalMs: waitForReset, limit, summary: `${why}; next polls after 00:00 PT (${resetAt.toISOString()})` };
   }
   const paced = Math.ceil(msLeft / (perChannel + 1));
@@ -93,19 +101,21 @@ export interface ChannelPacingReaderDeps {
   readonly prefix: string;
   readonly clock: Clock;
   readonly settings: { readonly pollIntervalMs: number; readonly unitsShare: number };
+  /** ENRICH_UNITS_RESERVE, kept out of what polling may spend. */
+  readonly reserveUnits?: number;
 }
 
 export type ChannelPacingReader = ReturnType<typeof createChannelPacingReader>;
 
 /** The pacing as it stands now, from the pool, the day's count and the followed channels (the worker's ticks, GET /admin/channels). */
-export function createChannelPacingReader({ pool, channels, redis, prefix, clock, settings }: ChannelPacingReaderDeps) {
+export function createChannelPacingReader({ pool, channels, redis, prefix, clock, settings, reserveUnits = 0 }: ChannelPacingReaderDeps) {
   async function spentToday(): Promise<number> {
     return Number((await redis.get(channelSpendKey(prefix, pacificDayKey(clock.now())))) ?? 0);
   }
 
   async function pacing(): Promise<ChannelPacing> {
     const [status, spent, count] = await Promise.all([pool.status(), spentToday(), channels.countEnabled()]);
-    return computeChannelPacing({ now: clock.now(), projects: status.projects, spentToday: spent, channels: count, share: settings.unitsShare, minIntervalMs: settings.pollIntervalMs });
+    return computeChannelPacing({ now: clock.now(), projects: status.projects, spentToday: spent, channels: count, share: settings.unitsShare, minIntervalMs: settings.pollIntervalMs, reserveUnits });
   }
 
   return { spentToday, pacing };

@@ -88,11 +88,17 @@ const DAY_COUNT_TTL_SECONDS = 3 * 24 * 3600;
 /** Due channels read per run at most (the next tick takes the rest). */
 const DUE_PER_RUN = 500;
 
+/** What a run spent and which followed channels' feed scopes it wrote to, kept as it goes. */
+interface RunTally {
+  units: number;
+  readonly scopes: Set<number>;
+}
+
 export function createChannelPollService(deps: ChannelPollServiceDeps) {
   const { channels, videos, pool, youtube, redis, prefix, clock, log, settings } = deps;
   const call = createPooledCall({ pool, retry: deps.retry });
 
-  const { spentToday, pacing } = createChannelPacingReader({ pool, channels, redis, prefix, clock, settings });
+  const { spentToday, pacing } = createChannelPacingReader({ pool, channels, redis, prefix, clock, settings, ...(deps.reserveUnits === undefined ? {} : { reserveUnits: deps.reserveUnits }) });
 
   async function countSpent(units: number): Promise<void> {
     if (units <= 0) return;
@@ -105,7 +111,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
     channel: FollowedChannelRow,
     maxUnits: number,
     runLog: Logger,
-    scopes: Set<number>,
+    tally: RunTally,
   ): Promise<{ units: number; inserted: number; outcome: ChannelPollOutcome }> {
     const startedAt = clock.now();
     const mark = channel.newest_published_at;
@@ -127,6 +133,8 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
           });
         } finally {
           units += sent;
+          // Counted for the run as it is spent: a poll cut short by quota still reports it.
+          tally.units += sent;
           await countSpent(sent);
         }
         const newer = mark === null ? page.videos : page.videos.filter((video) => video.publishedAt > mark);
@@ -135,7 +143,7 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
         if (fresh.length > 0) {
           const stored = await videos.upsertBatch(fresh);
           inserted += stored.inserted;
-          for (const scope of stored.channelScopes) scopes.add(scope);
+          for (const scope of stored.channelScopes) tally.scopes.add(scope);
         }
         for (const video of page.videos) if (newest === null || video.publishedAt > newest) newest = video.publishedAt;
         const reachedMark = mark !== null && page.videos.some((video) => video.publishedAt <= mark);
@@ -174,12 +182,11 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
     const startedAt = clock.now();
     const runLog = log.child({ run: startedAt.toISOString() });
     const [status, plan, count] = await Promise.all([pool.status(), pacing(), channels.countEnabled()]);
-    const totals = { units: 0, polled: 0, inserted: 0 };
-    // The followed channels' feed scopes whose page 1 the stored videos change.
-    const scopes = new Set<number>();
+    const totals = { polled: 0, inserted: 0 };
+    const tally: RunTally = { units: 0, scopes: new Set() };
     const finish = async (outcome: ChannelRunOutcome, reason: string): Promise<ChannelRunResult> => {
-      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...scopes]);
-      const result = { outcome, reason, intervalMs: plan.intervalMs, ...totals };
+      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...tally.scopes]);
+      const result = { outcome, reason, intervalMs: plan.intervalMs, units: tally.units, ...totals };
       // Ticks come every few seconds: only what stored something, or a quota surprise, is
       // worth a line at info level; a day without budget would otherwise log all afternoon.
       const level = outcome === 'quota-exhausted' ? 'warn' : outcome === 'polled' && totals.inserted > 0 ? 'info' : 'debug';
@@ -194,21 +201,20 @@ export function createChannelPollService(deps: ChannelPollServiceDeps) {
     if (due.length === 0) return finish('nothing-due', 'no channel is due');
     try {
       for (const channel of due) {
-        const left = plan.unitsLeftToday - totals.units;
+        const left = plan.unitsLeftToday - tally.units;
         if (left <= 0 || options.signal?.aborted === true) break;
-        const done = await poll(channel, left, runLog, scopes);
-        totals.units += done.units;
+        const done = await poll(channel, left, runLog, tally);
         totals.inserted += done.inserted;
         totals.polled += 1;
       }
     } catch (error) {
       if (error instanceof QuotaExhaustedError) return finish('quota-exhausted', `every project's units bucket is spent until ${error.resetAt.toISOString()}`);
       if (error instanceof NoUsableKeyError) return finish('no-usable-key', error.message);
-      runLog.warn({ ...totals, err: error instanceof Error ? error.message : String(error) }, 'channel polling failed; what it stored stays');
-      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...scopes]);
+      runLog.warn({ ...totals, units: tally.units, err: error instanceof Error ? error.message : String(error) }, 'channel polling failed; what it stored stays');
+      if (totals.inserted > 0) await deps.onStored?.(totals.inserted, [...tally.scopes]);
       throw error;
     }
-    return finish('polled', `${totals.polled} channel${totals.polled === 1 ? '' : 's'} polled, ${totals.inserted} new videos, ${totals.units} units (${plan.summary})`);
+    return finish('polled', `${totals.polled} channel${totals.polled === 1 ? '' : 's'} polled, ${totals.inserted} new videos, ${tally.units} units (${plan.summary})`);
   }
 
   return { run, pacing, spentToday };
