@@ -1,6 +1,7 @@
 // The fetch pipeline against search as YouTube really answers it (youtube-api.md): videos
 // indexed hours late, pages shorter than asked that still carry a token, videos from outside the
-// window asked for, and old windows that return fewer results than they once did.
+// window asked for, old windows that return fewer results than they once did, and videos
+// deleted or made private after upload.
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeSweepMarks, type FetchRunResult } from '@tubefeed/core';
 import { createPipelineHarness, type HarnessOptions, type PipelineHarness } from './testing/pipeline-harness.js';
@@ -157,5 +158,33 @@ describe('old windows', () => {
     // Said, in the result and the log, for about the two days older than seven.
     expect(sum(results, 'unverifiedSeconds')).toBeGreaterThan(1.5 * 86_400);
     expect(h.logLines.some((line) => line.includes('searched a range older than search keeps complete'))).toBe(true);
+  });
+});
+
+describe('videos deleted or made private on YouTube', () => {
+  it('keeps a video stored before it went, and does not count one that went before any search listed it as lost', async () => {
+    // Only the removals made here (no drawn ones), so each is the one the test means.
+    const h = await setUp({ start: START, publishIntervalMs: 60_000, sim: { removalShare: 0, shortPageShare: 0, windowLeakShare: 0 } });
+    const from = new Date(h.clock.now().getTime() - h.settings.lookbackMs);
+    await h.run();
+    const storedFirst = await h.storedIds();
+    const kept = storedFirst[0]!;
+    h.sim.removeVideo(kept, 'deleted');
+    h.advance(5 * 60_000);
+    // Published since the run and removed before the next one: no search ever listed it.
+    const unseen = h.publishedIds(from).find((id) => !storedFirst.includes(id))!;
+    expect(unseen).toBeDefined();
+    h.sim.removeVideo(unseen, 'private');
+    await h.run();
+    h.advance(h.settings.overlapMs);
+    await h.run();
+
+    const stored = await h.storedIds();
+    expect(stored).toContain(kept);
+    expect(stored).not.toContain(unseen);
+    // The no-loss check expects the first (listed, then deleted) and not the second.
+    expect(h.publishedIds(from)).toContain(kept);
+    expect(h.publishedIds(from)).not.toContain(unseen);
+    expect(await h.storedIdsWithin(from)).toEqual(h.publishedIds(from));
   });
 });

@@ -20,6 +20,8 @@ export interface ApiResponse {
   reason: string | null;
   /** Items in a successful list answer, for the call log. */
   results?: number;
+  /** Ids of the videos a successful search.list answer listed, for the call log. */
+  videoIds?: string[];
 }
 
 export function isApiResponse(value: unknown): value is ApiResponse {

@@ -29,6 +29,12 @@ export interface CallRecord {
   units: number;
   /** Items in a successful answer. */
   results: number | null;
+  /**
+   * Ids of the videos a successful search.list answer listed, in its order (null for other
+   * calls): what a client could have seen, e.g. to tell a video it missed from one deleted
+   * before any search showed it.
+   */
+  videoIds: string[] | null;
 }
 
 export class CallLog {

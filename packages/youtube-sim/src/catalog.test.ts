@@ -3,7 +3,7 @@
 // that go live and end), statistics that grow with the clock, videos deleted or made private,
 // channels.list by id and @handle, and the uploads playlists through playlistItems.list.
 import { describe, expect, it, afterAll, beforeAll } from 'vitest';
-import { isoDuration, type GroundTruthChannel } from './index.js';
+import { DEFAULT_REMOVAL_SHARE, isoDuration, type GroundTruthChannel } from './index.js';
 import { failure, rawGet, startSim, type SimHarness } from './testing/sim-harness.js';
 
 const HOUR = 3_600_000;
@@ -266,8 +266,17 @@ describe('videos deleted or made private', () => {
       expect(sim.sim.groundTruth('dunlin')).toHaveLength(all.length - gone.length);
       const ids = gone.slice(0, 50).map((v) => v.videoId);
       expect((await sim.client().videos.list({ part: ['id'], id: ids }, { retry: false })).data.items).toEqual([]);
-      // By default (removalShare 0) nothing is ever gone.
-      const none = await startSim({ publishIntervalMs: 600_000, historyMs: 30 * 24 * HOUR, queries: [{ q: 'dunlin' }] });
+      // By default about 1 % is chosen (DEFAULT_REMOVAL_SHARE), the same videos as at any other
+      // share below it (one draw per video); with removalShare 0 nothing is ever gone.
+      const byDefault = await startSim({ publishIntervalMs: 600_000, historyMs: 30 * 24 * HOUR, queries: [{ q: 'dunlin' }] });
+      const defaultChosen = byDefault.sim.groundTruth('dunlin', { includeRemoved: true }).filter((v) => v.removedAt !== null);
+      await byDefault.close();
+      expect(DEFAULT_REMOVAL_SHARE).toBe(0.01);
+      expect(defaultChosen.length / all.length).toBeGreaterThan(0.005);
+      expect(defaultChosen.length / all.length).toBeLessThan(0.015);
+      const chosenIds = new Set(chosen.map((v) => v.videoId));
+      expect(defaultChosen.every((v) => chosenIds.has(v.videoId))).toBe(true);
+      const none = await startSim({ publishIntervalMs: 600_000, historyMs: 30 * 24 * HOUR, removalShare: 0, queries: [{ q: 'dunlin' }] });
       expect(none.sim.groundTruth('dunlin', { includeRemoved: true }).every((v) => v.removedAt === null)).toBe(true);
       await none.close();
     } finally {

@@ -19,7 +19,7 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 
 describe('control API', () => {
   it('lists calls without keys, and clears them', async () => {
-    await h.client().search.list({ part: ['snippet'], q: 'ibis', maxResults: 3 }, { retry: false });
+    const { data } = await h.client().search.list({ part: ['snippet'], q: 'ibis', maxResults: 3 }, { retry: false });
     const { body } = await call('GET', '/calls');
     expect(body).toEqual({
       calls: [
@@ -35,6 +35,7 @@ describe('control API', () => {
           bucket: 'search',
           units: 1,
           results: 3,
+          videoIds: data.items!.map((item) => item.id!.videoId),
         },
       ],
     });

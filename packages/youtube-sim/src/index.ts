@@ -22,7 +22,7 @@ import {
   type GroundTruthVideo,
   type Instant,
 } from './sim-control.js';
-import type { Removal } from './video-details.js';
+import { DEFAULT_REMOVAL_SHARE, type Removal } from './video-details.js';
 import { World, type StreamConfig, type StreamInfo } from './world.js';
 import { registerYoutubeRoutes } from './youtube-routes.js';
 
@@ -35,7 +35,7 @@ export { SimClock } from './sim-clock.js';
 export type { ClockChange, GroundTruthChannel, GroundTruthQuery, GroundTruthVideo, Instant } from './sim-control.js';
 export type { SearchOrder, SimChannel, SimVideo, StreamConfig, StreamInfo, World } from './world.js';
 export type { Removal } from './video-details.js';
-export { isoDuration } from './video-details.js';
+export { DEFAULT_REMOVAL_SHARE, isoDuration } from './video-details.js';
 export { MAX_VIDEO_IDS } from './videos-endpoint.js';
 export { SEARCH_RESULT_CAP } from './search-endpoint.js';
 export {
@@ -94,9 +94,9 @@ export interface YoutubeSimulatorOptions extends BucketLimits, Partial<SearchBeh
   /** Caps that history in videos so fast streams start small. Default 5,000. */
   maxHistoryVideos?: number;
   /**
-   * Share (0..1) of videos their owner deletes or makes private (half each), 6 hours to 30 days
-   * after publication, e.g. 0.02. Default 0 (every video stays public): clients written before
-   * removals existed, and their tests, compare what they stored with ground truth over days.
+   * Share (0..1) of videos deleted or made private (half each), 6 hours to 30 days after
+   * publication. Default 0.01 (DEFAULT_REMOVAL_SHARE); 0 keeps every video public, for tests
+   * that need a world where nothing disappears.
    */
   removalShare?: number;
   /** Streams to set up front (others appear on their first search). */
@@ -165,7 +165,7 @@ export const DEFAULTS = Object.freeze({
   ...DEFAULT_SEARCH_BEHAVIOUR,
   historyMs: 24 * 3_600_000,
   maxHistoryVideos: 5_000,
-  removalShare: 0,
+  removalShare: DEFAULT_REMOVAL_SHARE,
   maxCallLog: 10_000,
 });
 

@@ -172,5 +172,5 @@ export function searchList(params: QueryParams, world: World): ApiResponse {
     pageInfo: { totalResults, resultsPerPage: resources.length === 0 ? 0 : maxResults },
     items: resources,
   };
-  return { status: 200, body, reason: null, results: resources.length };
+  return { status: 200, body, reason: null, results: resources.length, videoIds: videos.map((video) => video.id) };
 }

@@ -190,6 +190,19 @@ export function isoDuration(totalSeconds: number): string {
 /** How a video leaves public view. */
 export type Removal = 'deleted' | 'private';
 
+/**
+ * Share of videos that leave public view after search has listed them, by default. Real uploads
+ * do: owners delete videos or make them private, and YouTube takes some down (its Community
+ * Guidelines report counts millions of removals a quarter against hundreds of millions of
+ * uploads, a few percent, most of them within minutes and before search lists them). What a
+ * client sees is the rest, gone hours to days after it was public; 1 % is a small, conservative
+ * figure for that, and enough that a simulated day has some (of a day's 4,320 uploads about 43
+ * go, about 6 of them before the day ends), so a client that assumes videos stay public fails
+ * against the simulator as it would against YouTube. Tests that need a world where nothing
+ * disappears pass `removalShare: 0`.
+ */
+export const DEFAULT_REMOVAL_SHARE = 0.01;
+
 export interface RemovalFate {
   readonly as: Removal;
   readonly atMs: number;

@@ -5,8 +5,8 @@
 // is how late videos appear behind a "newest publishedAt seen" watermark in reality; once old, a
 // share of videos fades out of search again (search-behaviour.ts). Search runs over every
 // stream, so a video from stream "tea" is found by "green tea" when its text has both words.
-// A small share of videos is later deleted or made private by its owner (video-details.ts): from
-// then on nothing public (search, videos.list, the uploads playlist) returns it. The channels
+// A small share of videos (1 % by default) is later deleted or made private (video-details.ts):
+// from then on nothing public (search, videos.list, the uploads playlist) returns it. The channels
 // that upload to a stream exist as soon as the stream does, each with an uploads playlist.
 import { channelProfile, normalizeHandle, type ChannelProfile } from './channel-profile.js';
 import { lagFor, parseIndexLag, type IndexLagTier } from './index-lag.js';

@@ -111,7 +111,7 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
     else overQuota = simKey.legacyQuotaBody ? dailyLimitExceeded(charge.project.number) : quotaExceeded();
   }
 
-  const record = (status: number | null, reason: string | null, results: number | null) =>
+  const record = (status: number | null, reason: string | null, results: number | null, videoIds: string[] | null = null) =>
     calls.record({
       at,
       endpoint: endpoint.name,
@@ -123,10 +123,11 @@ async function serve(deps: YoutubeRoutesDeps, endpoint: Endpoint, request: Fasti
       bucket: units > 0 ? bucket : null,
       units,
       results,
+      videoIds,
     });
 
   const finish = (answer: ApiResponse): FastifyReply => {
-    const entry = record(answer.status, answer.reason, answer.results ?? null);
+    const entry = record(answer.status, answer.reason, answer.results ?? null, answer.videoIds ?? null);
     log.debug({ call: entry }, 'youtube call');
     return reply.code(answer.status).type('application/json; charset=UTF-8').send(JSON.stringify(answer.body));
   };

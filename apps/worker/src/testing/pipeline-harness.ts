@@ -29,7 +29,7 @@ export interface HarnessOptions {
   readonly query?: string;
   readonly settings?: Partial<FetchSettings>;
   /** More simulator settings (index lag, short pages, window leaks, fading). */
-  readonly sim?: Pick<YoutubeSimulatorOptions, 'indexLag' | 'shortPageShare' | 'windowLeakShare' | 'fadeAfterMs' | 'fadeShare' | 'historyMs'>;
+  readonly sim?: Pick<YoutubeSimulatorOptions, 'indexLag' | 'shortPageShare' | 'windowLeakShare' | 'fadeAfterMs' | 'fadeShare' | 'historyMs' | 'removalShare'>;
   /**
    * Simulated time each search call takes (stalls, retries, a slow network): both clocks move
    * on by it after the simulator has computed its answer and before the answer is sent.
@@ -137,7 +137,8 @@ export async function createPipelineHarness(options: HarnessOptions) {
         .select(['videos.video_id', 'videos.published_at'])
         .where('video_queries.query_id', '=', query.id)
         .execute();
-      const known = new Set(sim.groundTruth(options.query ?? 'cricket').map((v) => v.videoId));
+      // Removed videos included: one stored before it was deleted or made private stays stored.
+      const known = new Set(sim.groundTruth(options.query ?? 'cricket', { includeRemoved: true }).map((v) => v.videoId));
       const strangers = rows.filter((r) => !known.has(r.video_id));
       if (strangers.length > 0) throw new Error(`stored videos the query never had: ${strangers.map((r) => r.video_id).join(', ')}`);
       return rows
@@ -145,10 +146,17 @@ export async function createPipelineHarness(options: HarnessOptions) {
         .map((r) => r.video_id)
         .sort();
     },
-    /** Ids the simulator published for the query between two instants (inclusive). */
+    /**
+     * Ids the simulator published for the query between two instants (inclusive) that the
+     * pipeline must hold: every one still public, and every one deleted or made private after a
+     * search answer listed it (the service never deletes: enrichment marks it unavailable). One
+     * removed before any search answer showed it could never be known, and is not lost.
+     */
     publishedIds(after: Date, before: Date = clock.now()): string[] {
+      const listed = new Set(sim.calls().flatMap((call) => (call.endpoint === 'search.list' && call.status === 200 ? (call.videoIds ?? []) : [])));
       return sim
-        .groundTruth(options.query ?? 'cricket', { publishedAfter: after, publishedBefore: before })
+        .groundTruth(options.query ?? 'cricket', { publishedAfter: after, publishedBefore: before, includeRemoved: true })
+        .filter((v) => v.status === 'public' || listed.has(v.videoId))
         .map((v) => v.videoId)
         .sort();
     },
