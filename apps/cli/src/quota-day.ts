@@ -6,18 +6,42 @@
 // end: searches spent, how calls spread over the hours, the longest gap, freshness, and recall
 // (videos stored / videos search made visible). Used by tests and by `npm run simulate-day`.
 //
+// The worker's other YouTube readers run on the same clock with the same key pool, as the worker
+// runs them: enrichment (videos.list, a run every ENRICH_INTERVAL_MS) and, with `channels`, the
+// polling of that many of the world's channels (followed by id through the channel admin, a tick
+// every channelTickMs, playlistItems.list). What each spent is read from the simulator's call
+// log per method and checked against its bucket counts, day by day. Freshness and recall are
+// about search: they count a video from when a search first linked it to a query, so a video a
+// channel poll stored first is not counted as found sooner.
+//
 // `design: 'overlap'` runs the fetcher as it was before sweeps (one look after FETCH_OVERLAP_MS,
 // only while the quota has slack), so both designs can be measured on the same world.
 import {
   ManualClock,
+  channelTickMs,
+  createChannelAdmin,
+  createChannelClient,
+  createChannelPacingReader,
+  createChannelPollService,
+  createChannelResolver,
   createDb,
+  createEnrichService,
+  createFollowedChannelRepository,
+  createVideoDetailsRepository,
+  createYoutubeClient,
   createFetchPlanner,
   createFetchStack,
   createLogger,
   ensureDatabase,
   migrateToLatest,
   nextPacificMidnight,
+  pacificDayKey,
+  channelSpendKey,
+  enrichSpendKey,
   staticKeySource,
+  type ChannelPollService,
+  type ChannelPollSettings,
+  type EnrichBudgetSettings,
   type FetchSchedule,
   type ProjectQuota,
   type RedisClient,
@@ -53,6 +77,34 @@ export interface QuotaDayOptions {
   /** FETCH_SWEEP_DELAYS_MS (default 1 h and 13 h). */
   readonly sweepDelaysMs?: readonly number[];
   readonly seed?: number;
+  /** The simulator's share of videos deleted or made private later (default: its default, 1 %). */
+  readonly removalShare?: number;
+  /**
+   * Enrichment as configured (ENRICH_*); without it, none runs (a day of enrichment runs every
+   * minute takes about a minute more).
+   */
+  readonly enrich?: EnrichBudgetSettings;
+  /** How many of the world's channels are followed and polled (default 0), and how (CHANNEL_*). */
+  readonly channels?: { readonly count: number; readonly settings: ChannelPollSettings; readonly reserveUnits: number };
+}
+
+/** One Pacific day's quota as the simulator counted it, every project together. */
+export interface QuotaDayUnits {
+  /** search.list calls charged (search bucket). */
+  readonly searches: number;
+  /** videos.list units (enrichment). */
+  readonly enrichUnits: number;
+  /** playlistItems.list and channels.list units (followed channels). */
+  readonly channelUnits: number;
+  /** Of those, the channels.list lookups of the channels followed. */
+  readonly channelLookupUnits: number;
+  /** Units of any other method (none expected). */
+  readonly otherUnits: number;
+  /** The projects' search and units buckets as the simulator kept them at the day's end. */
+  readonly searchBucketUsed: number;
+  readonly unitsBucketUsed: number;
+  /** Every project's units bucket together (keys × units per day). */
+  readonly unitsBucketLimit: number;
 }
 
 export interface Freshness {
@@ -80,6 +132,12 @@ export interface QuotaDayReport {
   readonly freshness: Freshness;
   /** Of the videos published within the days that search made visible by the end of the run. */
   readonly recall: { readonly visible: number; readonly stored: number; readonly share: number; readonly lateVisible: number; readonly lateStored: number };
+  /** Quota per Pacific day of the run, per purpose, from the simulator's call log and its buckets. */
+  readonly unitsPerDay: readonly QuotaDayUnits[];
+  /** What the service itself counted (its Redis day counts), over the run, to compare. */
+  readonly counted: { readonly enrichUnits: number; readonly channelUnits: number };
+  readonly enrichment: { readonly runs: number; readonly units: number; readonly enriched: number; readonly unavailable: number; readonly storedVideos: number; readonly videosWithDetails: number };
+  readonly channels: { readonly followed: number; readonly ticks: number; readonly polls: number; readonly inserted: number };
   readonly logLines: readonly string[];
 }
 
@@ -132,15 +190,19 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
     publishIntervalMs: options.publishIntervalMs ?? 20_000,
     ...(options.indexLag === undefined ? {} : { indexLag: options.indexLag }),
     historyMs: 2 * 3_600_000,
+    ...(options.removalShare === undefined ? {} : { removalShare: options.removalShare }),
+    // Every call of the run is kept: the units per purpose are summed from it.
+    maxCallLog: Number.MAX_SAFE_INTEGER,
   });
   const url = await sim.listen();
   await ensureDatabase(options.mysqlUrl);
   const db = createDb({ url: options.mysqlUrl, poolSize: 4 });
   const logLines: string[] = [];
   const log = createLogger({ level: 'info', format: 'json' }, 'quota-day', { write: (line: string) => void logLines.push(line) });
+  const retry = { retries: 1, minDelayMs: 1, maxDelayMs: 2 };
   try {
     await migrateToLatest(db);
-    const { queries, pool, fetch } = createFetchStack({
+    const { videos, queries, pool, fetch } = createFetchStack({
       db: db.kysely,
       redis: options.redis,
       redisPrefix: options.redisPrefix,
@@ -157,9 +219,61 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
         sweepDelaysMs: options.sweepDelaysMs ?? [3_600_000, 46_800_000],
         overlapOnly: design === 'overlap',
       },
-      retry: { retries: 1, minDelayMs: 1, maxDelayMs: 2 },
+      retry,
     });
     await queries.syncConfigured(options.queries);
+    const streams = sim.configureQueries(options.queries.map((q) => ({ q }))).map((stream) => stream.q);
+
+    const youtube = { rootUrl: url, timeoutMs: 5000 };
+    const enrichSettings = options.enrich;
+    const enrich =
+      enrichSettings === undefined
+        ? null
+        : createEnrichService({
+            details: createVideoDetailsRepository({ db: db.kysely }),
+            pool,
+            youtube: createYoutubeClient(youtube),
+            redis: options.redis,
+            prefix: options.redisPrefix,
+            clock,
+            log: log.child({ module: 'enrich' }),
+            settings: enrichSettings,
+            retry,
+          });
+    const channelCount = options.channels?.count ?? 0;
+    let polling: ChannelPollService | null = null;
+    let tickMs = Number.POSITIVE_INFINITY;
+    if (options.channels !== undefined && channelCount > 0) {
+      const { settings, reserveUnits } = options.channels;
+      const followedChannels = createFollowedChannelRepository({ db: db.kysely, clock });
+      const channelClient = createChannelClient(youtube);
+      const channelLog = log.child({ module: 'channels' });
+      polling = createChannelPollService({
+        channels: followedChannels,
+        videos,
+        pool,
+        youtube: channelClient,
+        redis: options.redis,
+        prefix: options.redisPrefix,
+        clock,
+        log: channelLog,
+        settings,
+        retry,
+        reserveUnits,
+      });
+      tickMs = channelTickMs(settings.pollIntervalMs);
+      // The world's channels uploading to the followed queries' streams, followed by id as an
+      // operator (or YOUTUBE_CHANNELS) would: a channels.list lookup each.
+      const admin = createChannelAdmin({
+        channels: followedChannels,
+        resolve: createChannelResolver({ pool, youtube: channelClient, retry, log: channelLog }),
+        pacing: createChannelPacingReader({ pool, channels: followedChannels, redis: options.redis, prefix: options.redisPrefix, clock, settings }),
+        log: channelLog,
+      });
+      const candidates = sim.channels().filter((channel) => streams.includes(channel.stream));
+      if (candidates.length < channelCount) throw new RangeError(`the simulated world has ${candidates.length} channels for these queries, fewer than ${channelCount}`);
+      for (const channel of candidates.slice(0, channelCount)) await admin.follow(channel.channelId);
+    }
     const schedule = virtualSchedule();
     const planner = createFetchPlanner({
       schedule,
@@ -173,19 +287,61 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       pacing: options.pacing,
     });
     const firstIntervalMs = (await planner.replan('boot')).pacing.intervalMs;
+    const dayStarts: Date[] = [];
+    for (let dayStart = options.start; dayStart < end; dayStart = nextPacificMidnight(dayStart)) dayStarts.push(dayStart);
+    // The simulator's buckets hold one Pacific day: each is read just before its day ends.
+    const bucketsAtDayEnd: Array<{ search: number; units: number; unitsLimit: number }> = [];
+    const readBuckets = (at: number) => {
+      sim.setTime(new Date(at));
+      const projects = new Map(sim.quota().map((view) => [view.project, view]));
+      bucketsAtDayEnd.push({
+        search: [...projects.values()].reduce((sum, view) => sum + view.search.used, 0),
+        units: [...projects.values()].reduce((sum, view) => sum + view.units.used, 0),
+        unitsLimit: [...projects.values()].reduce((sum, view) => sum + view.units.limit, 0),
+      });
+    };
+    const dayEndOf = (index: number) => Math.min(end.getTime(), nextPacificMidnight(dayStarts[index]!).getTime());
+    const closeDaysBefore = (at: number) => {
+      while (bucketsAtDayEnd.length < dayStarts.length && dayEndOf(bucketsAtDayEnd.length) <= at) readBuckets(dayEndOf(bucketsAtDayEnd.length) - 1);
+    };
+    // Enrichment and channel ticks as their Job Schedulers run them: the first at once, then
+    // every interval.
+    let enrichAt = enrich === null ? Number.POSITIVE_INFINITY : options.start.getTime();
+    let channelAt = polling === null ? Number.POSITIVE_INFINITY : options.start.getTime();
+    const enrichment = { runs: 0, units: 0, enriched: 0, unavailable: 0 };
+    const channelTotals = { ticks: 0, polls: 0, inserted: 0 };
     // Before sweeps, a second look was paid for only while the quota had slack.
     const sweepSearchesPerHour = async () => (design === 'overlap' ? ((await planner.hasSlack()) ? Number.POSITIVE_INFINITY : 0) : planner.sweepSearchesPerHour());
 
     for (;;) {
       const next = schedule.due();
-      if (next === undefined || next[1].nextAt >= end.getTime()) break;
-      const [queryId, slot] = next;
-      clock.set(slot.nextAt);
+      const fetchAt = next === undefined ? Number.POSITIVE_INFINITY : next[1].nextAt;
+      const at = Math.min(fetchAt, enrichAt, channelAt);
+      if (at >= end.getTime()) break;
+      closeDaysBefore(at);
+      clock.set(at);
       sim.setTime(clock.now());
-      schedule.started(queryId);
-      await planner.observe((await fetch.run(queryId, { sweepSearchesPerHour: await sweepSearchesPerHour() })).searchCalls);
-      await planner.replan('run');
+      if (at === fetchAt) {
+        const [queryId] = next!;
+        schedule.started(queryId);
+        await planner.observe((await fetch.run(queryId, { sweepSearchesPerHour: await sweepSearchesPerHour() })).searchCalls);
+        await planner.replan('run');
+      } else if (at === enrichAt) {
+        enrichAt += enrichSettings!.intervalMs;
+        const result = await enrich!.run();
+        enrichment.runs += 1;
+        enrichment.units += result.units;
+        enrichment.enriched += result.enriched;
+        enrichment.unavailable += result.unavailable;
+      } else {
+        channelAt += tickMs;
+        const result = await polling!.run();
+        channelTotals.ticks += 1;
+        channelTotals.polls += result.polled;
+        channelTotals.inserted += result.inserted;
+      }
     }
+    closeDaysBefore(end.getTime());
 
     const calls = sim.calls().filter((c) => c.endpoint === 'search.list');
     const ok = calls.filter((c) => c.status === 200);
@@ -207,9 +363,13 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
       gaps.set(q, at);
     }
 
+    // Found by search: from when a search first linked the video to a query (a channel poll may
+    // have stored it earlier).
     const stored = await sql<{ video_id: string; lag: number }>`
-      SELECT video_id, TIMESTAMPDIFF(MICROSECOND, published_at, first_seen_at) / 1000 AS lag
-      FROM videos WHERE published_at >= ${options.start} AND published_at < ${daysEnd}`.execute(db.kysely);
+      SELECT v.video_id, TIMESTAMPDIFF(MICROSECOND, v.published_at, MIN(vq.first_seen_at)) / 1000 AS lag
+      FROM videos v JOIN video_queries vq ON vq.video_pk = v.id
+      WHERE v.published_at >= ${options.start} AND v.published_at < ${daysEnd}
+      GROUP BY v.id, v.video_id, v.published_at`.execute(db.kysely);
     const storedIds = new Set(stored.rows.map((r) => r.video_id));
     const visible = options.queries.flatMap((q) =>
       sim
@@ -219,6 +379,32 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
     const late = visible.filter((v) => Date.parse(v.indexedAt) - Date.parse(v.publishedAt) > LATE_MS);
     const found = visible.filter((v) => storedIds.has(v.videoId)).length;
     const lags = stored.rows.map((r) => Number(r.lag)).sort((a, b) => a - b);
+
+    const allCalls = sim.calls();
+    const unitsPerDay = dayStarts.map((dayStart, index): QuotaDayUnits => {
+      const dayCalls = allCalls.filter((c) => Date.parse(c.at) >= dayStart.getTime() && Date.parse(c.at) < dayEndOf(index));
+      const unitsOf = (endpoints: readonly string[]) => dayCalls.filter((c) => c.bucket === 'units' && endpoints.includes(c.endpoint)).reduce((sum, c) => sum + c.units, 0);
+      const buckets = bucketsAtDayEnd[index]!;
+      return {
+        searches: dayCalls.filter((c) => c.bucket === 'search').reduce((sum, c) => sum + c.units, 0),
+        enrichUnits: unitsOf(['videos.list']),
+        channelUnits: unitsOf(['playlistItems.list', 'channels.list']),
+        channelLookupUnits: unitsOf(['channels.list']),
+        otherUnits: dayCalls.filter((c) => c.bucket === 'units' && !['videos.list', 'playlistItems.list', 'channels.list'].includes(c.endpoint)).reduce((sum, c) => sum + c.units, 0),
+        searchBucketUsed: buckets.search,
+        unitsBucketUsed: buckets.units,
+        unitsBucketLimit: buckets.unitsLimit,
+      };
+    });
+    const dayCounts = async (key: (prefix: string, day: string) => string) => {
+      let total = 0;
+      for (const dayStart of dayStarts) total += Number((await options.redis.get(key(options.redisPrefix, pacificDayKey(dayStart)))) ?? 0);
+      return total;
+    };
+    const videoCounts = await db.kysely
+      .selectFrom('videos')
+      .select([(eb) => eb.fn.countAll<number>().as('stored'), (eb) => eb.fn.count<number>('details_at').as('withDetails')])
+      .executeTakeFirstOrThrow();
     return {
       design,
       firstIntervalMs,
@@ -237,6 +423,10 @@ export async function simulateQuotaDay(options: QuotaDayOptions): Promise<QuotaD
         lateVisible: late.length,
         lateStored: late.filter((v) => storedIds.has(v.videoId)).length,
       },
+      unitsPerDay,
+      counted: { enrichUnits: await dayCounts(enrichSpendKey), channelUnits: await dayCounts(channelSpendKey) },
+      enrichment: { ...enrichment, storedVideos: Number(videoCounts.stored), videosWithDetails: Number(videoCounts.withDetails) },
+      channels: { followed: channelCount, ...channelTotals },
       logLines,
     };
   } finally {
