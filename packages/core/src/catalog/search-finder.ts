@@ -25,11 +25,16 @@
 // Sorted by views, likes or duration (video-finder.ts: NULLs last, two ranges), each range is
 // searched the same two ways without the hourly counts: the first rows of the range in the
 // sort's order (its index) are tested in order, stopping when the page is full; when it is not
-// and the window did not reach the end of the range, the FULLTEXT index finds the matches after
+// and the window did not reach the end of the range, the rows after it are read on in order
+// when the window's matches say the rest of the page is near (a frequent word with a filter
+// that keeps a share of the rows: the index would find, fetch and sort every video holding the
+// word, ~1.5 s for one in seven of a million), else the FULLTEXT index finds the matches after
 // the window's last row, which are sorted (few when the words are rare; frequent words fill the
 // page within the window). A row read in value order costs about ten read in publish order
 // (a lookup into videos and one into video_search, not a scan of video_search's clustered
-// rows), so this window is a quarter of the other. The index is given every word: its matches
+// rows), so this window is an eighth of the other: 250 rows, which a word in one video of
+// twelve fills a page from, and what a rare word costs before the index is asked (~500 rows
+// took ~17 ms of a rare word's ~30 ms on a million videos). The index is given every word: its matches
 // are sorted, and all words together are fewer than the rarest alone ("tea how" on 100,000
 // videos: 374 against 4,209, 11 ms against 29 ms).
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
@@ -42,6 +47,7 @@ import {
   detailConditions,
   filtersNeedValue,
   keysetAfter,
+  narrowFilterIndex,
   valueRanges,
   walkSortIndex,
   type KeysetPosition,
@@ -76,6 +82,11 @@ export const DEFAULT_WINDOW_ROWS = 2000;
 const INDEX_COST_PER_DOCUMENT = 3;
 /** Reading further back in order stops here; past it the index answers. */
 const MAX_EXTENSION_ROWS = 50_000;
+/**
+ * The same bound for a value sort, in rows read in value order (a window's worth costs ~6 ms
+ * on a quiet machine): reading on stays within a page's time budget.
+ */
+const MAX_VALUE_EXTENSION_ROWS = 2000;
 
 // What a hit is read as: its keyset position and its stored JSON (rendered-videos.ts).
 const COLUMNS = sql.raw('v.id, v.published_at, v.json, v.json_hash, v.json_version');
@@ -307,36 +318,71 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
     const direction = sql.raw(descending ? 'DESC' : 'ASC');
     const valuesOnly = filtersNeedValue(sort.key, filters);
     // The window walks the sort index like a listing does (video-finder.ts walkSortIndex).
-    const valueWindow = Math.ceil(windowRows / 4);
+    const valueWindow = Math.ceil(windowRows / 8);
     const straight = filters.queryId !== undefined && valueWindow > 0 && (await walkSortIndex(db, filters.queryId, valueWindow));
     const { from, where } = valueScope(filters, straight);
     const scopeWhere = filters.channelId === undefined ? [] : [sql<SqlBool>`v.channel_id = ${filters.channelId}`];
     const hits: Array<RenderedRow & { sort_value: number | string | null }> = [];
+    // A rare live state or language (video-finder.ts narrowFilterIndex): its few videos, each
+    // tested and sorted, cost their number; the window would hold none of them and the index
+    // would fetch every video holding a frequent word.
+    const narrow = filters.queryId === undefined && valueWindow > 0 ? await narrowFilterIndex(db, filters, limit) : null;
+    if (narrow !== null) {
+      for (const { range, where: rangeWhere } of valueRanges(column, id, after, descending, valuesOnly)) {
+        if (hits.length >= limit) break;
+        const order = range === 'values' ? sql`${column} ${direction}, ${id} ${direction}` : sql`${id} ${direction}`;
+        const found = await sql<RenderedRow & { sort_value: number | string | null }>`
+          SELECT ${COLUMNS}, ${column} AS sort_value
+          FROM videos v FORCE INDEX (${sql.raw(narrow)}) JOIN video_search s ON s.video_pk = v.id
+          WHERE ${sql.join([...where, rangeWhere, rowMatches('any', search.terms)], sql` AND `)}
+          ORDER BY ${order} LIMIT ${limit - hits.length}`.execute(db);
+        hits.push(...found.rows);
+      }
+      return hits;
+    }
+    /** The range's rows after `start` (all when undefined), as a condition; undefined when none are left. */
+    const rangeAfter = (start: SortPosition | undefined, range: ValueRange, whole: RawBuilder<SqlBool>) =>
+      start === undefined ? whole : valueRanges(column, id, start, descending, valuesOnly).find((r) => r.range === range)?.where;
     for (const { range, where: rangeWhere } of valueRanges(column, id, after, descending, valuesOnly)) {
       if (hits.length >= limit) break;
       const order = range === 'values' ? sql`${column} ${direction}, ${id} ${direction}` : sql`${id} ${direction}`;
-      let rest: RawBuilder<SqlBool> = rangeWhere;
-      if (valueWindow > 0) {
-        // Where the window ends: the scope's valueWindow-th row in the range, found on the sort
-        // index alone (the detail filters and publish-time bounds, which would read each row,
-        // only make the window hold fewer matches; it is a split point, not a filter).
+      /**
+       * The rows of the range from `start` to the one `rows` rows on, found on the sort index alone
+       * (the detail filters and publish-time bounds, which would read each row, only make the
+       * slice hold fewer matches; it is a split point, not a filter): undefined when the range
+       * ends sooner. Then the slice read in order, each row tested, stopping at `need` hits.
+       */
+      const slice = async (start: RawBuilder<SqlBool>, rows: number, need: number) => {
         const end = await sql<{ sort_value: number | string | null; id: number }>`
-          SELECT ${column} AS sort_value, v.id FROM ${from} WHERE ${sql.join([...scopeWhere, rangeWhere], sql` AND `)}
-          ORDER BY ${order} LIMIT 1 OFFSET ${valueWindow - 1}`.execute(db);
+          SELECT ${column} AS sort_value, v.id FROM ${from} WHERE ${sql.join([...scopeWhere, start], sql` AND `)}
+          ORDER BY ${order} LIMIT 1 OFFSET ${rows - 1}`.execute(db);
         const last = end.rows[0];
-        const position = last === undefined ? undefined : { value: last.sort_value === null ? null : Number(last.sort_value), id: Number(last.id) };
-        // The window read in order, each row tested, stopping when the page is full.
-        const windowed = await sql<RenderedRow & { sort_value: number | string | null }>`
+        const position: SortPosition | undefined =
+          last === undefined ? undefined : { value: last.sort_value === null ? null : Number(last.sort_value), id: Number(last.id) };
+        const found = await sql<RenderedRow & { sort_value: number | string | null }>`
           SELECT ${COLUMNS}, ${column} AS sort_value
           FROM ${from} JOIN video_search s ON s.video_pk = v.id
-          WHERE ${sql.join([...where, rangeWhere, ...(position === undefined ? [] : [upTo(column, id, position, descending, range)]), rowMatches('any', search.terms)], sql` AND `)}
-          ORDER BY ${order} LIMIT ${limit - hits.length}`.execute(db);
-        hits.push(...windowed.rows);
+          WHERE ${sql.join([...where, start, ...(position === undefined ? [] : [upTo(column, id, position, descending, range)]), rowMatches('any', search.terms)], sql` AND `)}
+          ORDER BY ${order} LIMIT ${need}`.execute(db);
+        return { position, rows: found.rows };
+      };
+      let rest: RawBuilder<SqlBool> | undefined = rangeWhere;
+      if (valueWindow > 0) {
+        const window = await slice(rangeWhere, valueWindow, limit - hits.length);
+        hits.push(...window.rows);
         // Full, or the window held the whole range: nothing more here.
-        if (hits.length >= limit || position === undefined) continue;
-        const next = valueRanges(column, id, position, descending, valuesOnly).find((r) => r.range === range);
-        if (next === undefined) continue;
-        rest = next.where;
+        if (hits.length >= limit || window.position === undefined) continue;
+        rest = rangeAfter(window.position, range, rangeWhere);
+        // Read on in order when the window's matches put the rest of the page near (as in scanTier).
+        const missing = limit - hits.length;
+        const extension = window.rows.length > 0 ? Math.ceil((1.5 * missing * valueWindow) / window.rows.length) : Infinity;
+        if (rest !== undefined && extension <= MAX_VALUE_EXTENSION_ROWS) {
+          const more = await slice(rest, extension, missing);
+          hits.push(...more.rows);
+          if (hits.length >= limit || more.position === undefined) continue;
+          rest = rangeAfter(more.position, range, rangeWhere);
+        }
+        if (rest === undefined) continue;
       }
       const indexed = await sql<RenderedRow & { sort_value: number | string | null }>`
         SELECT ${COLUMNS}, ${column} AS sort_value

@@ -1,7 +1,9 @@
 // The listing's sorts and filters on a few thousand rows: every statement a page runs is
 // EXPLAINed; each sort reads an index in its order (no filesort, no table scan), and a filter
-// that narrows the rows may sort what it found, never the whole table. The same for search
-// sorted by a value: its window walks the sort index; the FULLTEXT index sorts only its matches.
+// that narrows the rows may sort what it found, never the whole table; a rare live state or
+// language on a value sort is read through its own index, a common one walks the sort index.
+// The same for search sorted by a value: its window walks the sort index; the FULLTEXT index
+// sorts only its matches, and is not used when the window says the page is a short read away.
 import { CompiledQuery, Kysely, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +12,7 @@ import type { Database } from '../platform/db/schema.js';
 import { createTestDatabase, type TestDatabase } from '../testing/index.js';
 import { createSearchFinder } from './search-finder.js';
 import { parseSearch } from './search-text.js';
-import { createVideoFinder, type FindRequest, type SortKey, type ValueSortKey, type VideoFilters } from './video-finder.js';
+import { createVideoFinder, narrowFilterIndex, type FindRequest, type SortKey, type ValueSortKey, type VideoFilters } from './video-finder.js';
 
 const ROWS = 4000;
 let db: TestDatabase;
@@ -186,8 +188,8 @@ describe('search plans sorted by a value', () => {
               // The index's matches, sorted: a handful for a rare word.
               expect(plan.map((row) => row.type), shown).toContain('fulltext');
             } else if (name === 'a query') {
-              // A third of the videos against a 500-row window: the query's videos are read and
-              // sorted (walkSortIndex), never the table.
+              // A third of the videos against a 250-row window: the sort index is walked or the
+              // query's videos are read and sorted (walkSortIndex), never the table.
               for (const row of plan) if (row.Extra?.includes('filesort') === true) expect(Number(row.rows), shown).toBeLessThanOrEqual(ROWS / 2);
             } else {
               // The window's end and the window itself: the sort index, in order.
@@ -199,4 +201,89 @@ describe('search plans sorted by a value', () => {
       }
     },
   );
+});
+
+describe('a value sort with a rare live state or language', () => {
+  // live=live: 1 video in 97 (42 of 4,000); language=ja: 1 in 7; language=en: en, en and en-GB, 3 in 7.
+  it('reads the filter\'s own index and sorts its few videos; a common filter walks the sort index', async () => {
+    expect(await narrowFilterIndex(db.kysely, { live: 'live' }, 21)).toBe('videos_live_feed_idx');
+    expect(await narrowFilterIndex(db.kysely, { live: 'live', language: 'en' }, 21)).toBe('videos_live_feed_idx');
+    // 571 of 4,000: sorting them costs more than walking ~150 rows of the sort index.
+    expect(await narrowFilterIndex(db.kysely, { language: 'ja' }, 21)).toBeNull();
+    expect(await narrowFilterIndex(db.kysely, { language: 'en' }, 21)).toBeNull();
+    expect(await narrowFilterIndex(db.kysely, { minViews: 10 }, 21)).toBeNull();
+
+    for (const key of ['views', 'likes', 'duration'] as const) {
+      for (const direction of ['desc', 'asc'] as const) {
+        const rare = (await plans({ filters: { live: 'live' }, sort: { key, direction }, limit: 21 })).filter((s) => /order by/i.test(s.sql));
+        expect(rare.length).toBeGreaterThan(0);
+        for (const { sql: text, plan } of rare) {
+          expect(text).toMatch(/FORCE INDEX \(videos_live_feed_idx\)/);
+          expect(plan[0]!.key, JSON.stringify(plan)).toBe('videos_live_feed_idx');
+          expect(Number(plan[0]!.rows)).toBeLessThanOrEqual(ROWS / 20);
+        }
+        const common = (await plans({ filters: { language: 'en' }, sort: { key, direction }, limit: 21 })).filter((s) => /order by/i.test(s.sql));
+        for (const { sql: text, plan } of common) {
+          expect(text).not.toMatch(/FORCE INDEX/);
+          expect(plan[0]!.key, JSON.stringify(plan)).toBe(indexes[key][0]);
+        }
+      }
+    }
+  });
+
+  it('lists the same videos in the same order either way', async () => {
+    const all = await sql<{ id: number; like_count: number | null }>`
+      SELECT id, like_count FROM videos WHERE live_state = 'live' AND available = 1`.execute(db.kysely);
+    const expected = all.rows
+      .map((row) => ({ id: Number(row.id), value: row.like_count }))
+      .sort((a, b) => (a.value === null) !== (b.value === null) ? (a.value === null ? 1 : -1) : (b.value ?? 0) - (a.value ?? 0) || b.id - a.id)
+      .map((row) => row.id);
+    const seen: number[] = [];
+    let after: FindRequest['after'];
+    for (let page = 0; page < 20; page++) {
+      const rows = await createVideoFinder(db.kysely).find({ filters: { live: 'live' }, sort: { key: 'likes', direction: 'desc' }, after, limit: 5 });
+      seen.push(...rows.map((row) => row.id));
+      if (rows.length < 5) break;
+      after = rows.at(-1)!.position;
+    }
+    expect(expected.length).toBeGreaterThan(20);
+    expect(seen).toEqual(expected);
+  });
+});
+
+describe('search sorted by a value, a frequent word with a filter that keeps few videos', () => {
+  it('reads on in the sort\'s order past the window instead of asking the FULLTEXT index for every video with the word', async () => {
+    // Every video says "common"; minViews=97000 keeps ~2.4 %: ~6 in the 250-row window, the
+    // rest of a page of 21 within the next few hundred rows.
+    const filters: VideoFilters = { minViews: 97_000 };
+    for (const direction of ['desc', 'asc'] as const) {
+      statements.length = 0;
+      const hits = await createSearchFinder(logged).find({ search: parseSearch('common'), filters, sort: { key: 'duration', direction }, limit: 21 });
+      const texts = statements.map((statement) => statement.sql);
+      expect(texts.some((text) => /MATCH/.test(text)), texts.join('\n')).toBe(false);
+      const expected = await sql<{ id: number }>`
+        SELECT id FROM videos WHERE available = 1 AND view_count >= 97000 AND duration_s IS NOT NULL
+        ORDER BY duration_s ${sql.raw(direction)}, id ${sql.raw(direction)} LIMIT 21`.execute(db.kysely);
+      expect(hits.map((hit) => hit.id)).toEqual(expected.rows.map((row) => Number(row.id)));
+    }
+  });
+});
+
+describe('search sorted by a value with a rare live state', () => {
+  it('tests the filter\'s few videos and sorts them: no window over the sort index, no FULLTEXT index', async () => {
+    for (const direction of ['desc', 'asc'] as const) {
+      statements.length = 0;
+      const hits = await createSearchFinder(logged).find({ search: parseSearch('common'), filters: { live: 'live' }, sort: { key: 'views', direction }, limit: 21 });
+      const found = (await explained()).filter((statement) => /order by/i.test(statement.sql));
+      expect(found.length).toBeGreaterThan(0);
+      for (const { sql: text, plan } of found) {
+        expect(text).not.toMatch(/MATCH/);
+        expect(plan.find((row) => row.table === 'v')?.key, JSON.stringify(plan)).toBe('videos_live_feed_idx');
+      }
+      const expected = await sql<{ id: number }>`
+        SELECT id FROM videos WHERE available = 1 AND live_state = 'live' AND view_count IS NOT NULL
+        ORDER BY view_count ${sql.raw(direction)}, id ${sql.raw(direction)} LIMIT 21`.execute(db.kysely);
+      expect(hits.map((hit) => hit.id)).toEqual(expected.rows.map((row) => Number(row.id)));
+    }
+  });
 });

@@ -20,6 +20,14 @@
 // limit / share rows, cheap when the query holds a good share of all videos), or the query's
 // videos are all read and sorted (cheap when it holds few). walkSortIndex picks the cheaper one
 // from the kept counts (feed_scopes) and STRAIGHT_JOIN holds the optimiser to it.
+//
+// A value sort with a rare live state or language is the same choice: walking the sort index
+// reads about limit / share rows, and more when the filter's videos sit low in the order (live
+// streams with few views): a few hundred thousand rows for live=live sorted by likes on a
+// million videos. The filter's own index (live state or language, then publish time) reaches
+// its videos directly, and sorting them costs their number. narrowFilterIndex counts the
+// filter's videos on that index, stopping at a bound, and the page is read through it (FORCE
+// INDEX) when sorting them costs less than the walk is expected to.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { RENDERED_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
@@ -145,6 +153,48 @@ export async function walkSortIndex(db: Kysely<Database>, queryId: number, rows:
   return mine * mine >= rows * all;
 }
 
+/** The indexes that reach a filter's videos directly (20261211100000_listing_sort_indexes.ts). */
+export type FilterIndex = 'videos_live_feed_idx' | 'videos_language_feed_idx';
+
+/** Videos counted on a filter's index at most: past this, reading them all never pays. */
+export const NARROW_COUNT_CAP = 10_000;
+/** A row read walking a sort index (an index entry and its row) against one read to be sorted. */
+const WALK_COST_PER_SORTED_ROW = 3;
+
+/**
+ * The filter index a value-sorted page of all videos (or a channel's) is read through, or null
+ * to walk the sort index (see the top of this file). Reading the filter's `n` videos and
+ * sorting them costs about n rows; the walk about WALK_COST_PER_SORTED_ROW * rows * total / n
+ * (uniform spread). So the filter index is taken when n * n is below
+ * WALK_COST_PER_SORTED_ROW * rows * total: under ~8,000 videos for a page of 21 out of a
+ * million. One statement: the kept total and a bounded count per filter.
+ */
+export async function narrowFilterIndex(db: Kysely<Database>, filters: VideoFilters, rows: number): Promise<FilterIndex | null> {
+  const candidates: Array<{ index: FilterIndex; where: RawBuilder<SqlBool> }> = [];
+  if (filters.live !== undefined) candidates.push({ index: 'videos_live_feed_idx', where: sql<SqlBool>`live_state = ${filters.live}` });
+  if (filters.language !== undefined) candidates.push({ index: 'videos_language_feed_idx', where: languageCondition(sql.ref('default_language'), filters.language) });
+  if (candidates.length === 0) return null;
+  const counts = candidates.map(
+    ({ where }, i) => sql`(SELECT COUNT(*) FROM (SELECT 1 FROM videos WHERE ${where} LIMIT ${NARROW_COUNT_CAP}) AS ${sql.ref(`f${i}`)}) AS ${sql.ref(`n${i}`)}`,
+  );
+  const result = await sql<Record<string, number | string | null>>`
+    SELECT (SELECT total FROM feed_scopes WHERE scope = ${ALL_VIDEOS_SCOPE}) AS total, ${sql.join(counts)}`.execute(db);
+  const row = result.rows[0] ?? {};
+  const total = Number(row.total ?? 0);
+  let best: { index: FilterIndex; n: number } | null = null;
+  for (const [i, { index }] of candidates.entries()) {
+    const n = Number(row[`n${i}`] ?? NARROW_COUNT_CAP);
+    if (n < NARROW_COUNT_CAP && n * n < WALK_COST_PER_SORTED_ROW * rows * total && (best === null || n < best.n)) best = { index, n };
+  }
+  return best?.index ?? null;
+}
+
+/** A BCP 47 tag, or a bare language and its regional variants: two ranges of the language index. */
+function languageCondition(column: RawBuilder<unknown>, language: string): RawBuilder<SqlBool> {
+  // The tag's characters are checked by the route (no LIKE wildcards).
+  return language.includes('-') ? sql<SqlBool>`${column} = ${language}` : sql<SqlBool>`(${column} = ${language} OR ${column} LIKE ${`${language}-%`})`;
+}
+
 /** The conditions on `videos v` for the detail filters and availability. */
 export function detailConditions(filters: VideoFilters): Array<RawBuilder<SqlBool>> {
   const where: Array<RawBuilder<SqlBool>> = [];
@@ -153,22 +203,20 @@ export function detailConditions(filters: VideoFilters): Array<RawBuilder<SqlBoo
   if (filters.minDuration !== undefined) where.push(sql<SqlBool>`v.duration_s >= ${filters.minDuration}`);
   if (filters.maxDuration !== undefined) where.push(sql<SqlBool>`v.duration_s <= ${filters.maxDuration}`);
   if (filters.live !== undefined) where.push(sql<SqlBool>`v.live_state = ${filters.live}`);
-  if (filters.language !== undefined) {
-    // Two ranges of the language index; the tag's characters are checked (no LIKE wildcards).
-    where.push(
-      filters.language.includes('-')
-        ? sql<SqlBool>`v.default_language = ${filters.language}`
-        : sql<SqlBool>`(v.default_language = ${filters.language} OR v.default_language LIKE ${`${filters.language}-%`})`,
-    );
-  }
+  if (filters.language !== undefined) where.push(languageCondition(sql.ref('v.default_language'), filters.language));
   return where;
 }
 
 export function createVideoFinder(db: Kysely<Database>) {
-  /** The scope (all videos, a query's, a channel's) and every filter but the keyset. */
-  function scoped(filters: VideoFilters, publishedAt: RawBuilder<unknown>, straight = false) {
+  /**
+   * The scope (all videos, a query's, a channel's) and every filter but the keyset; `index`:
+   * read `videos v` through this index only (FORCE INDEX, written after the alias as MySQL
+   * wants it; Kysely has no index hints, so the hinted table stands in for `videos as v`).
+   */
+  function scoped(filters: VideoFilters, publishedAt: RawBuilder<unknown>, straight = false, index: FilterIndex | null = null) {
+    const table = index === null ? 'videos as v' : (sql`videos`.as(sql`v FORCE INDEX (${sql.raw(index)})`) as unknown as 'videos as v');
     return db
-      .selectFrom('videos as v')
+      .selectFrom(table)
       .$if(straight, (qb) => qb.modifyFront(sql`STRAIGHT_JOIN`))
       .$if(filters.queryId !== undefined, (qb) =>
         qb.innerJoin('video_queries as vq', (join) =>
@@ -210,12 +258,13 @@ export function createVideoFinder(db: Kysely<Database>) {
     const descending = sort.direction === 'desc';
     const direction = sql.raw(descending ? 'DESC' : 'ASC');
     const straight = filters.queryId !== undefined && (await walkSortIndex(db, filters.queryId, limit));
+    const index = filters.queryId === undefined ? await narrowFilterIndex(db, filters, limit) : null;
     const rows: Array<RenderedRow & { sort_value: number | string | null }> = [];
     for (const { range, where } of valueRanges(column, id, after, descending, filtersNeedValue(sort.key, filters))) {
       if (rows.length >= limit) break;
       const order = range === 'values' ? sql`${column} ${direction}, ${id} ${direction}` : sql`${id} ${direction}`;
       rows.push(
-        ...(await scoped(filters, sql.ref('v.published_at'), straight)
+        ...(await scoped(filters, sql.ref('v.published_at'), straight, index)
           .select(sql<number | string | null>`${column}`.as('sort_value'))
           .where(where)
           .orderBy(order)
