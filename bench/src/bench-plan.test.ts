@@ -7,6 +7,7 @@ import {
   QUICK_ROWS,
   SCENARIO_GROUPS,
   SEARCH_SET,
+  SORT_DEEP_PAGE,
   benchSettings,
   parseBenchOptions,
   planScenarios,
@@ -81,6 +82,8 @@ describe('bench options', () => {
 describe('bench plan matches issue 6', () => {
   const settings = benchSettings(parseBenchOptions([]));
   const scenarios = planScenarios(settings);
+  const sortNames = scenarios.filter((s) => s.group === 'sorts').map((s) => s.name);
+  const sortTargetIds = new Map(planTargets(settings).flatMap((t) => (t.value.kind === 'figure' && t.id.startsWith('sort-p99-') ? [[t.value.of.scenario, t.id]] : [])));
 
   it('has the eight scenario groups and the repeat-clients extra', () => {
     expect(SCENARIO_GROUPS.map((g) => [g.issueItem, g.id])).toEqual([
@@ -124,9 +127,7 @@ describe('bench plan matches issue 6', () => {
       'search two words',
       'search prefix',
       'search two-letter word',
-      'videos sort=views',
-      'videos minDuration=1200',
-      'videos sort=views minDuration=1200',
+      ...sortNames,
       'ingest',
       'freshness',
       'memory',
@@ -183,9 +184,7 @@ describe('bench plan matches issue 6', () => {
       ['search-p99-tea-how', '<=', 50],
       ['search-p99-highl', '<=', 50],
       ['search-p99-ai', '<=', 50],
-      ['sort-p99-sort-views', '<=', 50],
-      ['sort-p99-minDuration-1200', '<=', 50],
-      ['sort-p99-sort-views-minDuration-1200', '<=', 50],
+      ...sortNames.map((name) => [sortTargetIds.get(name), '<=', 50]),
       ['no-per-request-count', '<=', 0],
       ['deep-page-statements', '<=', 2],
       ['no-per-request-page1-serialization', '<=', 0.01],
@@ -362,5 +361,52 @@ describe('target evaluation', () => {
   it('leaves targets of missing scenarios unmet with no value', () => {
     const targets = evaluateTargets(planTargets(settings), []);
     expect(targets.every((t) => t.value === null && !t.met)).toBe(true);
+  });
+});
+
+describe('the sorts group (issue 15)', () => {
+  const settings = benchSettings(parseBenchOptions([]));
+  const sorts = planScenarios(settings).filter((s): s is HttpScenarioPlan => s.group === 'sorts' && s.kind === 'http');
+  const listings = sorts.map((s) => {
+    if (s.request.kind !== 'listing') throw new Error(`${s.name} is not a listing`);
+    return { name: s.name, connections: s.connections, ...s.request, query: new URLSearchParams(s.request.params) };
+  });
+
+  it('lists every sort in both orders, on /videos, on page 1 and page 50', () => {
+    for (const sort of ['published', 'views', 'likes', 'duration']) {
+      for (const order of ['desc', 'asc']) {
+        const pages = listings
+          .filter((l) => l.path === '/videos' && l.params === `sort=${sort}&order=${order}`)
+          .map((l) => l.page);
+        expect(pages, `sort=${sort}&order=${order}`).toEqual([1, SORT_DEEP_PAGE]);
+      }
+    }
+    expect(SORT_DEEP_PAGE).toBe(50);
+  });
+
+  it('has every filter of the listing alone on page 1 and page 50, and sorts with filters', () => {
+    for (const filter of ['minViews', 'minDuration', 'maxDuration', 'live', 'channel', 'language', 'includeUnavailable']) {
+      const alone = listings.filter((l) => l.path === '/videos' && [...l.query.keys()].join() === filter);
+      expect(alone.map((l) => l.page), filter).toEqual(expect.arrayContaining([1, SORT_DEEP_PAGE]));
+    }
+    // A bare language (its regional variants too) and a channel of the data set.
+    expect(listings.some((l) => l.query.get('language') === 'en')).toBe(true);
+    expect(listings.some((l) => l.query.get('channel') === '{channel}')).toBe(true);
+    const combined = listings.filter((l) => l.path === '/videos' && l.query.has('sort') && [...l.query.keys()].some((k) => k !== 'sort' && k !== 'order'));
+    expect(new Set(combined.map((l) => l.query.get('sort')))).toEqual(new Set(['published', 'views', 'likes', 'duration']));
+  });
+
+  it('searches with a value sort, deep by cursor for a common word', () => {
+    const searches = listings.filter((l) => l.path === '/videos/search');
+    expect(searches.every((l) => l.query.has('q') && ['views', 'likes', 'duration'].includes(l.query.get('sort')!))).toBe(true);
+    expect(searches.some((l) => l.query.get('q') === 'highlights' && l.page === SORT_DEEP_PAGE)).toBe(true);
+  });
+
+  it('measures latency at the latency concurrency with the API default page size, p99 <= 50 ms each', () => {
+    expect(listings.every((l) => l.connections === settings.latencyConnections && l.limit === 20)).toBe(true);
+    const targets = planTargets(settings).filter((t) => t.id.startsWith('sort-p99-'));
+    expect(targets.map((t) => t.value)).toEqual(listings.map((l) => ({ kind: 'figure', of: { scenario: l.name, field: 'p99Ms' } })));
+    expect(targets.every((t) => t.comparison === '<=' && t.limit === 50 && t.unit === 'ms')).toBe(true);
+    expect(new Set(targets.map((t) => t.id)).size).toBe(targets.length);
   });
 });

@@ -108,13 +108,17 @@ export interface SeededState {
   readonly searchRows: number;
 }
 
-/** What a database holds (maintained total and search rows); null when it is not a seeded data set. */
+/**
+ * What a database holds (videos and search rows); null when it is not a seeded data set. The
+ * videos are counted, not read from the maintained total: that counts the videos the feeds
+ * list, which leaves out the ones the details mark unavailable once the counts do.
+ */
 export async function seededState(handle: MysqlHandle, database: string): Promise<SeededState | null> {
   const name = quoteIdentifier(database);
   const exists = await handle.query('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database]);
   if (exists.length === 0) return null;
   try {
-    const total = Number((await scalar(handle, `SELECT total FROM ${name}.feed_scopes WHERE scope = 0`)) ?? 0);
+    const total = Number(await scalar(handle, `SELECT COUNT(*) FROM ${name}.videos`));
     const searchRows = Number(await scalar(handle, `SELECT COUNT(*) FROM ${name}.video_search`));
     return { total, searchRows };
   } catch {

@@ -21,6 +21,8 @@ export interface FeedFacts {
   readonly totalCount: number;
   /** ETag of `/getData?pageNo=1&limit=100` (the repeat clients send it back). */
   readonly pageOneEtag: string | null;
+  /** The channel of the newest video: what `{channel}` in a sorts-group listing stands for. */
+  readonly channelId: string | null;
 }
 
 export interface HttpRunContext {
@@ -35,6 +37,8 @@ export interface HttpRunContext {
   readonly facts: FeedFacts;
   /** Cursors by how many rows deep they are, from walking /videos (walkCursor). */
   readonly cursors: ReadonlyMap<number, string>;
+  /** Cursors of the sorts group's deep pages, by listingKey (walkListing). */
+  readonly listingCursors: ReadonlyMap<string, string>;
   readonly settings: BenchSettings;
   /** A second API process whose MySQL traffic goes through the counting proxy. */
   readonly counting: { readonly apiUrl: string; readonly proxy: SqlCountingProxy };
@@ -49,9 +53,16 @@ export async function readFeedFacts(apiUrl: string): Promise<FeedFacts> {
   const response = await fetch(`${apiUrl}/getData?pageNo=1&limit=100`);
   const body = Buffer.from(await response.arrayBuffer());
   if (response.status !== 200) throw new Error(`/getData page 1 answered ${response.status}: ${body.toString('utf8', 0, 200)}`);
-  const page = JSON.parse(body.toString('utf8')) as { totalCount: number; videos: unknown[] };
+  const page = JSON.parse(body.toString('utf8')) as { totalCount: number; videos: Array<{ channel_id?: unknown }> };
   if (page.videos.length === 0) throw new Error('/getData page 1 is empty: the data set is not seeded');
-  return { pageOneBody: body, pageOneBytes: body.length, totalCount: page.totalCount, pageOneEtag: response.headers.get('etag') };
+  const channel = page.videos[0]?.channel_id;
+  return {
+    pageOneBody: body,
+    pageOneBytes: body.length,
+    totalCount: page.totalCount,
+    pageOneEtag: response.headers.get('etag'),
+    channelId: typeof channel === 'string' ? channel : null,
+  };
 }
 
 /**
@@ -89,6 +100,37 @@ export async function walkCursor(
   return { cursors, seconds: (performance.now() - started) / 1000, requests };
 }
 
+/** A sorts-group listing's path and query string (besides limit and cursor), `{channel}` filled in. */
+export function listingPath(request: Extract<HttpRequestPlan, { kind: 'listing' }>, facts: Pick<FeedFacts, 'channelId'>): string {
+  if (request.params.includes('{channel}') && facts.channelId === null) throw new Error('no channel known for {channel}: page 1 names none');
+  return `${request.path}?${request.params.replaceAll('{channel}', encodeURIComponent(facts.channelId ?? ''))}`;
+}
+
+/** What a deep listing page's cursor is filed under. */
+export function listingKey(request: Extract<HttpRequestPlan, { kind: 'listing' }>): string {
+  return `${request.path}?${request.params}&limit=${request.limit}&page=${request.page}`;
+}
+
+/**
+ * Follows nextCursor through `page - 1` pages of a listing (same parameters and limit), as a
+ * reader paging through it does, and returns the cursor of page `page`.
+ */
+export async function walkListing(apiUrl: string, path: string, limit: number, page: number): Promise<{ cursor: string; seconds: number }> {
+  const started = performance.now();
+  let cursor: string | null = null;
+  for (let n = 1; n < page; n++) {
+    const url = `${apiUrl}${path}&limit=${limit}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const response = await fetch(url);
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`${path} page ${n} answered ${response.status}: ${text.slice(0, 200)}`);
+    const body = JSON.parse(text) as { items: unknown[]; nextCursor: string | null };
+    if (body.nextCursor === null) throw new Error(`${path} (limit=${limit}) ends at page ${n}, before page ${page}`);
+    cursor = body.nextCursor;
+  }
+  if (cursor === null) throw new Error('walkListing: page must be 2 or more');
+  return { cursor, seconds: (performance.now() - started) / 1000 };
+}
+
 interface ResolvedRequest {
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -100,7 +142,10 @@ function totalPages(facts: FeedFacts, limit: number): number {
   return Math.max(1, Math.ceil(facts.totalCount / limit));
 }
 
-export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunContext, 'apiUrl' | 'baselineUrl' | 'facts' | 'cursors'>): ResolvedRequest {
+export function resolveRequest(
+  request: HttpRequestPlan,
+  context: Pick<HttpRunContext, 'apiUrl' | 'baselineUrl' | 'facts' | 'cursors' | 'listingCursors'>,
+): ResolvedRequest {
   switch (request.kind) {
     case 'baseline': {
       if (context.baselineUrl === null) throw new Error('the baseline server is not running');
@@ -125,8 +170,11 @@ export function resolveRequest(request: HttpRequestPlan, context: Pick<HttpRunCo
       return { url: `${context.apiUrl}${path}`, headers: {}, display: `/videos?limit=${request.limit}&cursor=<${request.depth} rows deep>` };
     }
     case 'listing': {
-      const path = `/videos?${request.params}&limit=${request.limit}`;
-      return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
+      const path = `${listingPath(request, context.facts)}&limit=${request.limit}`;
+      if (request.page === 1) return { url: `${context.apiUrl}${path}`, headers: {}, display: path };
+      const cursor = context.listingCursors.get(listingKey(request));
+      if (cursor === undefined) throw new Error(`no cursor for page ${request.page} of ${path}: walk the listing first`);
+      return { url: `${context.apiUrl}${path}&cursor=${encodeURIComponent(cursor)}`, headers: {}, display: `${path}&cursor=<page ${request.page}>` };
     }
     case 'search': {
       const path = `/videos/search?q=${encodeURIComponent(request.q)}&limit=${request.limit}`;
@@ -208,7 +256,7 @@ function noteFor(plan: HttpScenarioPlan): string {
     case 'search':
       return `"${plan.request.q}": ${plan.request.wordKind}`;
     case 'listing':
-      return 'first page, enriched data set';
+      return plan.request.page === 1 ? 'page 1' : `page ${plan.request.page} by cursor`;
     case 'health':
       return '';
   }

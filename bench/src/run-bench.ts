@@ -14,7 +14,7 @@ import { Cleanup } from './cleanup.js';
 import { databaseUrl, dropAbandonedScratchDatabases, ensureBufferPool, mysqlServerPid, mysqlVersion, openMysql, prepareDataSet } from './database.js';
 import { floodStarter } from './flood-process.js';
 import { runFreshnessScenario } from './freshness-scenario.js';
-import { readFeedFacts, runHttpScenario, walkCursor, type HttpRunContext } from './http-scenarios.js';
+import { listingKey, listingPath, readFeedFacts, runHttpScenario, walkCursor, walkListing, type HttpRunContext } from './http-scenarios.js';
 import { runIngestScenario } from './ingest-scenario.js';
 import { round } from './latency-stats.js';
 import { gitFacts, machineFacts } from './machine.js';
@@ -259,6 +259,7 @@ async function main(argv: readonly string[]): Promise<number> {
       await sse?.audience.close().catch(() => undefined);
     });
     const cursors = new Map<number, string>();
+    const listingCursors = new Map<string, string>();
     const context = (): HttpRunContext => ({
       apiUrl: api.url,
       apiPid: api.child.pid,
@@ -268,6 +269,7 @@ async function main(argv: readonly string[]): Promise<number> {
       baselinePid: baseline?.child.pid ?? null,
       facts,
       cursors,
+      listingCursors,
       settings,
       counting: { apiUrl: countingApi.url, proxy },
       startFlood,
@@ -294,6 +296,10 @@ async function main(argv: readonly string[]): Promise<number> {
               const walk = await walkCursor(api.url, cursorDepths, settings.cursorWalkLimit);
               for (const [depth, cursor] of walk.cursors) cursors.set(depth, cursor);
               say(`deep cursors reached in ${walk.requests.toLocaleString('en-US')} requests, ${walk.seconds.toFixed(1)} s`);
+            }
+            if (plan.request.kind === 'listing' && plan.request.page > 1 && !listingCursors.has(listingKey(plan.request))) {
+              const walk = await walkListing(api.url, listingPath(plan.request, facts), plan.request.limit, plan.request.page);
+              listingCursors.set(listingKey(plan.request), walk.cursor);
             }
             try {
               result = await runHttpScenario(plan, context());
