@@ -1,4 +1,7 @@
-// Hourly video counts per feed scope, with a running count of everything older.
+// Hourly video counts per feed scope, with a running count of everything older. Only listed
+// videos are counted: those YouTube still returns (`available` = 1 on videos and on their
+// video_queries links); the enrichment marking one unavailable, or available again, moves it
+// out of (or back into) every scope's counts in the same transaction.
 //
 // Scopes: 0 is every video, a search query's id its linked videos, and CHANNEL_SCOPE_BASE plus
 // a followed channel's row id that channel's videos (above every query id, so the ascending
@@ -176,10 +179,51 @@ export async function countChannelOnFollow(trx: Transaction<Database>, followedC
     INSERT INTO feed_buckets (scope, bucket_start, n, below)
     SELECT ${scope}, bucket_start, n, SUM(n) OVER (ORDER BY bucket_start) - n
     FROM (SELECT ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n FROM videos
-          WHERE channel_id = ${channelId} GROUP BY 1) AS hours`.execute(trx);
+          WHERE channel_id = ${channelId} AND available = 1 GROUP BY 1) AS hours`.execute(trx);
   await sql`
     UPDATE feed_scopes SET total = (SELECT COALESCE(SUM(n), 0) FROM feed_buckets WHERE scope = ${scope})
     WHERE scope = ${scope}`.execute(trx);
+}
+
+/** A stored video that YouTube stopped returning (listed = false) or returns again (true). */
+export interface ListingChange {
+  readonly id: number;
+  readonly channel_id: string;
+  readonly published_at: Date;
+  readonly listed: boolean;
+}
+
+/**
+ * Moves videos out of (or back into) every count that lists them, inside the transaction that
+ * changed their `available` flag, which must hold scope 0's lock from before it read the flag
+ * (the writers' order: scope 0, then rows, then the other scopes ascending).
+ */
+export async function applyListingChanges(trx: Transaction<Database>, changes: readonly ListingChange[]): Promise<ApplyResult> {
+  if (changes.length === 0) return { drifted: false };
+  const deltas = new BucketDeltas();
+  const byPk = new Map(changes.map((change) => [change.id, change]));
+  for (const listed of [true, false]) {
+    const pks = changes.filter((change) => change.listed === listed).map((change) => change.id);
+    if (pks.length > 0) await trx.updateTable('video_queries').set({ available: listed ? 1 : 0 }).where('video_pk', 'in', pks).execute();
+  }
+  const links = await trx.selectFrom('video_queries').select(['query_id', 'video_pk']).where('video_pk', 'in', [...byPk.keys()]).execute();
+  const followed = await trx
+    .selectFrom('followed_channels')
+    .select(['id', 'channel_id'])
+    .where('channel_id', 'in', [...new Set(changes.map((change) => change.channel_id))])
+    .execute();
+  const channelScopes = new Map(followed.map((row) => [row.channel_id, channelScope(row.id)]));
+  for (const change of changes) {
+    const delta = change.listed ? +1 : -1;
+    deltas.add(ALL_VIDEOS_SCOPE, change.published_at, delta);
+    const scope = channelScopes.get(change.channel_id);
+    if (scope !== undefined) deltas.add(scope, change.published_at, delta);
+  }
+  for (const link of links) {
+    const change = byPk.get(link.video_pk)!;
+    deltas.add(link.query_id, change.published_at, change.listed ? +1 : -1);
+  }
+  return applyBucketDeltas(trx, deltas);
 }
 
 /** Drops a followed channel's counts, inside the transaction that removes the channel. */
@@ -211,19 +255,19 @@ export async function rebuildFeedCounts(db: Kysely<Database>): Promise<void> {
     await sql`
       INSERT INTO feed_buckets (scope, bucket_start, n, below)
       SELECT 0, bucket_start, n, SUM(n) OVER (ORDER BY bucket_start) - n
-      FROM (SELECT ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n FROM videos GROUP BY 1) AS hours`.execute(
+      FROM (SELECT ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n FROM videos WHERE available = 1 GROUP BY 1) AS hours`.execute(
       trx,
     );
     await sql`
       INSERT INTO feed_buckets (scope, bucket_start, n, below)
       SELECT query_id, bucket_start, n, SUM(n) OVER (PARTITION BY query_id ORDER BY bucket_start) - n
       FROM (SELECT query_id, ${HOUR_OF('published_at')} AS bucket_start, COUNT(*) AS n
-            FROM video_queries GROUP BY query_id, 2) AS hours`.execute(trx);
+            FROM video_queries WHERE available = 1 GROUP BY query_id, 2) AS hours`.execute(trx);
     await sql`
       INSERT INTO feed_buckets (scope, bucket_start, n, below)
       SELECT scope, bucket_start, n, SUM(n) OVER (PARTITION BY scope ORDER BY bucket_start) - n
       FROM (SELECT ${CHANNEL_SCOPE_BASE} + c.id AS scope, ${HOUR_OF('v.published_at')} AS bucket_start, COUNT(*) AS n
-            FROM followed_channels c JOIN videos v ON v.channel_id = c.channel_id GROUP BY 1, 2) AS hours`.execute(trx);
+            FROM followed_channels c JOIN videos v ON v.channel_id = c.channel_id WHERE v.available = 1 GROUP BY 1, 2) AS hours`.execute(trx);
     await sql`
       UPDATE feed_scopes s
       LEFT JOIN (SELECT scope, SUM(n) AS total FROM feed_buckets GROUP BY scope) t ON t.scope = s.scope

@@ -7,8 +7,9 @@
 // that crashes after a store never asks for those videos again before they are due, and a run
 // that crashes before it asks again for one batch at most. A video YouTube no longer returns is
 // marked unavailable (available = 0, unavailable_since = when first found missing, kept while
-// it stays missing) and keeps everything it had; it is never deleted. One that comes back is
-// available again.
+// it stays missing) and keeps everything it had; it is never deleted, but it leaves the feed
+// counts and pages (feed-buckets.ts applyListingChanges) in the same transaction. One that
+// comes back is available and listed again.
 //
 // The videos' public JSON (video-json.ts) shows these details: the same transaction renders it
 // again from the stored columns, for the whole batch in one read and one write, and says which
@@ -16,7 +17,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
 import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
-import { ALL_VIDEOS_SCOPE, channelScope } from './feed-buckets.js';
+import { ALL_VIDEOS_SCOPE, applyListingChanges, channelScope, lockScope } from './feed-buckets.js';
 import { DETAIL_COLUMNS, SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
 import { VIDEO_JSON_VERSION } from './video-json.js';
 import type { VideoDetails } from './video-details.js';
@@ -143,6 +144,12 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
         .transaction()
         .setIsolationLevel('read committed')
         .execute(async (trx) => {
+          // The writers' lock first (video-repository.ts): a video that becomes unavailable, or
+          // available again, leaves or re-enters the feed counts in this transaction.
+          await lockScope(trx, ALL_VIDEOS_SCOPE);
+          const wasListed = new Map(
+            (await trx.selectFrom('videos').select(['id', 'available']).where('video_id', 'in', videoIds).execute()).map((row) => [row.id, row.available]),
+          );
           const result = await statement.execute(trx);
           // The rows are locked by the UPDATE: what is read here is what the JSON must say.
           const sources = await trx
@@ -150,6 +157,12 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
             .select([...SOURCE_COLUMNS, 'json_hash', 'json_version'])
             .where('video_id', 'in', videoIds)
             .execute();
+          await applyListingChanges(
+            trx,
+            sources
+              .filter((row) => wasListed.get(row.id) !== row.available)
+              .map((row) => ({ id: row.id, channel_id: row.channel_id, published_at: row.published_at, listed: row.available === 1 })),
+          );
           const before = new Map(sources.map((row) => [row.id, row]));
           const changed = renderJson(sources).filter(({ id, hash }) => {
             const old = before.get(id)!;

@@ -119,6 +119,10 @@ const indexes: Record<SortKey, [string, string]> = {
   likes: ['videos_likes_idx', 'videos_channel_likes_idx'],
   duration: ['videos_duration_idx', 'videos_channel_duration_idx'],
 };
+/** The index expected, or its variant leading with `available` that listing only available videos may read instead. */
+const LISTED_VARIANT: Record<string, string> = { videos_feed_idx: 'videos_listed_feed_idx', videos_channel_feed_idx: 'videos_channel_listed_idx' };
+const oneOf = (index: string): string[] => [index, ...(LISTED_VARIANT[index] === undefined ? [] : [LISTED_VARIANT[index]])];
+
 const cases: Array<[string, VideoFilters]> = [
   ['all videos', {}],
   ['a channel', { channelId: 'UCchannel7' }],
@@ -156,7 +160,7 @@ describe('listing plans', () => {
             const unfiltered = name === 'all videos' || name === 'includeUnavailable' || name === 'a channel';
             if (unfiltered) {
               expect(plan.map((row) => row.Extra ?? '').join(';'), shown).not.toMatch(/filesort|temporary/);
-              expect(plan[0]!.key, shown).toBe(indexes[key][name === 'a channel' ? 1 : 0]);
+              expect(oneOf(indexes[key][name === 'a channel' ? 1 : 0]), shown).toContain(plan[0]!.key);
             }
           }
         }
@@ -193,7 +197,7 @@ describe('search plans sorted by a value', () => {
               for (const row of plan) if (row.Extra?.includes('filesort') === true) expect(Number(row.rows), shown).toBeLessThanOrEqual(ROWS / 2);
             } else {
               // The window's end and the window itself: the sort index, in order.
-              expect(v?.key, shown).toBe(indexes[key][name === 'a channel' ? 1 : 0]);
+              expect(oneOf(indexes[key][name === 'a channel' ? 1 : 0]), shown).toContain(v?.key);
               expect(plan.map((row) => row.Extra ?? '').join(';'), shown).not.toMatch(/filesort|temporary/);
             }
           }

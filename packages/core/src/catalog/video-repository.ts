@@ -184,7 +184,7 @@ const channelOfFollowed = (db: Kysely<Database>, followedChannelId: number) =>
   db.selectFrom('followed_channels').select('channel_id').where('id', '=', followedChannelId);
 
 /**
- * Newest-first rows of a scope published before `end` (or all), after skipping `skip`. The
+ * Newest-first listed (available) rows of a scope published before `end` (or all), after skipping `skip`. The
  * skipping is done on the feed index alone (the ids of the page are found there, a "deferred
  * join"), so only the page's own rows are read from the table, however many are skipped; the
  * page is put in order here (a hundred rows) rather than by MySQL, which would sort the JSON
@@ -204,6 +204,7 @@ async function selectNewestBefore(
           .selectFrom('videos')
           .select('id')
           .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed!)))
+          .where('available', '=', 1)
           .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
           .orderBy('published_at', 'desc')
           .orderBy('id', 'desc')
@@ -213,6 +214,7 @@ async function selectNewestBefore(
           .selectFrom('video_queries')
           .select('video_pk as id')
           .where('query_id', '=', scope)
+          .where('available', '=', 1)
           .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
           .orderBy('published_at', 'desc')
           .orderBy('video_pk', 'desc')
@@ -293,7 +295,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
     // The push side's outbox (feed/feed-events.ts): one row per feed each video newly enters,
     // committed with the video itself, so no crash can store a video and lose its event.
     const events: Array<{ feed: string; video_pk: number; created_at: Date }> = [];
-    const moved: Array<{ pk: number; from: Date; to: Date }> = [];
+    const moved: Array<{ pk: number; from: Date; to: Date; listed: boolean }> = [];
     for (const video of batch) {
       const row = storedById.get(video.videoId);
       if (row === undefined) continue;
@@ -304,10 +306,13 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         continue;
       }
       const old = previous.get(video.videoId);
+      // A video no longer listed (unavailable) is in no count: its move changes none.
       if (old !== undefined && old.published_at.getTime() !== row.published_at.getTime()) {
-        moved.push({ pk: row.id, from: old.published_at, to: row.published_at });
-        deltas.add(ALL_VIDEOS_SCOPE, old.published_at, -1);
-        deltas.add(ALL_VIDEOS_SCOPE, row.published_at, +1);
+        moved.push({ pk: row.id, from: old.published_at, to: row.published_at, listed: row.available === 1 });
+        if (row.available === 1) {
+          deltas.add(ALL_VIDEOS_SCOPE, old.published_at, -1);
+          deltas.add(ALL_VIDEOS_SCOPE, row.published_at, +1);
+        }
       }
     }
     // affectedRows counts 1 per inserted row and 2 per changed row (0 when nothing changed).
@@ -329,7 +334,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         if (scope === undefined) continue;
         if (insertedIds.has(row.video_id)) deltas.add(scope, row.published_at, +1);
         const move = movedByPk.get(row.id);
-        if (move !== undefined) {
+        if (move?.listed === true) {
           deltas.add(scope, move.from, -1);
           deltas.add(scope, move.to, +1);
         }
@@ -349,6 +354,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
       const byPk = new Map(moved.map((m) => [m.pk, m]));
       for (const link of links) {
         const move = byPk.get(link.video_pk)!;
+        if (!move.listed) continue;
         deltas.add(link.query_id, move.from, -1);
         deltas.add(link.query_id, move.to, +1);
       }
@@ -368,13 +374,14 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
             published_at: row.published_at,
             first_seen_at: now,
             ingest_token: token,
+            available: row.available,
           })),
         )
         .onDuplicateKeyUpdate({ published_at: incoming<Date>('published_at') })
         .execute();
       const newLinks = await trx
         .selectFrom('video_queries')
-        .select(['video_pk', 'published_at'])
+        .select(['video_pk', 'published_at', 'available'])
         .where('query_id', '=', queryId)
         .where('ingest_token', '=', token)
         .where(
@@ -384,6 +391,8 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         )
         .execute();
       for (const link of newLinks) {
+        // A video found again after YouTube stopped returning it (unavailable) stays unlisted.
+        if (link.available !== 1) continue;
         deltas.add(queryId, link.published_at, +1);
         events.push({ feed: queryFeed(queryId), video_pk: link.video_pk, created_at: now });
       }
@@ -535,7 +544,7 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
         const row = byVideoId.get(videos[index]!.videoId);
         return row === undefined
           ? []
-          : [{ query_id: queryId, video_pk: row.id, published_at: row.published_at, first_seen_at: now, ingest_token: 0 }];
+          : [{ query_id: queryId, video_pk: row.id, published_at: row.published_at, first_seen_at: now, ingest_token: 0, available: row.available }];
       });
       if (values.length > 0) {
         await trx

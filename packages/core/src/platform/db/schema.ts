@@ -130,9 +130,11 @@ export interface VideoQueriesTable {
   published_at: Date;
   first_seen_at: Date;
   ingest_token: number | null;
+  /** Copy of videos.available (1 = listed), so the listed feed index serves a query's pages. */
+  available: Generated<number>;
 }
 
-/** Scope 0 is every stored video; any other scope is a search query's id. */
+/** Scope 0 is every stored video, a search query's id its videos, 2^31 + a followed channel's row id that channel's (feed-buckets.ts). */
 export interface FeedScopesTable {
   scope: number;
   total: ColumnType<number, number | undefined, number>;

@@ -19,6 +19,7 @@ import * as videoDetails from './20261211090000_video_details.js';
 import * as listingSortIndexes from './20261211100000_listing_sort_indexes.js';
 import * as followedChannels from './20261211110000_followed_channels.js';
 import * as channelFeedCounts from './20261212090000_channel_feed_counts.js';
+import * as listedFeeds from './20261212100000_listed_feeds.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -39,4 +40,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261211100000_listing_sort_indexes': listingSortIndexes,
   '20261211110000_followed_channels': followedChannels,
   '20261212090000_channel_feed_counts': channelFeedCounts,
+  '20261212100000_listed_feeds': listedFeeds,
 };
