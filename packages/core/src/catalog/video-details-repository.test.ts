@@ -8,6 +8,8 @@ import { createTestDatabase, videoInput, type TestDatabase } from '../testing/in
 import { createVideoDetailsRepository } from './video-details-repository.js';
 import type { VideoDetails } from './video-details.js';
 import { createVideoRepository } from './video-repository.js';
+import { createSearchFinder } from './search-finder.js';
+import { parseSearch } from './search-text.js';
 
 let db: TestDatabase;
 const clock = new ManualClock('2024-06-01T12:00:00Z');
@@ -146,5 +148,34 @@ describe('storing a batch', () => {
     await r.store(batch);
     expect(await row('eeeeeeeeeee')).toEqual(first);
     expect(await db.kysely.selectFrom('videos').select('video_id').execute()).toEqual([{ video_id: 'eeeeeeeeeee' }]);
+  });
+});
+
+describe('search over the whole description', () => {
+  const hits = async (q: string) =>
+    (await createSearchFinder(db.kysely).find({ search: parseSearch(q), filters: {}, sort: { key: 'published', direction: 'desc' }, limit: 10 })).length;
+
+  it('finds a word of the whole description once it is read, and still after a search stores the snippet again', async () => {
+    const videos = createVideoRepository({ db: db.kysely, clock });
+    const video = videoInput({ videoId: 'fulltext001', description: 'A short snippet that stops…' });
+    await videos.upsertBatch([video]);
+    expect(await hits('snippet')).toBe(1);
+    expect(await hits('zanzibar')).toBe(0);
+
+    await repo().store({
+      at: clock.now(),
+      found: [{ details: details(video.videoId, { descriptionFull: 'A short snippet that stops here; further down: recipes from Zanzibar.' }), dueAt: T('2024-06-02T00:00:00Z') }],
+      missing: [],
+    });
+    expect(await hits('zanzibar')).toBe(1);
+
+    // The next fetch stores the snippet again: the whole description stays searched.
+    await videos.upsertBatch([{ ...video, title: `${video.title} (edited)` }]);
+    expect(await hits('zanzibar')).toBe(1);
+    expect(await hits('edited')).toBe(1);
+    // And a search row written again from scratch says the same.
+    await sql`DELETE FROM video_search`.execute(db.kysely);
+    expect(await videos.fillMissingSearchRows()).toBe(1);
+    expect(await hits('zanzibar')).toBe(1);
   });
 });

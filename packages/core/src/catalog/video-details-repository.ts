@@ -20,6 +20,7 @@ import { withDeadlockRetry } from '../platform/db/deadlock-retry.js';
 import { ALL_VIDEOS_SCOPE, applyListingChanges, channelScope, lockScope } from './feed-buckets.js';
 import { DETAIL_COLUMNS, SOURCE_COLUMNS, renderJson, storeJson } from './rendered-videos.js';
 import { VIDEO_JSON_VERSION } from './video-json.js';
+import { writeSearchRows } from './video-repository.js';
 import type { VideoDetails } from './video-details.js';
 
 /** A stored video due for enrichment. */
@@ -162,6 +163,14 @@ export function createVideoDetailsRepository({ db }: { db: Kysely<Database> }) {
             sources
               .filter((row) => wasListed.get(row.id) !== row.available)
               .map((row) => ({ id: row.id, channel_id: row.channel_id, published_at: row.published_at, listed: row.available === 1 })),
+          );
+          // Search reads the whole description from now on (the snippet's was cut to ~160 characters).
+          const described = new Set(batch.found.map(({ details }) => details.videoId));
+          await writeSearchRows(
+            trx,
+            sources
+              .filter((row) => described.has(row.video_id) && row.description_full !== null)
+              .map((row) => ({ id: row.id, published_at: row.published_at, video: { title: row.title, description: row.description_full! } })),
           );
           const before = new Map(sources.map((row) => [row.id, row]));
           const changed = renderJson(sources).filter(({ id, hash }) => {

@@ -146,7 +146,12 @@ async function renderEnriched(trx: Kysely<Database>, rows: ReadonlyArray<{ id: n
 }
 
 /** Writes the search rows of stored videos (same transaction as the videos). */
-async function writeSearchRows(
+/**
+ * Writes (or rewrites) videos' search rows: the title, and the whole description once the
+ * enrichment has read it (`description_full`), else the snippet's. Both cut to the columns'
+ * length after normalising (search-text.ts).
+ */
+export async function writeSearchRows(
   trx: Kysely<Database>,
   rows: ReadonlyArray<{ id: number; published_at: Date; video: Pick<VideoInput, 'title' | 'description'> }>,
 ): Promise<void> {
@@ -278,16 +283,20 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
 
     const stored = await trx
       .selectFrom('videos')
-      .select(['id', 'video_id', 'channel_id', 'published_at', 'ingest_token', 'details_at', 'available'])
+      .select(['id', 'video_id', 'channel_id', 'published_at', 'ingest_token', 'details_at', 'available', 'description_full'])
       .where('video_id', 'in', ids)
       .execute();
     await renderEnriched(trx, stored);
     const storedById = new Map(stored.map((row) => [row.video_id, row]));
-    // The stored text (toRow), so the search rows and the JSON come from the same values.
+    // The stored text (toRow), so the search rows and the JSON come from the same values; the
+    // whole description the enrichment read is searched rather than the snippet's.
     const inputById = new Map(batch.map((video) => [video.videoId, { title: text(video.title), description: text(video.description) }]));
     await writeSearchRows(
       trx,
-      stored.map((row) => ({ id: row.id, published_at: row.published_at, video: inputById.get(row.video_id)! })),
+      stored.map((row) => {
+        const input = inputById.get(row.video_id)!;
+        return { id: row.id, published_at: row.published_at, video: { title: input.title, description: row.description_full ?? input.description } };
+      }),
     );
 
     const deltas = new BucketDeltas();
@@ -566,13 +575,16 @@ export function createVideoRepository({ db, clock }: VideoRepositoryDeps) {
       const rows = await db
         .selectFrom('videos as v')
         .leftJoin('video_search as s', 's.video_pk', 'v.id')
-        .select(['v.id', 'v.published_at', 'v.title', 'v.description'])
+        .select(['v.id', 'v.published_at', 'v.title', 'v.description', 'v.description_full'])
         .where('s.video_pk', 'is', null)
         .orderBy('v.id')
         .limit(batchSize)
         .execute();
       if (rows.length === 0) return filled;
-      await writeSearchRows(db, rows.map((r) => ({ id: r.id, published_at: r.published_at, video: r })));
+      await writeSearchRows(
+        db,
+        rows.map((r) => ({ id: r.id, published_at: r.published_at, video: { title: r.title, description: r.description_full ?? r.description } })),
+      );
       filled += rows.length;
     }
   }
