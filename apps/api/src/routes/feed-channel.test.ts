@@ -11,6 +11,7 @@ import {
   createVideoRepository,
   poolOptionsFromUrl,
   type Database,
+  type FeedPage,
   type VideoInput,
 } from '@tubefeed/core';
 import { createTestDatabase, fakeVideoId, videoInput, type TestDatabase } from '@tubefeed/core/testing';
@@ -61,15 +62,8 @@ function expected(channelId: string): string[] {
     .map(({ video }) => video.videoId);
 }
 
-interface FeedBody {
-  isError: boolean;
-  pageNo: number;
-  limit: number;
-  totalCount: number;
-  totalPages: number;
-  videos: Array<{ video_id: string; channel_id: string }>;
-  message?: string;
-}
+/** The established envelope (or an error's message). */
+type FeedBody = FeedPage & { message?: string };
 
 async function getData(query: string): Promise<{ status: number; body: FeedBody }> {
   const response = await api.app.inject({ method: 'GET', url: `/getData${query}` });
