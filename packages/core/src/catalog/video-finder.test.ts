@@ -291,3 +291,22 @@ describe('search sorted by a value with a rare live state', () => {
     }
   });
 });
+
+describe('a deep page by publish time', () => {
+  it('seeks the cursor on (published_at, id), never scanning the available-first feed index down to it', async () => {
+    const middle = await sql<{ id: number; published_at: Date }>`
+      SELECT id, published_at FROM videos WHERE available = 1 ORDER BY published_at DESC, id DESC LIMIT 1 OFFSET ${ROWS / 2}`.execute(db.kysely);
+    const at = middle.rows[0]!;
+    for (const [filters, index] of [
+      [{}, 'videos_feed_idx'],
+      [{ channelId: 'UCchannel7' }, 'videos_channel_feed_idx'],
+    ] as const) {
+      for (const direction of ['desc', 'asc'] as const) {
+        const found = await plans({ filters, sort: { key: 'published', direction }, after: { value: at.published_at.getTime(), id: Number(at.id) }, limit: 21 });
+        for (const { plan } of found.filter((statement) => /order by/i.test(statement.sql))) {
+          expect(plan[0], JSON.stringify(plan)).toMatchObject({ key: index, type: 'range' });
+        }
+      }
+    }
+  });
+});
