@@ -87,6 +87,8 @@ const MAX_EXTENSION_ROWS = 50_000;
  * on a quiet machine): reading on stays within a page's time budget.
  */
 const MAX_VALUE_EXTENSION_ROWS = 2000;
+/** The least a value sort reads on by (each slice is two statements). */
+const MIN_VALUE_SLICE_ROWS = 50;
 
 // What a hit is read as: its keyset position and its stored JSON (rendered-videos.ts).
 const COLUMNS = sql.raw('v.id, v.published_at, v.json, v.json_hash, v.json_version');
@@ -373,16 +375,22 @@ export function createSearchFinder(db: Kysely<Database>, options: SearchFinderOp
         // Full, or the window held the whole range: nothing more here.
         if (hits.length >= limit || window.position === undefined) continue;
         rest = rangeAfter(window.position, range, rangeWhere);
-        // Read on in order when the window's matches put the rest of the page near (as in scanTier).
-        const missing = limit - hits.length;
-        const extension = window.rows.length > 0 ? Math.ceil((1.5 * missing * valueWindow) / window.rows.length) : Infinity;
-        if (rest !== undefined && extension <= MAX_VALUE_EXTENSION_ROWS) {
+        // Read on in order while the matches so far put the rest of the page near (as in
+        // scanTier), again from what each slice held: an estimate from a few matches falls
+        // short now and then, and the index is no place for the last two rows of a page.
+        let [read, found, extended] = [valueWindow, window.rows.length, 0];
+        let ended = false;
+        while (rest !== undefined && !ended) {
+          const missing = limit - hits.length;
+          const extension = found > 0 ? Math.max(MIN_VALUE_SLICE_ROWS, Math.ceil((1.5 * missing * read) / found)) : Infinity;
+          if (extended + extension > MAX_VALUE_EXTENSION_ROWS) break;
           const more = await slice(rest, extension, missing);
           hits.push(...more.rows);
-          if (hits.length >= limit || more.position === undefined) continue;
-          rest = rangeAfter(more.position, range, rangeWhere);
+          [read, found, extended] = [read + extension, found + more.rows.length, extended + extension];
+          ended = hits.length >= limit || more.position === undefined;
+          if (!ended) rest = rangeAfter(more.position, range, rangeWhere);
         }
-        if (rest === undefined) continue;
+        if (ended || rest === undefined) continue;
       }
       const indexed = await sql<RenderedRow & { sort_value: number | string | null }>`
         SELECT ${COLUMNS}, ${column} AS sort_value

@@ -310,3 +310,22 @@ describe('a deep page by publish time', () => {
     }
   });
 });
+
+describe('search sorted by a value, reading on page after page', () => {
+  it('fills every page of a frequent word with a thin filter in order, never turning to the FULLTEXT index for a page\'s last rows', async () => {
+    const filters: VideoFilters = { minViews: 97_000 };
+    const expected = await sql<{ id: number }>`
+      SELECT id FROM videos WHERE available = 1 AND view_count >= 97000 ORDER BY duration_s IS NULL, duration_s, id`.execute(db.kysely);
+    const seen: number[] = [];
+    let after: Parameters<ReturnType<typeof createSearchFinder>['find']>[0]['after'];
+    statements.length = 0;
+    for (let page = 0; page < 50 && seen.length < expected.rows.length; page++) {
+      const hits = await createSearchFinder(logged).find({ search: parseSearch('common'), filters, sort: { key: 'duration', direction: 'asc' }, after, limit: 6 });
+      seen.push(...hits.slice(0, 5).map((hit) => hit.id));
+      if (hits.length < 6) break;
+      after = { ...hits[4]!.position, tier: hits[4]!.tier };
+    }
+    expect(seen).toEqual(expected.rows.map((row) => Number(row.id)));
+    expect(statements.filter((statement) => /MATCH/.test(statement.sql)).length).toBe(0);
+  });
+});
