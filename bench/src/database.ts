@@ -177,7 +177,7 @@ export async function prepareDataSet(options: PrepareDataSetOptions): Promise<Da
   if (state !== null && state.total === rows && state.searchRows === rows) {
     log(`reusing ${database}: ${rows.toLocaleString('en-US')} videos already seeded; applying pending migrations`);
     const migrationsApplied = await migrateDataSet(options, database, childEnv);
-    await ensureDetails(server, database, log);
+    if ((await ensureDetails(server, database, log)) > 0) await recountFeeds(url);
     return { database, url, rows, reused: true, seedSeconds: null, migrationsApplied };
   }
   if (state !== null) {
@@ -196,7 +196,7 @@ export async function prepareDataSet(options: PrepareDataSetOptions): Promise<Da
   });
   // The seeder migrates before it loads; the command runs anyway, so both paths end the same way.
   const migrationsApplied = await migrateDataSet(options, database, childEnv);
-  await ensureDetails(server, database, log);
+  if ((await ensureDetails(server, database, log)) > 0) await recountFeeds(url);
   await analyze(server, database);
   const seeded = await seededState(server, database);
   if (seeded === null || seeded.total !== rows || seeded.searchRows !== rows) {
@@ -251,6 +251,20 @@ export async function ensureDetails(server: MysqlHandle, database: string, log: 
   log(`${database}: details given in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   await analyze(server, database);
   return missing;
+}
+
+/**
+ * After ensureDetails marked some videos unavailable: their query links say so too, and the feed
+ * counts (which count listed videos only) are computed again, as the enrichment keeps them.
+ */
+async function recountFeeds(url: string): Promise<void> {
+  const db = createDb({ url, poolSize: 1 });
+  try {
+    await db.pool.promise().query('UPDATE video_queries q JOIN videos v ON v.id = q.video_pk SET q.available = v.available WHERE q.available <> v.available');
+    await rebuildFeedCounts(db.kysely);
+  } finally {
+    await db.close();
+  }
 }
 
 /** Fresh statistics, as a long-running server would have. */
