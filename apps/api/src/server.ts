@@ -1,4 +1,5 @@
 // API composition root: config -> runtime -> listen; closes cleanly on SIGINT/SIGTERM.
+import './heap-tuning.js';
 import Fastify from 'fastify';
 import { createLogger, exitOnStartFailure, handleShutdownSignals, loadConfigOrExit, readProcessEnvironment, systemClock } from '@tubefeed/core';
 import { createApiRuntime } from './api-runtime.js';

@@ -5,7 +5,8 @@ import net from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMysqlUnavailable } from '../errors.js';
-import { boundedPool, type RawPool } from './bounded-pool.js';
+import { PREPARED, boundedPool, type RawPool } from './bounded-pool.js';
+import { createTestDatabase, type TestDatabase } from '../../testing/index.js';
 import { createDb } from './create-db.js';
 
 interface FakeConnection {
@@ -160,5 +161,40 @@ describe('createDb against a server that accepts connections and never answers',
     expect(performance.now() - started).toBeLessThan(1000);
     expect(error).toMatchObject({ code: 'POOL_ACQUIRE_TIMEOUT' });
     await db.close();
+  });
+});
+
+describe('statements marked PREPARED', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('run as server-side prepared statements, prepared once per connection; other statements do not', async () => {
+    await db.kysely.transaction().execute(async (trx) => {
+      // One connection throughout (the transaction's), so its session counters tell.
+      const status = async () => {
+        const rows = await sql<{ Variable_name: string; Value: string }>`SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_execute')`.execute(trx);
+        return Object.fromEntries(rows.rows.map((row) => [row.Variable_name, Number(row.Value)]));
+      };
+      const before = await status();
+      const answers: unknown[] = [];
+      for (const n of [3, 5, 7]) {
+        const result = await sql<{ n: number; at: Date }>`${sql.raw(PREPARED)}SELECT ${n} + 1 AS n, ${new Date('2024-05-01T12:00:00.123Z')} AS at`.execute(trx);
+        answers.push(result.rows[0]);
+      }
+      const prepared = await status();
+      expect(prepared.Com_stmt_prepare! - before.Com_stmt_prepare!).toBe(1);
+      expect(prepared.Com_stmt_execute! - before.Com_stmt_execute!).toBe(3);
+      await sql`SELECT ${1} + 1 AS n`.execute(trx);
+      const plain = await status();
+      expect(plain.Com_stmt_execute).toBe(prepared.Com_stmt_execute);
+      expect(plain.Com_stmt_prepare).toBe(prepared.Com_stmt_prepare);
+      // Binary-protocol rows read as the text protocol's would.
+      expect(answers).toEqual([4, 6, 8].map((n) => ({ n, at: new Date('2024-05-01T12:00:00.123Z') })));
+    });
   });
 });

@@ -195,8 +195,21 @@ export interface FollowedChannelsTable {
   newest_published_at: Nullable<Date>;
 }
 
+/**
+ * The listed videos' rendered JSON in feed order (migration 20261213090000_feed_json): kept by
+ * triggers on `videos`, read by the all-videos feed pages; never written by the code.
+ */
+export interface FeedJsonTable {
+  published_at: Date;
+  id: number;
+  json: Buffer | null;
+  json_hash: Buffer | null;
+  json_version: number | null;
+}
+
 export interface Database {
   videos: VideosTable;
+  feed_json: FeedJsonTable;
   search_queries: SearchQueriesTable;
   video_queries: VideoQueriesTable;
   feed_scopes: FeedScopesTable;
