@@ -30,6 +30,7 @@
 // INDEX) when sorting them costs less than the walk is expected to.
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
+import { PREPARED } from '../platform/db/bounded-pool.js';
 import { RENDERED_COLUMNS, withFragments, type RenderedRow } from './rendered-videos.js';
 import type { VideoLiveState } from './video-details.js';
 import type { ListedVideo } from './video-repository.js';
@@ -207,6 +208,16 @@ export function detailConditions(filters: VideoFilters): Array<RawBuilder<SqlBoo
   return where;
 }
 
+/** Whether the filters select every listed video, bounded by publish time at most (feed_json's rows). */
+function listsAllListed(filters: VideoFilters): boolean {
+  return (
+    filters.queryId === undefined &&
+    filters.channelId === undefined &&
+    filters.includeUnavailable !== true &&
+    detailConditions({ ...filters, includeUnavailable: true }).length === 0
+  );
+}
+
 export function createVideoFinder(db: Kysely<Database>) {
   /**
    * The scope (all videos, a query's, a channel's) and every filter but the keyset; `hint`:
@@ -233,8 +244,31 @@ export function createVideoFinder(db: Kysely<Database>) {
       });
   }
 
+  /**
+   * Every listed video by publish time, in feed order or reversed: a range of `feed_json`
+   * (migration 20261213090000_feed_json), whose rows are the listed videos' JSON clustered in
+   * that order, as a prepared statement (at most 8 texts: either order, with or without the
+   * keyset and each publish-time bound).
+   */
+  async function findListedByPublished(request: FindRequest): Promise<SortedVideo[]> {
+    const { filters, sort, after, limit } = request;
+    const newestFirst = sort.direction === 'desc';
+    const direction = sql.raw(newestFirst ? 'DESC' : 'ASC');
+    const publishedAt = sql.ref('published_at');
+    const where: Array<RawBuilder<SqlBool>> = [];
+    if (after !== undefined && after.value !== null) where.push(keysetAfter(publishedAt, sql.ref('id'), { publishedAt: new Date(after.value), id: after.id }, newestFirst));
+    if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`published_at >= ${filters.publishedAfter}`);
+    if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`published_at <= ${filters.publishedBefore}`);
+    const result = await sql<RenderedRow>`${sql.raw(PREPARED)}SELECT id, published_at, json, json_hash, json_version FROM feed_json
+      ${where.length === 0 ? sql`` : sql`WHERE ${sql.join(where, sql` AND `)}`}
+      ORDER BY published_at ${direction}, id ${direction} LIMIT ${limit}`.execute(db);
+    const listed = await withFragments(db, result.rows as RenderedRow[]);
+    return listed.map((row) => Object.assign(row, { position: { value: row.published_at.getTime(), id: Number(row.id) } }));
+  }
+
   async function findByPublished(request: FindRequest): Promise<SortedVideo[]> {
     const { filters, sort, after, limit } = request;
+    if (listsAllListed(filters)) return findListedByPublished(request);
     const byQuery = filters.queryId !== undefined;
     // Ordering and keyset columns come from the table whose index serves the order.
     const publishedAt = byQuery ? sql.ref('vq.published_at') : sql.ref('v.published_at');

@@ -210,7 +210,7 @@ async function selectNewestBefore(
     // A prepared statement of fixed text (two texts in all): the API's most frequent statement.
     const before = end === null ? sql`` : sql`WHERE published_at < ${end}`;
     const result = await sql<RenderedRow>`${sql.raw(PREPARED)}SELECT id, published_at, json, json_hash, json_version FROM feed_json ${before}
-      ORDER BY published_at DESC, id DESC LIMIT ${String(limit)} OFFSET ${String(skip)}`.execute(db);
+      ORDER BY published_at DESC, id DESC LIMIT ${limit} OFFSET ${skip}`.execute(db);
     return withFragments(db, result.rows as RenderedRow[]);
   }
   const followed = followedChannelOf(scope);

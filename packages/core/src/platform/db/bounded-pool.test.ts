@@ -183,7 +183,7 @@ describe('statements marked PREPARED', () => {
       const before = await status();
       const answers: unknown[] = [];
       for (const n of [3, 5, 7]) {
-        const result = await sql<{ n: number; at: Date }>`${sql.raw(PREPARED)}SELECT ${n} + 1 AS n, ${new Date('2024-05-01T12:00:00.123Z')} AS at`.execute(trx);
+        const result = await sql<{ n: number; at: Date }>`${sql.raw(PREPARED)}SELECT ${n} + 1 AS n, ${new Date('2024-05-01T12:00:00.123Z')} AS at FROM (SELECT 1 UNION ALL SELECT 2) t LIMIT ${1} OFFSET ${0}`.execute(trx);
         answers.push(result.rows[0]);
       }
       const prepared = await status();

@@ -21,9 +21,13 @@ export const ACQUIRE_TIMEOUT_CODE = 'POOL_ACQUIRE_TIMEOUT';
  * and rows come back in the binary protocol, without text to parse). For the few hot statements
  * of fixed text, such as a feed page: a per-request statement costs the API less CPU so. Not for
  * text that varies (an IN list of any length): each distinct text stays prepared on the server.
- * LIMIT and OFFSET parameters go as strings (MySQL 8 refuses numbers there from mysql2).
+ * Integer parameters are sent as text: mysql2 sends a number as a DOUBLE, which MySQL 8 refuses
+ * for LIMIT and OFFSET ("Incorrect arguments to mysqld_stmt_execute"); the same statement run as
+ * plain text (EXPLAIN, a pool without this wrapper) takes them as numbers.
  */
 export const PREPARED = '/* prepared */ ';
+
+const integerAsText = (value: unknown): unknown => (typeof value === 'number' && Number.isInteger(value) ? String(value) : value);
 const QUERY_TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 export interface PoolBounds {
@@ -67,7 +71,7 @@ class BoundedConnection implements MysqlPoolConnection {
       if (error?.code === QUERY_TIMEOUT_CODE) this.raw.destroy();
       callback(error, result as MysqlQueryResult);
     };
-    if (sql.startsWith(PREPARED) && this.raw.execute !== undefined) this.raw.execute(options, done);
+    if (sql.startsWith(PREPARED) && this.raw.execute !== undefined) this.raw.execute({ ...options, values: parameters.map(integerAsText) }, done);
     else this.raw.query(options, done);
     return undefined;
   }
