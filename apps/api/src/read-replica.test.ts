@@ -24,7 +24,7 @@ import { buildTestApi, type TestApi } from './testing/test-api.js';
 const clock = new ManualClock('2024-06-01T00:00:00Z');
 const auth = { authorization: `Basic ${Buffer.from('admin:replica-pw').toString('base64')}` };
 /** Statements that read the catalog (listing, search, the feed's pages). */
-const CATALOG_READ = /\b(video_search|videos|video_queries|feed_buckets|feed_scopes)\b/i;
+const CATALOG_READ = /\b(video_search|videos|video_queries|feed_buckets|feed_scopes|feed_json)\b/i;
 
 let db: TestDatabase;
 let primary: SqlCountingProxy;

@@ -42,6 +42,9 @@ export class ClientPacketCounter {
   private pending: Buffer = Buffer.alloc(0);
   statements = 0;
   selects = 0;
+  /** The texts of the statements this connection prepared, by the server's id. */
+  private readonly prepared = new Map<number, string>();
+  private unbound: string | undefined;
   countQueries = 0;
   writes = 0;
 
@@ -60,13 +63,32 @@ export class ClientPacketCounter {
 
   private command(payload: Buffer): void {
     const command = payload[0];
-    if (command === COM_STMT_EXECUTE) {
-      this.statements++;
+    if (command === COM_STMT_PREPARE) {
+      // Not run yet: each execution counts, with this text. The server's id for it is in its
+      // answer, which this side does not read; mysql2 executes a statement right after preparing
+      // it, so the first execution of an id not seen before is of the text prepared last.
+      this.unbound = payload.toString('utf8', 1, Math.min(payload.length, 64 * 1024));
       return;
     }
-    if (command !== COM_QUERY && command !== COM_STMT_PREPARE) return;
-    const text = payload.toString('utf8', 1, Math.min(payload.length, 64 * 1024));
-    if (command === COM_QUERY) this.statements++;
+    if (command === COM_STMT_EXECUTE) {
+      this.statements++;
+      if (payload.length < 5) return;
+      const id = payload.readUInt32LE(1);
+      let text = this.prepared.get(id);
+      if (text === undefined && this.unbound !== undefined) {
+        text = this.unbound;
+        this.prepared.set(id, text);
+        this.unbound = undefined;
+      }
+      if (text !== undefined) this.classify(text);
+      return;
+    }
+    if (command !== COM_QUERY) return;
+    this.statements++;
+    this.classify(payload.toString('utf8', 1, Math.min(payload.length, 64 * 1024)));
+  }
+
+  private classify(text: string): void {
     if (/^\s*(\/\*[\s\S]*?\*\/\s*)*\(?\s*select\b/i.test(text)) this.selects++;
     if (/\bcount\s*\(/i.test(text)) this.countQueries++;
     if (WRITE.test(text)) this.writes++;

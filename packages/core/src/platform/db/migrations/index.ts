@@ -21,6 +21,7 @@ import * as followedChannels from './20261211110000_followed_channels.js';
 import * as channelFeedCounts from './20261212090000_channel_feed_counts.js';
 import * as listedFeeds from './20261212100000_listed_feeds.js';
 import * as feedJson from './20261213090000_feed_json.js';
+import * as tenMinuteBuckets from './20261213100000_ten_minute_buckets.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '20261121090000_create_feed_tables': createFeedTables,
@@ -43,4 +44,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '20261212090000_channel_feed_counts': channelFeedCounts,
   '20261212100000_listed_feeds': listedFeeds,
   '20261213090000_feed_json': feedJson,
+  '20261213100000_ten_minute_buckets': tenMinuteBuckets,
 };
