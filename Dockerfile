@@ -69,4 +69,5 @@ COPY --from=build /app/apps/cli/dist apps/cli/dist
 USER node
 # 3000: the API; 8765: the simulator (when the image runs it).
 EXPOSE 3000 8765
-CMD ["node", "apps/api/dist/server.js"]
+# Node options as in packages/core/src/platform/node-flags.ts (API_NODE_OPTIONS).
+CMD ["node", "--max-semi-space-size=8", "apps/api/dist/server.js"]

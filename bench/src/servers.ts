@@ -3,6 +3,7 @@
 // baseline server get a free port and are ready when they answer HTTP.
 import { fileURLToPath } from 'node:url';
 import { freePort, waitForHttp, type ChildProcesses, type ManagedChild } from '@tubefeed/core/testing/faults';
+import { API_NODE_OPTIONS } from '@tubefeed/core';
 
 export interface ServerHandle {
   readonly url: string;
@@ -39,6 +40,8 @@ export async function startApi(system: SystemEnv, label: string, vars: ApiVars):
   const child = system.processes.start({
     label,
     script: `${system.repoRoot}/apps/api/dist/server.js`,
+    // As every deployment starts it.
+    nodeOptions: API_NODE_OPTIONS,
     env: system.env({
       ...PRODUCTION,
       ...NO_KEYS,
@@ -68,6 +71,8 @@ export async function startBaseline(system: SystemEnv, bodyFile: string): Promis
   const child = system.processes.start({
     label: 'baseline',
     script: fileURLToPath(new URL('./baseline-server.js', import.meta.url)),
+    // The API's server setup includes how Node is started.
+    nodeOptions: API_NODE_OPTIONS,
     args: ['--body-file', bodyFile],
     env: system.env({ ...PRODUCTION, ...NO_KEYS, HOST: '127.0.0.1', PORT: String(port) }),
     cwd: system.repoRoot,

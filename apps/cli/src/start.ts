@@ -4,7 +4,7 @@
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { concurrently, type ConcurrentlyCommandInput } from 'concurrently';
-import { SIMULATOR_DEFAULT_QUOTA, loadConfigOrExit, readProcessEnvironment } from '@tubefeed/core';
+import { API_NODE_OPTIONS, SIMULATOR_DEFAULT_QUOTA, loadConfigOrExit, readProcessEnvironment } from '@tubefeed/core';
 import { createYoutubeSimulator, type YoutubeSimulator } from '@tubefeed/youtube-sim';
 
 const SIMULATOR_PORT = 8765;
@@ -60,7 +60,7 @@ if (config.youtube.apiKeys.length === 0) {
 // a graceful stop) is the command's, not the killed shell's. cmd.exe has no exec and needs none.
 const exec = process.platform === 'win32' ? '' : 'exec ';
 const commands: ConcurrentlyCommandInput[] = [
-  { name: 'api', command: `${exec}node ${root}apps/api/dist/server.js`, env: childEnv, prefixColor: 'cyan' },
+  { name: 'api', command: `${exec}node ${API_NODE_OPTIONS.join(' ')} ${root}apps/api/dist/server.js`, env: childEnv, prefixColor: 'cyan' },
   { name: 'worker', command: `${exec}node ${root}apps/worker/dist/main.js`, env: childEnv, prefixColor: 'magenta' },
 ];
 say(`API on http://${config.http.host === '0.0.0.0' ? 'localhost' : config.http.host}:${config.http.port}/ ; Ctrl-C stops everything`);

@@ -4,6 +4,7 @@
 // platform: config, clock, errors, secrets, logging, MySQL, Redis, time.
 export * from './platform/channel-ref.js';
 export * from './platform/clock.js';
+export * from './platform/node-flags.js';
 export * from './platform/config.js';
 export * from './platform/db/create-db.js';
 export * from './platform/db/deadlock-retry.js';

@@ -262,7 +262,7 @@ export function createVideoFinder(db: Kysely<Database>) {
     const result = await sql<RenderedRow>`${sql.raw(PREPARED)}SELECT id, published_at, json, json_hash, json_version FROM feed_json
       ${where.length === 0 ? sql`` : sql`WHERE ${sql.join(where, sql` AND `)}`}
       ORDER BY published_at ${direction}, id ${direction} LIMIT ${limit}`.execute(db);
-    const listed = await withFragments(db, result.rows as RenderedRow[]);
+    const listed = await withFragments(db, result.rows);
     return listed.map((row) => Object.assign(row, { position: { value: row.published_at.getTime(), id: Number(row.id) } }));
   }
 

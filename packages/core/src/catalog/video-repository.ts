@@ -211,7 +211,7 @@ async function selectNewestBefore(
     const before = end === null ? sql`` : sql`WHERE published_at < ${end}`;
     const result = await sql<RenderedRow>`${sql.raw(PREPARED)}SELECT id, published_at, json, json_hash, json_version FROM feed_json ${before}
       ORDER BY published_at DESC, id DESC LIMIT ${limit} OFFSET ${skip}`.execute(db);
-    return withFragments(db, result.rows as RenderedRow[]);
+    return withFragments(db, result.rows);
   }
   const followed = followedChannelOf(scope);
   const ids =
@@ -219,7 +219,7 @@ async function selectNewestBefore(
       ? db
           .selectFrom('videos')
           .select('id')
-          .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed!)))
+          .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed)))
           .where('available', '=', 1)
           .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
           .orderBy('published_at', 'desc')

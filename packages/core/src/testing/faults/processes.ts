@@ -11,6 +11,8 @@ export interface StartOptions {
   /** A JS file, run with the current Node binary. */
   readonly script: string;
   readonly args?: readonly string[];
+  /** Options for Node itself, before the script (e.g. API_NODE_OPTIONS). */
+  readonly nodeOptions?: readonly string[];
   /** The complete environment of the child (nothing is inherited beyond it). */
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
@@ -38,7 +40,7 @@ export class ChildProcesses {
   constructor(private readonly sink: LineSink) {}
 
   start(options: StartOptions): ManagedChild {
-    const child: ChildProcess = spawn(process.execPath, [options.script, ...(options.args ?? [])], {
+    const child: ChildProcess = spawn(process.execPath, [...(options.nodeOptions ?? []), options.script, ...(options.args ?? [])], {
       cwd: options.cwd,
       env: { ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
