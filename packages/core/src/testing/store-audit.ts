@@ -1,7 +1,8 @@
 // What the store holds, checked for the promises the fault suite proves: every fault scenario
 // ends by auditing the store and comparing the query's videos with the simulator's ground
 // truth. Besides the ids, the audit recomputes every count the service maintains (feed totals,
-// hourly buckets and their running `below`, search rows) from the rows themselves, so a video
+// per-bucket counts and their running `below`, search rows, feed_json's copy of the listed
+// videos' JSON) from the rows themselves, so a video
 // stored twice, or counted twice, shows up as a problem even where a unique key would hide it.
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/db/schema.js';
@@ -66,6 +67,17 @@ export async function auditStore(db: Kysely<Database>, queryId: number): Promise
     .having((eb) => eb.fn.countAll(), '>', 1)
     .execute();
   for (const row of duplicateIds) problems.push(`video ${row.video_id} stored ${row.n} times`);
+  // feed_json holds exactly the listed videos, each with its current JSON (kept by triggers).
+  const copies = await sql<{ missing: number; extra: number }>`
+    SELECT (SELECT COUNT(*) FROM videos v LEFT JOIN feed_json f
+              ON f.published_at = v.published_at AND f.id = v.id AND f.json <=> v.json AND f.json_hash <=> v.json_hash AND f.json_version <=> v.json_version
+            WHERE v.available = 1 AND f.id IS NULL) AS missing,
+           (SELECT COUNT(*) FROM feed_json f LEFT JOIN videos v ON v.id = f.id AND v.published_at = f.published_at AND v.available = 1
+            WHERE v.id IS NULL) AS extra`.execute(db);
+  const copy = copies.rows[0];
+  if (copy !== undefined && Number(copy.missing) + Number(copy.extra) > 0) {
+    problems.push(`feed_json: ${copy.missing} listed videos missing or out of date, ${copy.extra} rows that are no listed video`);
+  }
   const searchRows = await db.selectFrom('video_search').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   const videoRows = await db.selectFrom('videos').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   if (Number(searchRows.n) !== Number(videoRows.n)) problems.push(`${videoRows.n} videos but ${searchRows.n} search rows`);
