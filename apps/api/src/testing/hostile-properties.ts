@@ -219,8 +219,9 @@ export function rawHttp(port: number, requestBytes: string | Buffer, timeoutMs: 
     socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
-      // An event stream never ends: its head, complete, is the whole answer.
-      const received = Buffer.concat(chunks);
+      // An event stream never ends: its head, complete, is the whole answer (after any interim
+      // 100 Continue, which an Expect header brings first).
+      const received = skipInterim(Buffer.concat(chunks));
       const headEnd = received.indexOf('\r\n\r\n');
       if (headEnd >= 0 && /^HTTP\/1\.[01] 200 /.test(received.toString('latin1', 0, 13)) && /\r\ncontent-type: text\/event-stream/i.test(received.toString('latin1', 0, headEnd))) {
         socket.destroy();
@@ -240,10 +241,16 @@ export function rawHttp(port: number, requestBytes: string | Buffer, timeoutMs: 
   });
 }
 
-function parseFirstAnswer(all: Buffer): Omit<RawAnswer, 'ms'> {
-  // An interim answer (100 Continue to an Expect header) comes first: the answer is the one after it.
+/** The bytes after any complete interim answers (100 Continue to an Expect header) at their start. */
+function skipInterim(all: Buffer): Buffer {
   let bytes = all;
   while (/^HTTP\/1\.[01] 1\d\d /.test(bytes.toString('latin1', 0, 13)) && bytes.indexOf('\r\n\r\n') >= 0) bytes = bytes.subarray(bytes.indexOf('\r\n\r\n') + 4);
+  return bytes;
+}
+
+function parseFirstAnswer(all: Buffer): Omit<RawAnswer, 'ms'> {
+  // An interim answer (100 Continue to an Expect header) comes first: the answer is the one after it.
+  const bytes = skipInterim(all);
   const headEnd = bytes.indexOf('\r\n\r\n');
   if (headEnd < 0) throw new Error(`no complete answer: ${JSON.stringify(bytes.toString('latin1', 0, 200))}`);
   const [statusLine = '', ...headerLines] = bytes.toString('latin1', 0, headEnd).split('\r\n');
