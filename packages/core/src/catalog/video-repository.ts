@@ -192,8 +192,8 @@ const channelOfFollowed = (db: Kysely<Database>, followedChannelId: number) =>
 /**
  * Newest-first listed (available) rows of a scope published before `end` (or all), after
  * skipping `skip`. All videos: a range of `feed_json`, already in order. A query's or a
- * channel's: the skipping is done on the feed index alone (the ids of the page are found there, a "deferred
- * join"), so only the page's own rows are read from the table, however many are skipped; the
+ * channel's: the skipping is done on the feed index alone (the ids of the page are found
+ * there, a "deferred join"), so only the page's own rows are read from the table, however many are skipped; the
  * page is put in order here (a hundred rows) rather than by MySQL, which would sort the JSON
  * through a temporary table.
  */
@@ -219,7 +219,7 @@ async function selectNewestBefore(
       ? db
           .selectFrom('videos')
           .select('id')
-          .$if(followed !== null, (qb) => qb.where('channel_id', '=', channelOfFollowed(db, followed)))
+          .where('channel_id', '=', channelOfFollowed(db, followed))
           .where('available', '=', 1)
           .$if(end !== null, (qb) => qb.where('published_at', '<', end!))
           .orderBy('published_at', 'desc')
