@@ -318,6 +318,68 @@ describe('a deep page by publish time', () => {
   });
 });
 
+describe('every listed video by publish time (feed_json)', () => {
+  /** The listed ids in feed order (or reversed), as the table holds them: ties broken by id. */
+  async function expectedOrder(direction: 'desc' | 'asc'): Promise<number[]> {
+    const rows = await sql<{ id: number }>`
+      SELECT id FROM videos WHERE available = 1
+      ORDER BY published_at ${sql.raw(direction)}, id ${sql.raw(direction)}`.execute(db.kysely);
+    return rows.rows.map((row) => Number(row.id));
+  }
+
+  it('walks every page with its keyset, ties on publish time included, in either order', async () => {
+    const finder = createVideoFinder(db.kysely);
+    for (const direction of ['desc', 'asc'] as const) {
+      const seen: number[] = [];
+      let after: FindRequest['after'];
+      for (;;) {
+        const page = await finder.find({ filters: {}, sort: { key: 'published', direction }, after, limit: 7 });
+        seen.push(...page.map((row) => Number(row.id)));
+        if (page.length < 7) break;
+        after = page.at(-1)!.position;
+      }
+      expect(seen).toEqual(await expectedOrder(direction));
+    }
+  });
+
+  it('seeks a keyset page as one range of publish time, the id tie-break checked on its rows', async () => {
+    // The optimiser's trace of the page statement: only published_at's range is considered,
+    // never ranges of (published_at, id) besides it, which MariaDB would estimate (index
+    // dives) for every page.
+    const middle = await sql<{ id: number; published_at: Date }>`
+      SELECT id, published_at FROM videos WHERE available = 1 ORDER BY published_at DESC, id DESC LIMIT 1 OFFSET ${ROWS / 2}`.execute(db.kysely);
+    const at = middle.rows[0]!;
+    for (const direction of ['desc', 'asc'] as const) {
+      statements.length = 0;
+      const page = await createVideoFinder(logged).find({
+        filters: {},
+        sort: { key: 'published', direction },
+        after: { value: at.published_at.getTime(), id: Number(at.id) },
+        limit: 21,
+      });
+      expect(page).toHaveLength(21);
+      const statement = statements.find((compiled) => /FROM feed_json/.test(compiled.sql))!;
+      const alternatives = await db.kysely.connection().execute(async (connection) => {
+        await sql`SET SESSION optimizer_trace = 'enabled=on'`.execute(connection);
+        await connection.executeQuery(CompiledQuery.raw(statement.sql, [...statement.parameters]));
+        const trace = await sql<{ found: unknown }>`
+          SELECT JSON_EXTRACT(trace, '$**.range_scan_alternatives') AS found FROM information_schema.OPTIMIZER_TRACE`.execute(connection);
+        await sql`SET SESSION optimizer_trace = 'enabled=off'`.execute(connection);
+        // The driver may hand JSON over parsed or as text.
+        const found = trace.rows[0]?.found ?? [];
+        return JSON.stringify(typeof found === 'string' ? JSON.parse(found) : found);
+      });
+      const considered = (JSON.parse(alternatives) as Array<Array<{ index: string; ranges: string[] }>>).flat();
+      expect(considered.length, alternatives).toBeGreaterThan(0);
+      for (const alternative of considered) {
+        expect(alternative.index).toBe('PRIMARY');
+        expect(alternative.ranges, alternatives).toHaveLength(1);
+        expect(alternative.ranges[0], alternatives).not.toMatch(/\bid\b/);
+      }
+    }
+  });
+});
+
 describe('search sorted by a value, reading on page after page', () => {
   it('fills every page of a frequent word with a thin filter in order, never turning to the FULLTEXT index for a page\'s last rows', async () => {
     const filters: VideoFilters = { minViews: 97_000 };

@@ -256,7 +256,12 @@ export function createVideoFinder(db: Kysely<Database>) {
     const direction = sql.raw(newestFirst ? 'DESC' : 'ASC');
     const publishedAt = sql.ref('published_at');
     const where: Array<RawBuilder<SqlBool>> = [];
-    if (after !== undefined && after.value !== null) where.push(keysetAfter(publishedAt, sql.ref('id'), { publishedAt: new Date(after.value), id: after.id }, newestFirst));
+    // The tie-break on id is written as an expression (`id + 0`) so that it is checked on the
+    // rows rather than analysed as a range of its own: the range is then published_at's alone
+    // (the same rows, one range), where MariaDB otherwise estimates three ranges (and their
+    // union) for every page, twice: about half of the statement's time in ANALYZE for a
+    // 100-row page 50,000 rows deep.
+    if (after !== undefined && after.value !== null) where.push(keysetAfter(publishedAt, sql`id + 0`, { publishedAt: new Date(after.value), id: after.id }, newestFirst));
     if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`published_at >= ${filters.publishedAfter}`);
     if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`published_at <= ${filters.publishedBefore}`);
     const result = await sql<RenderedRow>`${sql.raw(PREPARED)}SELECT id, published_at, json, json_hash, json_version FROM feed_json
