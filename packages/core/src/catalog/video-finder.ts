@@ -259,8 +259,8 @@ export function createVideoFinder(db: Kysely<Database>) {
     // The tie-break on id is written as an expression (`id + 0`) so that it is checked on the
     // rows rather than analysed as a range of its own: the range is then published_at's alone
     // (the same rows, one range), where MariaDB otherwise estimates three ranges (and their
-    // union) for every page, twice: about half of the statement's time in ANALYZE for a
-    // 100-row page 50,000 rows deep.
+    // union) for every page, twice. Measured on 100,000 rows, a 100-row page 50,000 deep:
+    // MariaDB CPU ~144 -> ~135 µs per execution (a first page, no range: ~109).
     if (after !== undefined && after.value !== null) where.push(keysetAfter(publishedAt, sql`id + 0`, { publishedAt: new Date(after.value), id: after.id }, newestFirst));
     if (filters.publishedAfter !== undefined) where.push(sql<SqlBool>`published_at >= ${filters.publishedAfter}`);
     if (filters.publishedBefore !== undefined) where.push(sql<SqlBool>`published_at <= ${filters.publishedBefore}`);
